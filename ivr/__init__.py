@@ -1,0 +1,71 @@
+"""Practice Line: a practice phone line and call-prep service (a simulator, not the issuer)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from .errors import ConfigError
+from .line import load_line
+from .runtime import Runtime
+from .settings import load_settings
+from .speech import Speaker
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app; raises ConfigError (naming file and node) if the config is wrong."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(
+        TWILIO_AUTH_TOKEN=os.environ.get("TWILIO_AUTH_TOKEN") or None,
+        PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL") or None,
+        CONFIG_DIR=Path(os.environ.get("PRACTICE_LINE_CONFIG_DIR") or PROJECT_ROOT / "config"),
+        PROMPTS_DIR=Path(os.environ.get("PRACTICE_LINE_PROMPTS_DIR") or PROJECT_ROOT / "prompts"),
+        PRACTICE_TOKEN_MAX_AGE=3600,
+        SETTINGS={},
+    )
+    if test_config:
+        app.config.update(test_config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or os.environ.get("SECRET_KEY") or _instance_secret(app)
+
+    config_dir = Path(app.config["CONFIG_DIR"])
+    line = load_line(config_dir, Path(app.config["PROMPTS_DIR"]))
+    settings = load_settings(config_dir / "settings.yaml", app.config["SETTINGS"])
+    app.extensions["practice_line"] = Runtime(line, settings, Speaker(settings.voice))
+
+    # Behind ngrok or a load balancer, rebuild the public URL Twilio signed.
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)
+    _register(app)
+    return app
+
+
+def _register(app: Flask) -> None:
+    from . import cli, voice
+
+    app.register_blueprint(voice.bp)
+    cli.init_app(app)
+
+    def on_error(error):
+        if request.path.startswith("/voice"):
+            return voice.voice_error(error)
+        return error
+
+    for code in (404, 405, 500):
+        app.register_error_handler(code, on_error)
+
+
+def _instance_secret(app: Flask) -> str:
+    # Several processes serving one line must agree on the key, so keep it on disk.
+    path = Path(app.instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+__all__ = ["create_app", "ConfigError"]

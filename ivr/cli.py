@@ -1,0 +1,80 @@
+"""flask commands: flows check, flows map, and a practice call in the terminal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from .errors import ConfigError
+from .line import load_line
+from .practice import TerminalCall, scripted_answers
+from .runtime import runtime
+
+flows = AppGroup("flows", help="Check the menu config, or print it as a tree.")
+KEY_ORDER = "1234567890*#"
+
+
+@flows.command("check")
+@click.option("--config", "config_dir", type=click.Path(path_type=Path), help="Config folder to check instead.")
+@click.option("--prompts", "prompts_dir", type=click.Path(path_type=Path), help="Prompts folder to check instead.")
+def check_command(config_dir: Path | None, prompts_dir: Path | None) -> None:
+    """Load and validate the menu; exit non-zero naming the file and node of each error."""
+    try:
+        line = load_line(config_dir or Path(current_app.config["CONFIG_DIR"]),
+                         prompts_dir or Path(current_app.config["PROMPTS_DIR"]))
+    except ConfigError as error:
+        for problem in error.problems:
+            click.echo(f"error: {problem}", err=True)
+        raise SystemExit(1) from error
+    for warning in line.warnings:
+        click.echo(f"warning: {warning}")
+    menus = sum(1 for n in line.nodes.values() if n.kind == "menu")
+    click.echo(f"ok: {line.flow_path}: {len(line.nodes)} nodes ({menus} menus), {len(line.texts)} prompts")
+
+
+@flows.command("map")
+def map_command() -> None:
+    """Print the menu as a tree with the key path to every node."""
+    line = runtime().line
+    paths = line.key_paths()
+
+    def order(node_id: str) -> tuple:
+        return tuple((KEY_ORDER.find(s.key) if s.key else 99) for s in paths[node_id])
+
+    for node_id in sorted(paths, key=order):
+        path = paths[node_id]
+        shown = " → ".join(str(s) for s in path) or "(start)"
+        click.echo(f"{'  ' * len(path)}{line.nodes[node_id].label}: {shown}")
+    for node_id in sorted(set(line.nodes) - set(paths)):
+        click.echo(f"{line.nodes[node_id].label}: (only by a global key)")
+
+
+@click.command("practice")
+@click.option("--keys", default=None, help='Answers to give in turn, e.g. "1 1234 0"; "-" is silence.')
+@click.option("--start", "start_node", default=None, help="Start at this node instead of the welcome.")
+def practice_command(keys: str | None, start_node: str | None) -> None:
+    """Place a practice call in the terminal (interactive unless --keys is given)."""
+    if keys is not None:
+        answers = scripted_answers(keys)
+
+        def answer() -> str | None:
+            return next(answers)
+    else:
+        def answer() -> str | None:
+            return click.prompt("key or phrase (Enter for silence)", default="", show_default=False)
+
+    click.echo("Practice Line: a simulator. Nobody real answers, and no real card number is needed.")
+    call = TerminalCall(current_app.test_client(), answer, click.echo)
+    url = f"/voice/node/{start_node}" if start_node else "/voice/incoming"
+    record = call.run(url)
+    if not record.hung_up:
+        click.echo("(you hung up)")
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands on `app`."""
+    app.cli.add_command(flows)
+    app.cli.add_command(practice_command)

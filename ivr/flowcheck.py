@@ -1,0 +1,182 @@
+"""Graph checks on the menu: every problem names the file and the node."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .flows import REFERENCE, CollectNode, EndNode, FlowFile, HoldNode, MenuNode, MessageNode
+from .prompts import PromptLibrary
+
+OPTION_PLACEHOLDERS = {"key"}
+FOOTER_PLACEHOLDERS = {"representative_key", "back_key", "repeat_key"}
+DIGIT_PROMPTS = [f"digit-{d}" for d in range(10)]
+
+
+@dataclass
+class Report:
+    """What a check found: errors stop start-up, warnings are only shown."""
+
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def edges(flow: FlowFile, node_id: str) -> list[str]:
+    """Every node a caller can move to from `node_id`, global keys included."""
+    node, d = flow.nodes[node_id], flow.defaults
+    if isinstance(node, EndNode):
+        return []
+    if isinstance(node, MenuNode):
+        out = [o.target for o in node.options]
+        out += [d.representative, node.back or d.home, node.on_failure or d.on_failure]
+        return out
+    out = [node.next]
+    if isinstance(node, CollectNode):
+        out += [d.representative, d.on_failure]
+    return out
+
+
+def check_flow(flow: FlowFile, prompts: PromptLibrary, contact_values: dict[str, str], where: Path) -> Report:
+    """Run every check on a loaded flow; the caller decides what to do with the report."""
+    report = Report()
+    _check_targets(flow, where, report)
+    if report.errors:  # the graph checks below assume every target exists
+        return report
+    _check_prompts(flow, prompts, set(contact_values), where, report)
+    _check_keys(flow, where, report)
+    _check_reachable(flow, where, report)
+    _check_ways_out(flow, where, report)
+    _check_message_loops(flow, where, report)
+    return report
+
+
+def used_prompts(flow: FlowFile) -> set[str]:
+    """Prompt ids the flow and the voice routes will speak."""
+    d = flow.defaults
+    used = {d.no_input_prompt, d.invalid_prompt, d.failure_prompt, d.menu_footer, d.apology_prompt, d.rejected_prompt}
+    for node in flow.nodes.values():
+        used.update(p for p in node.prompts if p != REFERENCE)
+        if REFERENCE in node.prompts:
+            used.update(DIGIT_PROMPTS)
+        if isinstance(node, MenuNode):
+            used.update(o.say for o in node.options)
+            if node.invalid_prompt:
+                used.add(node.invalid_prompt)
+    return used
+
+
+def _check_targets(flow: FlowFile, where: Path, report: Report) -> None:
+    d = flow.defaults
+    for name, target in [("start", flow.start), ("defaults.representative", d.representative),
+                         ("defaults.home", d.home), ("defaults.on_failure", d.on_failure)]:
+        if target not in flow.nodes:
+            report.errors.append(f"{where}: {name}: unknown node '{target}'")
+    for node_id, node in flow.nodes.items():
+        targets = {"next": getattr(node, "next", None), "back": getattr(node, "back", None),
+                   "on_failure": getattr(node, "on_failure", None)}
+        for i, option in enumerate(getattr(node, "options", [])):
+            targets[f"options[{i}].target"] = option.target
+        for name, target in targets.items():
+            if target is not None and target not in flow.nodes:
+                report.errors.append(f"{where}: node {node_id}: {name} goes to unknown node '{target}'")
+
+
+def _check_prompts(flow: FlowFile, prompts: PromptLibrary, contact_names: set[str], where: Path,
+                   report: Report) -> None:
+    def need(prompt_id: str, node: str, allowed: set[str]) -> None:
+        if prompt_id not in prompts:
+            report.errors.append(f"{where}: {node}: missing prompt '{prompt_id}' (expected {prompts.path(prompt_id)})")
+            return
+        unknown = prompts.placeholders(prompt_id) - allowed
+        if unknown:
+            report.errors.append(f"{where}: {node}: prompt '{prompt_id}' uses unknown placeholder "
+                                 f"{', '.join(sorted('{' + u + '}' for u in unknown))} ({prompts.path(prompt_id)})")
+
+    d = flow.defaults
+    for name in ["no_input_prompt", "invalid_prompt", "failure_prompt", "apology_prompt", "rejected_prompt"]:
+        need(getattr(d, name), f"defaults.{name}", contact_names)
+    need(d.menu_footer, "defaults.menu_footer", contact_names | FOOTER_PLACEHOLDERS)
+    for node_id, node in flow.nodes.items():
+        label = f"node {node_id}"
+        for prompt_id in node.prompts:
+            if prompt_id == REFERENCE:
+                if not isinstance(node, EndNode):
+                    report.errors.append(f"{where}: {label}: {REFERENCE} belongs only in an end node")
+                for digit in DIGIT_PROMPTS:
+                    need(digit, label, set())
+            else:
+                need(prompt_id, label, contact_names)
+        if isinstance(node, MenuNode):
+            for option in node.options:
+                need(option.say, label, contact_names | OPTION_PLACEHOLDERS)
+            if node.invalid_prompt:
+                need(node.invalid_prompt, label, contact_names)
+    for unused in sorted(set(prompts.texts) - used_prompts(flow)):
+        report.warnings.append(f"{prompts.path(unused)}: prompt '{unused}' is not used by any node")
+
+
+def _check_keys(flow: FlowFile, where: Path, report: Report) -> None:
+    d = flow.defaults
+    reserved = {d.representative_key: "representative", d.back_key: "back", d.repeat_key: "repeat"}
+    if len(reserved) < 3:
+        report.errors.append(f"{where}: defaults: representative, back and repeat keys must differ")
+    for node_id, node in flow.nodes.items():
+        if not isinstance(node, MenuNode):
+            continue
+        seen: dict[str, int] = {}
+        for i, option in enumerate(node.options):
+            if option.key in reserved:
+                report.errors.append(f"{where}: node {node_id}: options[{i}] uses key {option.key}, "
+                                     f"which is kept for {reserved[option.key]} on every menu")
+            if option.key in seen:
+                report.errors.append(f"{where}: node {node_id}: duplicate key {option.key} "
+                                     f"(options[{seen[option.key]}] and options[{i}])")
+            seen.setdefault(option.key, i)
+
+
+def _reach(flow: FlowFile, start: str) -> set[str]:
+    seen, queue = {start}, deque([start])
+    while queue:
+        for target in edges(flow, queue.popleft()):
+            if target not in seen:
+                seen.add(target)
+                queue.append(target)
+    return seen
+
+
+def _check_reachable(flow: FlowFile, where: Path, report: Report) -> None:
+    reachable = _reach(flow, flow.start)
+    for node_id in flow.nodes:
+        if node_id not in reachable:
+            report.errors.append(f"{where}: node {node_id}: unreachable from '{flow.start}'")
+
+
+def _check_ways_out(flow: FlowFile, where: Path, report: Report) -> None:
+    d = flow.defaults
+    ends = {n for n, node in flow.nodes.items() if isinstance(node, EndNode)}
+    if not ends:
+        report.errors.append(f"{where}: no end node: no call could ever finish")
+    rep_desk = _reach(flow, d.representative)
+    if not any(isinstance(flow.nodes[n], MenuNode) for n in rep_desk):
+        report.errors.append(f"{where}: defaults.representative: '{d.representative}' never reaches a menu, "
+                             "so a caller who asks for a person is never heard")
+    for node_id in flow.nodes:
+        reach = _reach(flow, node_id)
+        if not reach & ends:
+            report.errors.append(f"{where}: node {node_id}: dead end: no way from here to the end of a call")
+        node = flow.nodes[node_id]
+        if isinstance(node, MenuNode) and d.representative not in reach:
+            report.errors.append(f"{where}: node {node_id}: a representative cannot be reached from this menu")
+
+
+def _check_message_loops(flow: FlowFile, where: Path, report: Report) -> None:
+    # message -> message -> ... back to itself would redirect forever without listening.
+    for node_id, node in flow.nodes.items():
+        seen, current = set(), node_id
+        while isinstance(flow.nodes[current], (MessageNode, HoldNode)):
+            if current in seen:
+                report.errors.append(f"{where}: node {node_id}: loops through messages without ever listening")
+                break
+            seen.add(current)
+            current = flow.nodes[current].next

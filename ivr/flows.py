@@ -1,0 +1,114 @@
+"""The menu as typed data: the models behind config/flows.yaml, and loading it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from .yamlfile import load_model
+
+NodeId = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+Key = Annotated[str, Field(pattern=r"^[0-9*#]$")]
+REFERENCE = "$reference"  # in an end node's prompts: the reference number, digit by digit
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Option(_Strict):
+    """One menu choice: a key, the prompt offering it, phrases, and where it leads."""
+
+    key: Key
+    say: str
+    phrases: list[str] = Field(min_length=1)
+    target: NodeId
+
+
+class _Node(_Strict):
+    label: str | None = None
+    prompts: list[str] = Field(min_length=1)
+
+
+class MessageNode(_Node):
+    """Speaks, then moves on without waiting."""
+
+    kind: Literal["message"]
+    next: NodeId
+
+
+class MenuNode(_Node):
+    """Speaks its options and waits for a key or phrase."""
+
+    kind: Literal["menu"]
+    options: list[Option] = Field(min_length=1)
+    back: NodeId | None = None
+    invalid_prompt: str | None = None
+    on_failure: NodeId | None = None
+    timeout: int | None = Field(default=None, ge=1, le=60)
+
+
+class CollectNode(_Node):
+    """Asks for digits or words; accepts any, stores none, then moves on."""
+
+    kind: Literal["collect"]
+    next: NodeId
+    input: Literal["dtmf", "speech"] = "dtmf"
+    digits: int | None = Field(default=None, ge=1, le=20)
+    finish_on_key: Literal["#", "*"] = "#"
+    timeout: int | None = Field(default=None, ge=1, le=60)
+
+
+class HoldNode(_Node):
+    """A simulated wait in the queue, then the next node."""
+
+    kind: Literal["hold"]
+    next: NodeId
+
+
+class EndNode(_Node):
+    """Speaks a closing (with a reference number) and hangs up."""
+
+    kind: Literal["end"]
+
+
+Node = Annotated[Union[MessageNode, MenuNode, CollectNode, HoldNode, EndNode], Field(discriminator="kind")]
+
+
+class Defaults(_Strict):
+    """Keys, phrases and prompts that work the same on every menu."""
+
+    representative: NodeId
+    representative_key: Key
+    representative_phrases: list[str] = Field(min_length=1)
+    back_key: Key
+    back_phrases: list[str] = Field(min_length=1)
+    repeat_key: Key
+    repeat_phrases: list[str] = Field(min_length=1)
+    home: NodeId
+    home_phrases: list[str] = Field(min_length=1)
+    max_failures: int = Field(ge=1, le=10)
+    on_failure: NodeId
+    no_input_prompt: str
+    invalid_prompt: str
+    failure_prompt: str
+    menu_footer: str
+    apology_prompt: str = "apology"
+    rejected_prompt: str = "not-verified"
+    gather_timeout: int = Field(ge=1, le=60)
+    collect_timeout: int = Field(ge=1, le=60)
+
+
+class FlowFile(_Strict):
+    """The whole of config/flows.yaml."""
+
+    start: NodeId
+    defaults: Defaults
+    nodes: dict[NodeId, Node] = Field(min_length=1)
+
+
+def load_flow_file(path: Path) -> FlowFile:
+    """Parse and type-check flows.yaml; graph checks live in ivr.flowcheck."""
+    return load_model(path, FlowFile)

@@ -1,0 +1,158 @@
+"""The practice line ready to serve: config checked, words filled in, phrases indexed."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from pathlib import Path
+
+from .contacts import Contacts, load_contacts
+from .errors import ConfigError
+from .flowcheck import Report, check_flow
+from .flows import REFERENCE, CollectNode, FlowFile, MenuNode, Node, load_flow_file
+from .matching import PhraseIndex
+from .prompts import PromptLibrary, load_prompts
+
+# What a phrase or key can mean besides an option's target node.
+REPRESENTATIVE, BACK, REPEAT, HOME = "@representative", "@back", "@repeat", "@home"
+KEY_NAMES = {"*": "star", "#": "pound"}
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One thing to say: a prompt id and its final words (REFERENCE: filled per call)."""
+
+    prompt_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """One move on the way to a node: a key, or digits or words to give."""
+
+    key: str | None = None
+    digits: int | None = None
+    words: bool = False
+
+    def __str__(self) -> str:
+        if self.key is not None:
+            return self.key
+        if self.words:
+            return "say a few words"
+        return f"any {self.digits} digits" if self.digits else "any digits, then #"
+
+
+@dataclass(frozen=True)
+class CompiledNode:
+    """A node plus everything worked out once at start-up."""
+
+    id: str
+    node: Node
+    segments: tuple[Segment, ...]
+    choices: dict[str, str]  # key -> target node id or one of the @ choices
+    phrases: PhraseIndex
+    hints: str
+
+    @property
+    def kind(self) -> str:
+        """message, menu, collect, hold or end."""
+        return self.node.kind
+
+    @property
+    def label(self) -> str:
+        """What a person calls this node ("dispute a charge"), else its id."""
+        return self.node.label or self.id
+
+
+@dataclass(frozen=True)
+class PracticeLine:
+    """Everything the voice routes, the practice modes and the checklist read."""
+
+    flow: FlowFile
+    contacts: Contacts
+    texts: dict[str, str]  # prompt id -> final words
+    nodes: dict[str, CompiledNode]
+    flow_path: Path
+    warnings: tuple[str, ...]
+
+    def text(self, prompt_id: str) -> str:
+        """The final words of a prompt."""
+        return self.texts[prompt_id]
+
+    def segment(self, prompt_id: str) -> Segment:
+        """A prompt as something to say."""
+        return Segment(prompt_id, self.texts[prompt_id])
+
+    def key_paths(self) -> dict[str, tuple[Step, ...]]:
+        """The shortest path from the start to every node, as the caller would press it."""
+        d = self.flow.defaults
+        paths: dict[str, tuple[Step, ...]] = {self.flow.start: ()}
+        queue = deque([self.flow.start])
+        while queue:
+            node_id = queue.popleft()
+            node = self.flow.nodes[node_id]
+            moves: list[tuple[str, Step | None]] = []
+            if isinstance(node, MenuNode):
+                moves = [(o.target, Step(key=o.key)) for o in node.options]
+                moves.append((d.representative, Step(key=d.representative_key)))
+            elif isinstance(node, CollectNode):
+                moves = [(node.next, Step(digits=node.digits, words=node.input == "speech"))]
+            elif hasattr(node, "next"):
+                moves = [(node.next, None)]
+            for target, step in moves:
+                if target not in paths:
+                    paths[target] = paths[node_id] + ((step,) if step else ())
+                    queue.append(target)
+        return paths
+
+
+def spoken_key_name(key: str) -> str:
+    """How a key is said aloud: 1, star, pound."""
+    return KEY_NAMES.get(key, key)
+
+
+def load_line(config_dir: Path, prompts_dir: Path) -> PracticeLine:
+    """Load contacts, prompts and flows, check them, and compile; ConfigError if any is wrong."""
+    flow_path = config_dir / "flows.yaml"
+    contacts = load_contacts(config_dir / "contacts.yaml")
+    prompts = load_prompts(prompts_dir)
+    flow = load_flow_file(flow_path)
+    values = contacts.spoken()
+    report = check_flow(flow, prompts, values, flow_path)
+    if report.errors:
+        raise ConfigError(report.errors)
+    return compile_line(flow, contacts, prompts, values, flow_path, report)
+
+
+def compile_line(flow: FlowFile, contacts: Contacts, prompts: PromptLibrary, values: dict[str, str],
+                 flow_path: Path, report: Report) -> PracticeLine:
+    """Fill in every prompt and index every menu, so a webhook only looks things up."""
+    d = flow.defaults
+    footer_values = {**values, "representative_key": spoken_key_name(d.representative_key),
+                     "back_key": spoken_key_name(d.back_key), "repeat_key": spoken_key_name(d.repeat_key)}
+    texts = {pid: prompts.render(pid, footer_values) for pid in prompts.texts if "{key}" not in prompts.texts[pid]}
+    global_phrases = ([(p, REPRESENTATIVE) for p in d.representative_phrases]
+                      + [(p, BACK) for p in d.back_phrases] + [(p, REPEAT) for p in d.repeat_phrases]
+                      + [(p, HOME) for p in d.home_phrases])
+    global_keys = {d.representative_key: REPRESENTATIVE, d.back_key: BACK, d.repeat_key: REPEAT}
+    nodes = {}
+    for node_id, node in flow.nodes.items():
+        segments = [Segment(REFERENCE, "") if p == REFERENCE else Segment(p, texts[p]) for p in node.prompts]
+        choices: dict[str, str] = {}
+        phrases: list[tuple[str, str]] = []
+        if isinstance(node, MenuNode):
+            for option in node.options:
+                spoken = prompts.render(option.say, {**values, "key": spoken_key_name(option.key)})
+                segments.append(Segment(option.say, spoken))
+                choices[option.key] = option.target
+                phrases += [(p, option.target) for p in option.phrases]
+            segments.append(Segment(d.menu_footer, texts[d.menu_footer]))
+            choices.update(global_keys)
+        # Options first, so an option's phrase beats a global one of the same length.
+        phrases += global_phrases
+        hints = ", ".join(dict.fromkeys(p for p, _ in phrases))
+        nodes[node_id] = CompiledNode(node_id, node, tuple(segments), choices, PhraseIndex.build(phrases), hints)
+    return PracticeLine(flow, contacts, texts, nodes, flow_path, tuple(report.warnings))
+
+
+__all__ = ["ConfigError", "PracticeLine", "load_line", "REPRESENTATIVE", "BACK", "REPEAT", "HOME"]

@@ -1,0 +1,71 @@
+"""Turn what a caller said into one of a menu's choices, forgivingly."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Words that carry no choice: "um, I'd like to report my lost card" is "lost card".
+FILLER = frozenset(
+    """um umm uh uhh er erm ah oh hmm like i i'd i'm im me my mine want wanna need would
+    to a an the please just so well hi hello hey yeah okay ok can could you your it its it's
+    is am are be been was with for of on about some this that there here have has got do
+    let speak talk call calling help and or now today""".split()
+)
+# Spoken keys: "press one", "option two", "star".
+KEY_WORDS = {
+    "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5",
+    "six": "6", "seven": "7", "eight": "8", "nine": "9", "star": "*", "pound": "#", "hash": "#",
+}
+KEY_PREFIXES = frozenset({"press", "option", "number", "key", "dial"})
+
+
+def tokens(text: str) -> tuple[str, ...]:
+    """Lower-case words without punctuation, fillers or a plural 's'."""
+    text = text.lower().replace("\u2019", "'")
+    words = re.findall(r"[a-z0-9']+|[*#]", text)
+    return tuple(_stem(w.strip("'")) for w in words if w.strip("'") and w.strip("'") not in FILLER)
+
+
+def _stem(word: str) -> str:
+    # "charges", "points", "benefits" match "charge", "point", "benefit".
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def spoken_key(text: str) -> str | None:
+    """The key a caller named ("press one", "2", "star"), if that is all they said."""
+    words = [w for w in re.findall(r"[a-z0-9']+|[*#]", text.lower()) if w not in KEY_PREFIXES]
+    if len(words) != 1:
+        return None
+    word = words[0]
+    if len(word) == 1 and word in "0123456789*#":
+        return word
+    return KEY_WORDS.get(word)
+
+
+@dataclass(frozen=True)
+class PhraseIndex:
+    """Phrases of one menu, pre-tokenised at start-up so matching is cheap."""
+
+    entries: tuple[tuple[frozenset[str], int, str], ...]  # (phrase words, length, choice)
+
+    @classmethod
+    def build(cls, phrases: list[tuple[str, str]]) -> PhraseIndex:
+        """Index (phrase, choice) pairs; earlier pairs win ties."""
+        entries = []
+        for phrase, choice in phrases:
+            words = tokens(phrase)
+            if words:
+                entries.append((frozenset(words), len(words), choice))
+        return cls(tuple(entries))
+
+    def match(self, said: str) -> str | None:
+        """The choice whose phrase is most fully contained in what was said."""
+        heard = set(tokens(said))
+        best, best_len = None, 0
+        for words, length, choice in self.entries:
+            if length > best_len and words <= heard:
+                best, best_len = choice, length
+        return best

@@ -1,0 +1,54 @@
+"""The spoken words: one plain-text file per prompt id in prompts/."""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError
+
+_PROMPT_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class PromptLibrary:
+    """Prompt id -> raw text (placeholders still in braces), plus where it came from."""
+
+    folder: Path
+    texts: dict[str, str]
+
+    def __contains__(self, prompt_id: str) -> bool:
+        return prompt_id in self.texts
+
+    def render(self, prompt_id: str, values: dict[str, str]) -> str:
+        """The prompt's words with its placeholders filled from `values`."""
+        return self.texts[prompt_id].format_map(values)
+
+    def placeholders(self, prompt_id: str) -> set[str]:
+        """The names in braces that the prompt's text expects."""
+        return {name for _, name, _, _ in string.Formatter().parse(self.texts[prompt_id]) if name}
+
+    def path(self, prompt_id: str) -> Path:
+        """The file a prompt id lives in (for messages that name it)."""
+        return self.folder / f"{prompt_id}.txt"
+
+
+def load_prompts(folder: Path) -> PromptLibrary:
+    """Read every prompts/*.txt; an empty or badly named file stops start-up."""
+    if not folder.is_dir():
+        raise ConfigError([f"{folder}: prompts folder not found"])
+    texts, problems = {}, []
+    for path in sorted(folder.glob("*.txt")):
+        prompt_id = path.stem
+        text = " ".join(path.read_text(encoding="utf-8").split())
+        if not _PROMPT_ID.match(prompt_id):
+            problems.append(f"{path}: prompt id must be lower-case words joined by hyphens")
+        elif not text:
+            problems.append(f"{path}: prompt is empty")
+        else:
+            texts[prompt_id] = text
+    if problems:
+        raise ConfigError(problems)
+    return PromptLibrary(folder=folder, texts=texts)
