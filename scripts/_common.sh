@@ -1,0 +1,30 @@
+# Shared by the scripts: project root, the virtualenv, and Debian packages.
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+PY="$VENV/bin/python"
+
+# apt_install PKG...: install the Debian packages that are missing (root or sudo).
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "Installing Debian packages: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# venv_install FILE: create .venv if needed and install a requirements file into it.
+venv_install() {
+  [ -x "$PY" ] || python3 -m venv "$VENV"
+  "$PY" -m pip install -q --disable-pip-version-check -r "$ROOT/$1"
+}
+
+# Debian packages the app uses: espeak-ng + lame + sox render offline audio,
+# pango and fonts let WeasyPrint make PDFs.
+APP_DEBS=(espeak-ng lame sox libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+# ... and what the tests add: Chromium for Playwright, poppler for PDF checks.
+TEST_DEBS=(chromium poppler-utils)

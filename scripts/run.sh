@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Set up, build the prompt audio, and serve Practice Line on http://127.0.0.1:5000.
+set -euo pipefail
+source "$(dirname "$0")/_common.sh"
+"$ROOT/scripts/setup.sh"
+cd "$ROOT"
+"$PY" -m flask --app app flows check
+exec "$PY" app.py
