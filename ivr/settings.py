@@ -18,6 +18,8 @@ class VoiceSettings(BaseModel):
     hold_pause_seconds: int = Field(default=3, ge=0, le=60)
     speech_timeout: str = "auto"
     speech_language: str = "en-US"
+    # Tests and demos shorten every <Gather> timeout to at most this many seconds.
+    gather_timeout_cap: int | None = Field(default=None, ge=1, le=60)
 
 
 class Settings(BaseModel):

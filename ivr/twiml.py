@@ -68,6 +68,8 @@ def _gather(line: PracticeLine, speaker: Speaker, voice: VoiceSettings, response
         keys = {"finish_on_key": node.finish_on_key, "timeout": node.timeout or d.collect_timeout}
         if node.digits:
             keys["num_digits"] = node.digits
+    if voice.gather_timeout_cap:
+        keys["timeout"] = min(keys["timeout"], voice.gather_timeout_cap)
     gather = response.gather(
         input="dtmf speech", action=input_url(node_id, failures), method="POST",
         hints=compiled.hints, speech_timeout=voice.speech_timeout, language=voice.speech_language, **keys,
