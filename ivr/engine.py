@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from .line import BACK, HOME, REPEAT, REPRESENTATIVE, PracticeLine
-from .matching import spoken_key
+from .matching import spoken_digits, spoken_key
 
 MAX_INPUT = 2000  # longer speech is cut before matching; Twilio never sends more than this
 _DIGITS = re.compile(r"^[0-9]+$")
@@ -65,7 +65,7 @@ def _collect(line: PracticeLine, node_id: str, digits: str, speech: str, failure
     if node.input == "speech":
         return Turn(node.next) if speech else _failed(line, node_id, failures, line.flow.defaults.invalid_prompt)
     # Digits may arrive typed, or spoken ("one two three four"), and are never kept.
-    given = digits or "".join(filter(str.isdigit, speech))
+    given = digits or spoken_digits(speech)
     wanted = node.digits
     if _DIGITS.match(given) and (wanted is None or len(given) == wanted):
         return Turn(node.next)

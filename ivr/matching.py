@@ -45,6 +45,16 @@ def spoken_key(text: str) -> str | None:
     return KEY_WORDS.get(word)
 
 
+def spoken_digits(text: str) -> str:
+    """The digits in what was said: "one two 3 4" -> "1234" (other words are ignored)."""
+    out = []
+    for word in re.findall(r"[a-z]+|[0-9]", text.lower()):
+        digit = word if word.isdigit() else KEY_WORDS.get(word)
+        if digit and digit.isdigit():
+            out.append(digit)
+    return "".join(out)
+
+
 @dataclass(frozen=True)
 class PhraseIndex:
     """Phrases of one menu, pre-tokenised at start-up so matching is cheap."""

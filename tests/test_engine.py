@@ -1,0 +1,147 @@
+"""The engine alone: node + input -> next node, with no Flask in sight."""
+
+from pathlib import Path
+
+import pytest
+
+from ivr.engine import Turn, answer, reference_number, silence
+from ivr.line import load_line
+from ivr.matching import spoken_key, tokens
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def line():
+    return load_line(ROOT / "config", ROOT / "prompts")
+
+
+@pytest.mark.parametrize("node, digits, expected", [
+    ("main", "1", "lost-card"),
+    ("main", "2", "dispute"),
+    ("main", "3", "rewards"),
+    ("main", "4", "payments"),
+    ("main", "5", "personal-info"),
+    ("main", "6", "benefits"),
+    ("main", "7", "applications"),
+    ("main", "8", "complaint"),
+    ("main", "#", "more-options"),
+    ("main", "0", "representative"),
+    ("dispute", "*", "main"),
+    ("lost-card-security", "*", "lost-card"),
+    ("more-options", "3", "abroad"),
+    ("representative-desk", "1", "supervisor-hold"),
+    ("supervisor-desk", "1", "complaint-formal"),
+])
+def test_keys_lead_to_the_configured_node(line, node, digits, expected):
+    assert answer(line, node, digits, None) == Turn(expected)
+
+
+@pytest.mark.parametrize("speech, expected", [
+    ("um, I lost my card", "lost-card"),
+    ("My card was STOLEN!", "lost-card"),
+    ("I want to dispute a charge", "dispute"),
+    ("there's a charge I don't recognise", "dispute"),
+    ("how many points do I have", "rewards"),
+    ("I'd like to make a payment", "payments"),
+    ("I need to change my address", "personal-info"),
+    ("what benefits come with my card", "benefits"),
+    ("application status please", "applications"),
+    ("I want to make a complaint", "complaint"),
+    ("more options", "more-options"),
+    ("representative", "representative"),
+    ("Agent.", "representative"),
+    ("can I talk to a real person", "representative"),
+    ("press two", "dispute"),
+    ("8", "complaint"),
+])
+def test_phrases_reach_the_right_branch_from_the_main_menu(line, speech, expected):
+    assert answer(line, "main", None, speech) == Turn(expected)
+
+
+def test_repeat_replays_the_same_menu_keeping_the_failure_count(line):
+    assert answer(line, "main", "9", None, failures=1) == Turn("main", failures=1)
+    assert answer(line, "main", None, "say that again") == Turn("main")
+
+
+def test_main_menu_phrase_goes_home_from_a_branch(line):
+    assert answer(line, "rewards", None, "main menu") == Turn("main")
+
+
+def test_invalid_key_and_silence_count_towards_the_same_limit(line):
+    first = answer(line, "dispute", "7", None)
+    assert first == Turn("dispute", failures=1, notice="invalid-choice")
+    second = silence(line, "dispute", first.failures)
+    assert second == Turn("dispute", failures=2, notice="no-input")
+    third = answer(line, "dispute", None, "banana bread", second.failures)
+    assert third == Turn("representative", failures=0, notice="too-many-tries")
+
+
+def test_the_representative_desk_escalates_instead_of_giving_up(line):
+    turn = Turn("representative-desk")
+    for _ in range(3):
+        turn = answer(line, turn.node, None, "my bill is wrong and nobody helps", turn.failures)
+    assert turn == Turn("supervisor-hold", notice="too-many-tries")
+    assert answer(line, "representative-desk", None, "it's wrong") == Turn(
+        "representative-desk", failures=1, notice="representative-acknowledge")
+
+
+@pytest.mark.parametrize("digits, speech, expected", [
+    ("1234", None, Turn("dispute-date")),
+    ("0000", None, Turn("dispute-date")),
+    (None, "one two three four", Turn("dispute-date")),
+    (None, "1 2 3 4", Turn("dispute-date")),
+    ("12", None, Turn("dispute-identity", failures=1, notice="invalid-choice")),
+    ("12345", None, Turn("dispute-identity", failures=1, notice="invalid-choice")),
+    ("12a4", None, Turn("dispute-identity", failures=1, notice="invalid-choice")),
+    ("0", None, Turn("representative")),
+    (None, "agent please", Turn("representative")),
+])
+def test_identity_check_accepts_any_four_digits(line, digits, speech, expected):
+    assert answer(line, "dispute-identity", digits, speech) == expected
+
+
+def test_amount_collect_takes_any_length(line):
+    assert answer(line, "payment-amount", "125", None) == Turn("end-payment")
+
+
+def test_speech_collect_accepts_any_words(line):
+    assert answer(line, "dispute-merchant", None, "Corner Coffee Shop") == Turn("end-dispute")
+    assert answer(line, "dispute-merchant", "5", None) == Turn(
+        "dispute-merchant", failures=1, notice="invalid-choice")
+
+
+def test_unknown_node_goes_home_with_an_apology(line):
+    assert answer(line, "no-such-node", "1", None) == Turn("main", notice="apology")
+
+
+def test_huge_or_absurd_failure_counts_are_clamped(line):
+    assert answer(line, "main", "x", None, failures=10**9) == Turn("representative", notice="too-many-tries")
+    assert answer(line, "main", "x", None, failures=-5) == Turn("main", failures=1, notice="invalid-choice")
+
+
+def test_input_at_a_node_that_does_not_listen_replays_it(line):
+    assert answer(line, "welcome", "1", None) == Turn("welcome")
+
+
+def test_ten_kilobytes_of_speech_is_handled_like_any_unmatched_phrase(line):
+    assert answer(line, "main", None, "blah " * 2000) == Turn("main", failures=1, notice="invalid-choice")
+
+
+def test_tokens_drop_fillers_punctuation_and_plurals():
+    assert tokens("Um, I'd like to check my POINTS, please.") == ("check", "point")
+    assert tokens("I don't recognize these charges") == ("don't", "recognize", "these", "charge")
+
+
+@pytest.mark.parametrize("said, key", [("press one", "1"), ("Two.", "2"), ("0", "0"), ("star", "*"),
+                                       ("pound", "#"), ("one two", None), ("lost card", None)])
+def test_spoken_keys(said, key):
+    assert spoken_key(said) == key
+
+
+def test_reference_numbers_are_eight_digits_stable_per_call_and_ending():
+    first = reference_number("CA123", "end-dispute")
+    assert len(first) == 8 and first.isdigit()
+    assert reference_number("CA123", "end-dispute") == first
+    assert reference_number("CA124", "end-dispute") != first
+    assert reference_number("CA123", "end-payment") != first
