@@ -56,7 +56,8 @@ def _register(app: Flask) -> None:
             return voice.voice_error(error)
         return error
 
-    for code in (404, 405, 500):
+    # Blueprint handlers cover routes that matched; these cover /voice URLs that did not.
+    for code in (404, 405):
         app.register_error_handler(code, on_error)
 
 

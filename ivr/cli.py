@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from .errors import ConfigError
 from .line import load_line
@@ -55,6 +55,7 @@ def map_command() -> None:
 @click.command("practice")
 @click.option("--keys", default=None, help='Answers to give in turn, e.g. "1 1234 0"; "-" is silence.')
 @click.option("--start", "start_node", default=None, help="Start at this node instead of the welcome.")
+@with_appcontext
 def practice_command(keys: str | None, start_node: str | None) -> None:
     """Place a practice call in the terminal (interactive unless --keys is given)."""
     if keys is not None:

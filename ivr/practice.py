@@ -18,7 +18,7 @@ class CallRecord:
 
     said: list[str] = field(default_factory=list)  # every prompt, in order
     urls: list[str] = field(default_factory=list)  # every webhook fetched
-    hung_up: bool = False
+    hung_up: bool = False  # True when the line hung up, False when the caller did
 
 
 def scripted_answers(keys: str) -> Iterator[str | None]:
@@ -58,6 +58,8 @@ class TerminalCall:
         root = ET.fromstring(reply.data)
         for verb in root:
             outcome = self._run_verb(verb, url)
+            if outcome == "caller hung up":
+                return None
             if outcome == "hangup":
                 self.record.hung_up = True
                 self.show("(the line hangs up)")
@@ -93,7 +95,7 @@ class TerminalCall:
         try:
             given = self.answer()
         except (EOFError, StopIteration):
-            return "hangup"
+            return "caller hung up"
         if given is None or not given.strip():
             self.show("(silence)")
             return None  # Twilio moves on to the verb after <Gather>

@@ -59,6 +59,7 @@ def unknown(anything: str = ""):
     return twiml.xml_response(twiml.apology(rt.line, rt.speaker))
 
 
+@bp.errorhandler(Exception)
 def voice_error(error):
     """Errors under /voice/ answer spoken TwiML, so Twilio never says 'application error'."""
     current_app.logger.exception("voice route failed: %s", error)

@@ -1,0 +1,51 @@
+"""The terminal practice call: `flask --app app practice`."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_scripted_call_walks_to_the_end_and_hangs_up(runner, line):
+    result = runner.invoke(args=["practice", "--keys", "1 1234 1 2"])
+    assert result.exit_code == 0
+    out = result.output
+    assert out.startswith("Practice Line: a simulator.")
+    assert f"  {line.text('disclaimer')}" in out
+    assert "> pressed 1\n" in out and "> pressed 1234\n" in out
+    assert f"  {line.text('security-answer-right')}" in out
+    assert f"  {line.text('end-lost-card')}" in out
+    assert out.rstrip().endswith("(the line hangs up)")
+
+
+def test_spoken_answers_and_silence(runner, line):
+    result = runner.invoke(args=["practice", "--keys", '"I want to dispute a charge" - 0'])
+    out = result.output
+    assert '> said "I want to dispute a charge"' in out
+    assert "(silence)" in out
+    assert f"  {line.text('no-input')}" in out
+    assert f"  {line.text('representative-hold')}" in out
+    # The answers ran out at the representative: the caller hangs up.
+    assert out.rstrip().endswith("(you hung up)")
+
+
+def test_start_at_a_chosen_node(runner, line):
+    result = runner.invoke(args=["practice", "--start", "abroad", "--keys", "2"])
+    lines = result.output.splitlines()
+    assert lines[1] == f"  {line.text('abroad-numbers')}"
+    assert f"  {line.text('end-goodbye')}" in lines
+
+
+def test_interactive_call_reads_typed_answers(runner, line):
+    result = runner.invoke(args=["practice"], input="agent\n2\n")
+    assert f"  {line.text('representative-greeting')}" in result.output
+    assert f"  {line.text('end-representative')}" in result.output
+    assert result.output.rstrip().endswith("(the line hangs up)")
+
+
+def test_the_script_wrapper_runs_the_same_command():
+    result = subprocess.run(["bash", "scripts/practice.sh", "--keys", "0 2"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "Thank you for holding. My name is Jordan" in result.stdout
