@@ -104,3 +104,12 @@ def reference_number(call_sid: str, node_id: str) -> str:
     """An 8-digit reference, the same every time for one call and ending."""
     digest = hashlib.sha256(f"{call_sid}:{node_id}".encode()).hexdigest()
     return str(int(digest[:15], 16) % 10**8).zfill(8)
+
+
+def spoken_nodes(line: PracticeLine, node_id: str) -> list[str]:
+    """The nodes one reply speaks from `node_id`: messages and holds run on into their next node."""
+    nodes = [node_id]
+    # The flow check forbids message loops; the bound only guards a reply growing without end.
+    while line.nodes[nodes[-1]].kind in ("message", "hold") and len(nodes) <= len(line.nodes):
+        nodes.append(line.flow.nodes[nodes[-1]].next)
+    return nodes

@@ -193,6 +193,22 @@ test("Gather: a key pressed during the prompts interrupts them (barge-in)", asyn
   assert.equal(call.line.requests[1].form.Digits, "1");
 });
 
+test("Gather: the first of several keys stops the prompts, and the gather keeps listening", async () => {
+  const gather = `${XML}<Response><Gather action="/id" numDigits="4" timeout="50"><Say>Enter four digits.</Say>`
+    + "<Say>Any four will do.</Say></Gather></Response>";
+  const call = makeCall({ "/ask": gather, "/id": BYE }, { speakMs: 400 });
+  const done = call.player.start("/ask");
+  await until(() => call.spoken.length === 1);
+  call.player.press("1");
+  await until(() => call.cut.length === 1, 150); // well before the 400 ms prompt would end
+  assert.deepEqual(call.cut, ["Enter four digits."]);
+  assert.equal(call.line.requests.length, 1, "one key of four must not submit");
+  for (const key of "234") call.player.press(key);
+  await done;
+  assert.ok(!call.spoken.includes("Any four will do."));
+  assert.equal(call.line.requests[1].form.Digits, "1234");
+});
+
 test("Gather: speech is sent as SpeechResult and Confidence when the gather listens for it", async () => {
   const call = makeCall({ "/menu": MENU, "/menu/input": BYE });
   const done = call.player.start("/menu");

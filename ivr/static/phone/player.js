@@ -351,7 +351,6 @@ export class TwimlPlayer {
       timeout: count(a.timeout, 5),
       digits: "",
       speech: null,
-      heard: false,
       prompts: new AbortController(),
       timer: null,
     };
@@ -380,7 +379,6 @@ export class TwimlPlayer {
   }
 
   bargeIn(g) {
-    g.heard = true;
     g.prompts.abort();
   }
 
