@@ -1,5 +1,5 @@
 // The TwiML player verb by verb, with a fake line, fake speech and fast time.
-// Run: node --test tests/js/   (tests/test_player_js.py runs it under pytest)
+// Run: node --test tests/js/*.test.mjs   (tests/test_player_js.py runs it under pytest)
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
@@ -288,6 +288,8 @@ test("The caller hanging up stops the speech at once and fetches nothing more", 
   await done;
   assert.ok(Date.now() - began < 200);
   assert.equal(call.ended(), "caller");
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(call.events.at(-1).type, "end", "nothing may follow the end of the call");
   assert.deepEqual(call.cut, ["Press 1 for cards."]);
   assert.equal(call.line.requests.length, 1);
 });

@@ -11,6 +11,7 @@ let startedAt = 0;
 let ticker = null;
 let transcript = [];
 let requests = [];
+let listening = false; // a <Gather> is waiting for the caller
 
 window.speechSynthesis?.getVoices(); // Chromium loads its voices lazily: ask early
 
@@ -111,7 +112,7 @@ function onEvent(type, detail) {
       });
       break;
     case "caption":
-      setState("In call");
+      if (!listening) setState("In call");
       $("caption").textContent = detail.text;
       addLine("line", detail.text);
       break;
@@ -122,6 +123,7 @@ function onEvent(type, detail) {
       setState("On hold…");
       break;
     case "gather":
+      listening = detail.listening;
       $("entry").textContent = "";
       setState(detail.listening ? "In call: listening" : "In call");
       break;
@@ -184,6 +186,7 @@ function hangUp() {
 }
 
 async function finish(reason) {
+  listening = false;
   clearInterval(ticker);
   window.speechSynthesis?.cancel();
   const seconds = Math.round(elapsed());

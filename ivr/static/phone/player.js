@@ -369,8 +369,8 @@ export class TwimlPlayer {
     if (!g.done) this.armTimer(g);
     const result = await g.finished;
     this.gather = null;
+    if (this.ended) return null; // "end" was the last event: nothing is listening any more
     this.emit("gather", { listening: false });
-    if (this.ended) return null;
     const action = this.absolute(a.action || url);
     const method = (a.method || "POST").toUpperCase();
     if (result) return { url: action, method, params: result };
