@@ -78,6 +78,10 @@ def test_whole_call_by_keyboard_lost_card_back_representative_summary(page, live
     expect(page.locator("#summary-references")).to_have_text("None on this call.")
     expect(page.locator("#summary-duration")).to_have_text(re.compile(r"^\d+ s$"))
     expect(page.locator("#summary-download")).to_have_attribute("href", re.compile(r"^/phone/calls/[\w-]{24}/transcript\.txt$"))
+    page.emulate_media(media="print")  # Print shows the summary and transcript, not the phone
+    expect(page.locator(".phone")).to_be_hidden()
+    expect(page.locator("#transcript")).to_be_visible()
+    page.emulate_media(media="screen")
     link = page.locator("#summary-saved a").get_attribute("href")
     stored = page.request.get(f"{live_server}{link}")
     assert stored.status == 200 and "speaking with a representative" in stored.text()

@@ -142,6 +142,15 @@ test("Gather: numDigits submits as soon as enough keys are pressed", async () =>
   assert.ok(call.captions().includes("You chose 2."));
 });
 
+test("Gather: with finishOnKey empty, # is an ordinary key (a menu option)", async () => {
+  const call = makeCall({ "/menu": MENU, "/menu/input": BYE });
+  const done = call.player.start("/menu");
+  await until(() => call.player.gather);
+  call.player.press("#");
+  await done;
+  assert.equal(call.line.requests[1].form.Digits, "#");
+});
+
 test("Gather: finishOnKey ends the entry and is not sent", async () => {
   const gather = `${XML}<Response><Gather action="/amount" finishOnKey="#" timeout="50"><Say>Amount?</Say></Gather></Response>`;
   const call = makeCall({ "/ask": gather, "/amount": BYE });
