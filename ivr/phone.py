@@ -13,6 +13,7 @@ from .security import TOKEN_HEADER, issue_practice_token
 from .twiml import node_url
 
 bp = Blueprint("phone", __name__, url_prefix="/phone")
+MAX_REPORT_BYTES = 1_000_000  # an hour-long call's report is well under this
 
 
 @bp.get("")
@@ -47,6 +48,9 @@ def token():
 @bp.post("/calls")
 def save():
     """Store a call summary posted at hang-up; 201 with its address, or 400 saying what to fix."""
+    if (request.content_length or 0) > MAX_REPORT_BYTES:
+        return jsonify(error=f"The call summary is too large: at most {MAX_REPORT_BYTES} bytes."), 400
+    request.max_content_length = MAX_REPORT_BYTES  # also bounds a body sent without a length
     data = request.get_json(silent=True)
     if data is None:
         return jsonify(error="Send the call summary as JSON (Content-Type: application/json)."), 400

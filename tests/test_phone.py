@@ -209,3 +209,10 @@ def test_saving_a_call_purges_expired_ones(make_app, monkeypatch):
     monkeypatch.setattr(store.time, "time", lambda: later)
     client.post("/phone/calls", json=report())
     assert len(saved_rows(app)) == 1
+
+
+def test_an_oversized_summary_is_refused_with_a_reason(client):
+    body = report(transcript=[{"who": "note", "text": "x" * 4000, "at": 0}] * 300)  # about 1.2 MB
+    reply = client.post("/phone/calls", json=body)
+    assert reply.status_code == 400
+    assert reply.get_json()["error"] == "The call summary is too large: at most 1000000 bytes."

@@ -279,9 +279,9 @@ $("say-form").addEventListener("submit", (event) => {
 if (Recognition) {
   const mic = $("mic");
   mic.hidden = false;
-  let listening = null;
+  let recognising = null;
   mic.addEventListener("click", () => {
-    if (listening) return listening.stop();
+    if (recognising) return recognising.stop();
     const recognition = new Recognition();
     recognition.lang = "en-US";
     recognition.interimResults = false;
@@ -291,10 +291,10 @@ if (Recognition) {
     };
     recognition.onerror = (event) => setState(`Microphone: ${event.error}. Type what you would say instead.`);
     recognition.onend = () => {
-      listening = null;
+      recognising = null;
       mic.setAttribute("aria-pressed", "false");
     };
-    listening = recognition;
+    recognising = recognition;
     mic.setAttribute("aria-pressed", "true");
     recognition.start();
   });
