@@ -156,6 +156,7 @@ def test_with_twilio_auth_on_the_page_still_completes_a_call(page, live_server, 
     page.goto(f"{live_server}/phone")
     page.locator("#call").click()
     said(page, line.text("welcome"))
+    expect(page.locator("#call-state")).to_have_text("In call: listening")  # keys count only once it listens
     page.keyboard.press("2")
     said(page, line.text("dispute-intro"))
     page.keyboard.press("Escape")
