@@ -12,6 +12,7 @@ let ticker = null;
 let transcript = [];
 let requests = [];
 let listening = false; // a <Gather> is waiting for the caller
+let starting = false;
 
 window.speechSynthesis?.getVoices(); // Chromium loads its voices lazily: ask early
 
@@ -154,7 +155,8 @@ function onEvent(type, detail) {
 }
 
 async function startCall() {
-  if (player && !player.ended) return;
+  if (starting || (player && !player.ended)) return;
+  starting = true; // Enter and the Call button may both fire while the token is fetched
   transcript = [];
   requests = [];
   $("transcript").replaceChildren();
@@ -170,6 +172,7 @@ async function startCall() {
   } catch {
     token = null; // without a token the line may refuse us: the rejection is spoken and captioned
   }
+  starting = false;
   player = new TwimlPlayer({
     baseUrl: window.location.href, fetch: window.fetch.bind(window), speak, play, token,
     captionsUrl: config.captionsUrl, dialUrl: config.dialUrl, onEvent,
