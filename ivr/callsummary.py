@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .engine import Turn, answer, reference_number, spoken_nodes
+from .engine import Turn, answer, parse_failures, reference_number, spoken_nodes
 from .flows import REFERENCE
 from .line import PracticeLine
 
@@ -136,8 +136,7 @@ def _turn(line: PracticeLine, step: RequestStep) -> Turn | None:
     node_id = unquote(match.group(1))
     if not match.group(2):
         return Turn(node_id) if node_id in line.nodes else Turn(line.flow.defaults.home)
-    raw = parse_qs(parts.query).get("failures", ["0"])[0]
-    failures = int(raw) if raw.isdigit() and len(raw) < 3 else 0
+    failures = parse_failures(parse_qs(parts.query).get("failures", [None])[0])
     return answer(line, node_id, step.digits, step.speech, failures)
 
 

@@ -95,6 +95,12 @@ def _failed(line: PracticeLine, node_id: str, failures: int, notice: str) -> Tur
     return Turn(node_id, failures, notice)
 
 
+def parse_failures(raw: str | None) -> int:
+    """The ?failures= count from a webhook URL; anything odd counts as none."""
+    raw = raw or "0"
+    return int(raw) if raw.isdigit() and len(raw) < 3 else 0
+
+
 def silence(line: PracticeLine, node_id: str, failures: int = 0) -> Turn:
     """Where the caller goes when a gather at `node_id` heard nothing."""
     return answer(line, node_id, None, None, failures)

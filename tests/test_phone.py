@@ -216,3 +216,16 @@ def test_an_oversized_summary_is_refused_with_a_reason(client):
     reply = client.post("/phone/calls", json=body)
     assert reply.status_code == 400
     assert reply.get_json()["error"] == "The call summary is too large: at most 1000000 bytes."
+
+
+def test_the_path_retraces_silence_and_failures_like_the_voice_routes(client, caller):
+    """The summary's path is the engine's: three silences at the main menu pass the caller to a person."""
+    reply = caller.start()
+    steps = [{"url": "/voice/incoming"}]
+    for _ in range(3):
+        steps.append({"url": reply.redirect})
+        reply = caller.silence()
+    assert "?failures=2" in steps[-1]["url"]
+    body = client.post("/phone/calls", json=report(requests=steps, ended_by="caller")).get_json()
+    assert [s["node"] for s in body["summary"]["path"]] == ["welcome", "main", "representative", "representative-desk"]
+    assert reply.action == "/voice/node/representative-desk/input?failures=0"
