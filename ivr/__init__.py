@@ -46,9 +46,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _register(app: Flask) -> None:
-    from . import cli, voice
+    from . import cli, phone, store, voice
 
     app.register_blueprint(voice.bp)
+    app.register_blueprint(phone.bp)
+    store.init_app(app)
     cli.init_app(app)
 
     def on_error(error):

@@ -95,6 +95,12 @@ def _failed(line: PracticeLine, node_id: str, failures: int, notice: str) -> Tur
     return Turn(node_id, failures, notice)
 
 
+def parse_failures(raw: str | None) -> int:
+    """The ?failures= count from a webhook URL; anything odd counts as none."""
+    raw = raw or "0"
+    return int(raw) if raw.isdigit() and len(raw) < 3 else 0
+
+
 def silence(line: PracticeLine, node_id: str, failures: int = 0) -> Turn:
     """Where the caller goes when a gather at `node_id` heard nothing."""
     return answer(line, node_id, None, None, failures)
@@ -104,3 +110,12 @@ def reference_number(call_sid: str, node_id: str) -> str:
     """An 8-digit reference, the same every time for one call and ending."""
     digest = hashlib.sha256(f"{call_sid}:{node_id}".encode()).hexdigest()
     return str(int(digest[:15], 16) % 10**8).zfill(8)
+
+
+def spoken_nodes(line: PracticeLine, node_id: str) -> list[str]:
+    """The nodes one reply speaks from `node_id`: messages and holds run on into their next node."""
+    nodes = [node_id]
+    # The flow check forbids message loops; the bound only guards a reply growing without end.
+    while line.nodes[nodes[-1]].kind in ("message", "hold") and len(nodes) <= len(line.nodes):
+        nodes.append(line.flow.nodes[nodes[-1]].next)
+    return nodes

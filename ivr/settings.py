@@ -22,11 +22,24 @@ class VoiceSettings(BaseModel):
     gather_timeout_cap: int | None = Field(default=None, ge=1, le=60)
 
 
+class PhoneSettings(BaseModel):
+    """The browser practice phone: how it speaks and how long its call summaries are kept."""
+
+    model_config = ConfigDict(extra="forbid")
+    # Practice-call summaries are deleted this many days after the call.
+    keep_days: int = Field(default=30, ge=1, le=365)
+    # Speak prompts with the browser's speech synthesis when it has a voice (captions always show).
+    browser_speech: bool = True
+    # Without a voice, each caption stays up this long per word, so it can be read; 0 runs at once.
+    caption_seconds_per_word: float = Field(default=0.35, ge=0, le=2)
+
+
 class Settings(BaseModel):
     """Everything config/settings.yaml holds."""
 
     model_config = ConfigDict(extra="allow")
     voice: VoiceSettings = VoiceSettings()
+    phone: PhoneSettings = PhoneSettings()
 
 
 def load_settings(path: Path, overrides: dict | None = None) -> Settings:

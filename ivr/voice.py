@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 
 from . import twiml
-from .engine import Turn, answer
+from .engine import Turn, answer, parse_failures
 from .runtime import runtime
 from .security import voice_request_allowed
 
@@ -68,8 +68,7 @@ def voice_error(error):
 
 
 def _failures() -> int:
-    raw = request.args.get("failures", "0")
-    return int(raw) if raw.isdigit() and len(raw) < 3 else 0
+    return parse_failures(request.args.get("failures"))
 
 
 def _reply(turn: Turn):

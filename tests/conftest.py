@@ -16,17 +16,31 @@ SHARED = ROOT.parent / "shared"
 
 
 @pytest.fixture
-def app(tmp_path):
+def make_app(tmp_path):
+    """Build an app like `app`, with more settings (a nested dict) and config values on top."""
+
+    def make(settings: dict | None = None, **config):
+        overrides = {"voice": {"hold_pause_seconds": 0}}
+        for section, values in (settings or {}).items():
+            overrides[section] = {**overrides.get(section, {}), **values}
+        app = create_app({
+            "TESTING": True,
+            "TWILIO_AUTH_TOKEN": None,
+            "PUBLIC_BASE_URL": None,
+            "SECRET_KEY": "test-secret",
+            **config,
+            "SETTINGS": overrides,
+        })
+        app.instance_path = str(tmp_path)
+        return app
+
+    return make
+
+
+@pytest.fixture
+def app(make_app):
     """An app with its instance folder in tmp, holds of no length, and no Twilio token."""
-    app = create_app({
-        "TESTING": True,
-        "TWILIO_AUTH_TOKEN": None,
-        "PUBLIC_BASE_URL": None,
-        "SECRET_KEY": "test-secret",
-        "SETTINGS": {"voice": {"hold_pause_seconds": 0}},
-    })
-    app.instance_path = str(tmp_path)
-    return app
+    return make_app()
 
 
 @pytest.fixture
