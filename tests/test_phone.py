@@ -124,7 +124,8 @@ def test_a_summary_is_stored_with_path_and_reference_and_shown(app, client, line
     summary = data["summary"]
     assert [s["label"] for s in summary["path"]] == [
         "welcome", "main menu", "lost or stolen card", "identity check (lost card)",
-        "security code question (lost card)", "cancel and replace", "lost or stolen card reported"]
+        "security code question (lost card)", "security answer (right)", "cancel and replace",
+        "lost or stolen card reported"]
     number = reference_number(body["call_sid"], "end-lost-card")
     assert summary["references"] == [{"label": "lost or stolen card reported", "number": number}]
     assert len(data["id"]) >= 24 and data["url"] == f"/phone/calls/{data['id']}"
