@@ -13,7 +13,7 @@ from .line import Step
 from .reasons import FaqEntry, NoteField, ReasonBook
 
 SHOWN_MAX = 40  # a bad value is echoed back in a message, cut to this length
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 REMINDER_HORIZON_DAYS = 2 * 366  # a follow-up further off than this is a typo
 
 
