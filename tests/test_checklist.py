@@ -106,7 +106,7 @@ def test_urgent_dispute_moves_to_the_phone_with_its_own_reason(book, contacts):
     c = build_checklist(book, contacts, Situation(("dispute",), "us", "personal", "now"))
     assert c.reasons[0].why.startswith("If the charge looks like fraud, call now")
     assert c.urgency_label == "Urgent: today"
-    assert c.urgency_note == "It's urgent, so call: the phone is the fastest way to a live representative."
+    assert c.urgency_note == "Urgent? The phone is the fastest way to a live representative: the number is below."
 
 
 def test_items_the_issue_asks_for(book, contacts):
