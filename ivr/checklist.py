@@ -214,13 +214,16 @@ def build_checklist(book: ReasonBook, contacts: Contacts, situation: Situation) 
     faq = tuple(_faq(data.faq[f], f in book.faq_with_numbers) for f in dict.fromkeys(faq_ids))
 
     channels = {p.best.id for p in plans} | {c.id for p in plans for c in p.also}
+    urgency = data.urgency[situation.urgency]
+    # "No rush" beside a lost card would contradict the reason's own advice to call now.
+    quiet = not urgent and any(data.reasons[rid].always_urgent for rid in situation.reasons)
     return Checklist(
         situation=situation,
         title=" and ".join(p.title for p in plans),
         region_label=data.regions[situation.region].label,
         card_label=card.label,
-        urgency_label=data.urgency[situation.urgency].label,
-        urgency_note=data.urgency[situation.urgency].note,
+        urgency_label=urgency.label,
+        urgency_note="" if quiet else urgency.note,
         line=call,
         reasons=plans,
         gather=gather,

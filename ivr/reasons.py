@@ -94,6 +94,7 @@ class Reason(_Strict):
     opener: str
     faq: list[Id] = []
     note: str = ""
+    always_urgent: bool = False  # whatever the caller says; the urgency notes then stay quiet
 
 
 class ReasonsFile(_Strict):
@@ -122,7 +123,6 @@ class ReasonBook:
 
     file: ReasonsFile
     shortcuts: dict[str, tuple[Step, ...]]  # reason id -> keys from the start of a call to its node
-    node_paths: dict[str, tuple[Step, ...]]  # escalation node id -> its key path
     faq_with_numbers: frozenset[str]  # FAQ ids whose answer shows a telephone number
     path: Path
 
@@ -151,7 +151,6 @@ def load_reasons(path: Path, line: PracticeLine) -> ReasonBook:
     return ReasonBook(
         file=book_file,
         shortcuts={rid: paths[r.node] for rid, r in book_file.reasons.items()},
-        node_paths={s.node: paths[s.node] for s in book_file.escalation},
         faq_with_numbers=with_numbers,
         path=path,
     )

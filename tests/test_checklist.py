@@ -48,14 +48,22 @@ GUIDE = Path(__file__).resolve().parent.parent.parent / "shared" / "seed" / "con
 SITUATIONS = list(itertools.product(["us", "abroad"], ["personal", "corporate"], ["now", "soon", "whenever"]))
 
 
-@pytest.fixture
-def book(app):
-    return app.extensions["practice_line"].reasons
+@pytest.fixture(scope="module")
+def runtime():
+    """Loaded once for the module: the builder only reads it, and 150 start-ups would cost seconds."""
+    from ivr import create_app
+
+    return create_app({"TESTING": True, "SECRET_KEY": "test-secret"}).extensions["practice_line"]
 
 
 @pytest.fixture
-def contacts(line):
-    return line.contacts
+def book(runtime):
+    return runtime.reasons
+
+
+@pytest.fixture
+def contacts(runtime):
+    return runtime.line.contacts
 
 
 @pytest.mark.parametrize("reason", EXPECTED)
@@ -107,6 +115,19 @@ def test_urgent_dispute_moves_to_the_phone_with_its_own_reason(book, contacts):
     assert c.reasons[0].why.startswith("If the charge looks like fraud, call now")
     assert c.urgency_label == "Urgent: today"
     assert c.urgency_note == "Urgent? The phone is the fastest way to a live representative: the number is below."
+
+
+@pytest.mark.parametrize("reasons, urgency, note", [
+    (("rewards",), "whenever", "No rush: the online account, the app or chat can save you a wait on hold."),
+    (("rewards",), "soon", ""),
+    (("rewards",), "now", "Urgent? The phone is the fastest way to a live representative: the number is below."),
+    (("lost-card",), "whenever", ""),  # a lost card is never "no rush"
+    (("rewards", "lost-card"), "whenever", ""),
+    (("lost-card",), "now", "Urgent? The phone is the fastest way to a live representative: the number is below."),
+])
+def test_urgency_note(book, contacts, reasons, urgency, note):
+    c = build_checklist(book, contacts, Situation(reasons, "us", "personal", urgency))
+    assert c.urgency_note == note
 
 
 def test_items_the_issue_asks_for(book, contacts):
