@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pypdf import PdfReader
 
 pytestmark = pytest.mark.browser
 
@@ -39,7 +40,13 @@ def test_pick_a_reason_type_a_note_and_print(live_server, page, artifacts):
     assert page.locator(".practise").first.is_hidden()
     assert page.locator(".simulator-notice").is_visible()
     page.screenshot(path=str(artifacts / "checklist-print.png"), full_page=True)
-    page.pdf(path=str(artifacts / "checklist-print.pdf"), format="Letter")
+    # Chromium's own print of the page, notes included, also fits two sheets of either paper.
+    for paper in ("Letter", "A4"):
+        printed = artifacts / f"checklist-print-{paper.lower()}.pdf"
+        page.pdf(path=str(printed), format=paper)
+        reader = PdfReader(str(printed))
+        assert len(reader.pages) <= 2
+        assert NOTE in reader.pages[0].extract_text() + reader.pages[-1].extract_text()
 
     # Nothing typed ever left the browser.
     assert sent and not any("Jordan" in s or "55501" in s for s in sent)
