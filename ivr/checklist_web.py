@@ -85,22 +85,13 @@ def _context(checklist: Checklist) -> dict:
     today = dt.date.today()
     return {
         "c": checklist,
-        "book": runtime().reasons.file,
         "share_url": url_for("checklist.page", _external=True) + "?" + situation.query(),
         "pdf_url": url_for("checklist.pdf") + "?" + situation.query(),
         "a4_url": url_for("checklist.pdf") + "?" + situation.query() + "&paper=a4",
         "store_key": situation.query(),
         "reminder_default": (today + dt.timedelta(days=7)).isoformat(),
         "today": today.isoformat(),
-        "representative": _representative(),
     }
-
-
-def _representative() -> dict:
-    """The practice line's way to a person, from the flow (key and node)."""
-    line = runtime().line
-    d = line.flow.defaults
-    return {"key": d.representative_key, "node": d.representative}
 
 
 def _form(problems: list[str] | None = None) -> str:

@@ -241,6 +241,29 @@ def test_pdf_text_for_a_dispute(client):
     assert re.search(r"press 2\s*\.", text)
 
 
+@pytest.mark.parametrize("url, served", [
+    ("http://practice-line.invalid/static/checklist.css", True),
+    ("http://practice-line.invalid/static/../__init__.py", False),
+    ("http://practice-line.invalid/static/%2e%2e/__init__.py", False),
+    ("http://practice-line.invalid/favicon.ico", False),
+    ("https://fonts.example.com/static/font.woff2", False),
+    ("file:///etc/passwd", False),
+])
+def test_pdf_fetches_only_static_files(app, url, served):
+    from pathlib import Path
+
+    from ivr.pdf import StaticFetcher
+
+    fetcher = StaticFetcher(Path(app.static_folder))
+    if served:
+        response = fetcher.fetch(url)
+        assert response.read() == (Path(app.static_folder) / "checklist.css").read_bytes()
+        assert response.headers["Content-Type"] == "text/css"
+    else:
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
+
+
 # --- The .ics reminder, parsed back with icalendar ---
 
 def test_reminder_ics(client):
