@@ -133,7 +133,7 @@ def test_urgency_note(book, contacts, reasons, urgency, note):
 def test_items_the_issue_asks_for(book, contacts):
     texts = {i.id: i.text for i in build_checklist(
         book, contacts, Situation(tuple(EXPECTED), "us", "personal", "soon")).gather}
-    assert texts["card"].startswith("Your card in hand.")
+    assert texts["card"].startswith("Your card in hand - ")
     assert texts["login"] == "Your online account User ID and password (for the website or the app)."
     assert texts["charge"] == "The charge you're disputing - its date, the merchant's name and the amount."
     assert texts["references"] == "Reference numbers from any earlier calls, chats or letters about this."
