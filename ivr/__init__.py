@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .errors import ConfigError
 from .line import load_line
+from .reasons import load_reasons
 from .runtime import Runtime
 from .settings import load_settings
 from .speech import Speaker
@@ -37,7 +38,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     config_dir = Path(app.config["CONFIG_DIR"])
     line = load_line(config_dir, Path(app.config["PROMPTS_DIR"]))
     settings = load_settings(config_dir / "settings.yaml", app.config["SETTINGS"])
-    app.extensions["practice_line"] = Runtime(line, settings, Speaker(settings.voice))
+    reasons = load_reasons(config_dir / "reasons.yaml", line)
+    app.extensions["practice_line"] = Runtime(line, settings, Speaker(settings.voice), reasons)
 
     # Behind ngrok or a load balancer, rebuild the public URL Twilio signed.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)
@@ -46,10 +48,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _register(app: Flask) -> None:
-    from . import cli, phone, store, voice
+    from . import checklist_web, cli, phone, store, voice
 
     app.register_blueprint(voice.bp)
     app.register_blueprint(phone.bp)
+    app.register_blueprint(checklist_web.bp)
     store.init_app(app)
     cli.init_app(app)
 

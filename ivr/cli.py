@@ -11,6 +11,7 @@ from flask.cli import AppGroup, with_appcontext
 from .errors import ConfigError
 from .line import load_line
 from .practice import TerminalCall, scripted_answers
+from .reasons import load_reasons
 from .runtime import runtime
 
 flows = AppGroup("flows", help="Check the menu config, or print it as a tree.")
@@ -21,10 +22,11 @@ KEY_ORDER = "1234567890*#"
 @click.option("--config", "config_dir", type=click.Path(path_type=Path), help="Config folder to check instead.")
 @click.option("--prompts", "prompts_dir", type=click.Path(path_type=Path), help="Prompts folder to check instead.")
 def check_command(config_dir: Path | None, prompts_dir: Path | None) -> None:
-    """Load and validate the menu; exit non-zero naming the file and node of each error."""
+    """Load and validate the menu and the reasons for calling; exit non-zero naming file and node of each error."""
+    config_dir = config_dir or Path(current_app.config["CONFIG_DIR"])
     try:
-        line = load_line(config_dir or Path(current_app.config["CONFIG_DIR"]),
-                         prompts_dir or Path(current_app.config["PROMPTS_DIR"]))
+        line = load_line(config_dir, prompts_dir or Path(current_app.config["PROMPTS_DIR"]))
+        reasons = load_reasons(config_dir / "reasons.yaml", line)
     except ConfigError as error:
         for problem in error.problems:
             click.echo(f"error: {problem}", err=True)
@@ -33,6 +35,7 @@ def check_command(config_dir: Path | None, prompts_dir: Path | None) -> None:
         click.echo(f"warning: {warning}")
     menus = sum(1 for n in line.nodes.values() if n.kind == "menu")
     click.echo(f"ok: {line.flow_path}: {len(line.nodes)} nodes ({menus} menus), {len(line.texts)} prompts")
+    click.echo(f"ok: {reasons.path}: {len(reasons.reasons)} reasons for calling")
 
 
 @flows.command("map")

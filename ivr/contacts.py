@@ -52,6 +52,14 @@ class Contacts(BaseModel):
         values["mail_address"] = spoken_address(self.mail.lines)
         return values
 
+    def printed(self) -> dict[str, str]:
+        """The same placeholders as spoken(), as a page prints them (plus each line's hours)."""
+        values = {"website": self.website, "issuer": self.issuer, "mail_address": ", ".join(self.mail.lines)}
+        for line_id, line in self.lines.items():
+            key = line_id.replace("-", "_")
+            values.update({f"{key}_us": line.us, f"{key}_abroad": line.abroad, f"{key}_hours": line.hours})
+        return values
+
 
 def load_contacts(path: Path) -> Contacts:
     """Load and validate the contacts file."""

@@ -1,4 +1,4 @@
-"""What one app holds after start-up: the compiled line, settings and the speaker."""
+"""What one app holds after start-up: the compiled line, settings, the speaker and the reasons for calling."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from .line import PracticeLine
+from .reasons import ReasonBook
 from .settings import Settings
 from .speech import Speaker
 
@@ -18,6 +19,7 @@ class Runtime:
     line: PracticeLine
     settings: Settings
     speaker: Speaker
+    reasons: ReasonBook | None = None  # config/reasons.yaml, checked against the flow
 
 
 def runtime() -> Runtime:

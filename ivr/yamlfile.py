@@ -27,11 +27,15 @@ def load_model(path: Path, model: type[Model]) -> Model:
         raise ConfigError([f"{path}: {_where(err['loc'])}: {err['msg']}" for err in exc.errors()]) from exc
 
 
+# Top-level maps whose keys are ids a reader knows: "node dispute", "reason dispute".
+_NAMED = {"nodes": "node", "reasons": "reason"}
+
+
 def _where(loc: tuple) -> str:
     """Turn a pydantic error location into 'node <id>, options[2].target'."""
     parts = [str(p) for p in loc]
-    if len(parts) >= 2 and parts[0] == "nodes":
+    if len(parts) >= 2 and parts[0] in _NAMED:
         # Discriminated unions add the kind to the path; it is noise to a reader.
         rest = [p for p in parts[2:] if p not in {"message", "menu", "collect", "hold", "end"}]
-        return f"node {parts[1]}" + (f", {'.'.join(rest)}" if rest else "")
+        return f"{_NAMED[parts[0]]} {parts[1]}" + (f", {'.'.join(rest)}" if rest else "")
     return ".".join(parts) or "(top level)"
