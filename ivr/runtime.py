@@ -1,11 +1,13 @@
-"""What one app holds after start-up: the compiled line, settings and the speaker."""
+"""What one app holds after start-up: the compiled line, settings, the speaker and the audio library."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import current_app
 
+from .audio_cache import AudioLibrary
 from .line import PracticeLine
 from .settings import Settings
 from .speech import Speaker
@@ -18,6 +20,8 @@ class Runtime:
     line: PracticeLine
     settings: Settings
     speaker: Speaker
+    audio: AudioLibrary | None = None  # None when settings turn audio off: every prompt is <Say>
+    audio_dir: Path | None = None  # where `audio build` renders to and the library is read from
 
 
 def runtime() -> Runtime:
