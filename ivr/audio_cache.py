@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -21,6 +22,8 @@ KINDS = {WEB: "mp3", PHONE: "wav"}  # what audio_probe must find in each
 # Bump when the meaning of a key changes, so old files are never mistaken for new ones.
 KEY_SCHEMA = 1
 KEY_LENGTH = 40  # hex digits of SHA-256: 160 bits, no accidental collisions
+_FILE_NAME = re.compile(r"^[0-9a-f]{%d}(\.mp3|\.wav)$" % KEY_LENGTH)
+_FORMAT_OF = {ext: fmt for fmt, ext in EXTENSIONS.items()}
 
 
 def normalise(text: str) -> str:
@@ -127,6 +130,7 @@ class AudioLibrary:
         self._specs = specs
         self.by_text: dict[str, PromptAudio] = {}
         self.by_name: dict[str, AudioFile] = {}
+        self._older: dict[str, AudioFile] = {}  # files of earlier words, found when asked for
         self.refresh()
 
     def refresh(self) -> None:
@@ -157,13 +161,27 @@ class AudioLibrary:
         return None
 
     def file(self, name: str) -> AudioFile | None:
-        """The indexed file called `name`, if it is still on disk unchanged."""
+        """The valid file called `name`: indexed, or left from earlier words (old URLs stay valid)."""
         audio = self.by_name.get(name)
-        return audio if audio is not None and _same_size(audio) else None
+        if audio is not None:
+            return audio if _same_size(audio) else None
+        if not _FILE_NAME.match(name):  # also keeps any path trickery away from the disk
+            return None
+        audio = self._older.get(name)
+        return audio if audio is not None and _same_size(audio) else self._load_named(name)
 
     def captions(self) -> dict[str, str]:
         """File name -> the words it speaks, for every indexed file."""
         return {name: audio.text for name, audio in self.by_name.items()}
+
+    def _load_named(self, name: str) -> AudioFile | None:
+        # A TwiML reply from before an edit (or a restart) may still point here.
+        found = read_valid(self.folder / name, _FORMAT_OF[name[KEY_LENGTH:]])
+        if found is None:
+            return None
+        audio = _audio_file(self.folder / name, *found, text="", engine="")
+        self._older[name] = audio
+        return audio
 
     def _has_files(self) -> bool:
         try:
@@ -186,9 +204,12 @@ class AudioLibrary:
         found = read_valid(path, fmt)
         if found is None:
             return None
-        data, info = found
-        return AudioFile(name, str(path), info.mimetype, hashlib.sha256(data).hexdigest(), len(data),
-                         info.seconds, text, spec.engine)
+        return _audio_file(path, *found, text=text, engine=spec.engine)
+
+
+def _audio_file(path: Path, data: bytes, info: AudioInfo, text: str, engine: str) -> AudioFile:
+    return AudioFile(path.name, str(path), info.mimetype, hashlib.sha256(data).hexdigest(), len(data),
+                     info.seconds, text, engine)
 
 
 def _same_size(audio: AudioFile) -> bool:

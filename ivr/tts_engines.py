@@ -105,6 +105,8 @@ class GttsEngine:
 
     name = GTTS
     label = "gTTS"
+    # Beyond the per-request timeouts, for DNS and slow reads: the most one render may take.
+    deadline_slack = 2.0
 
     def __init__(self, settings: AudioSettings, sleep=time.sleep, clock=time.monotonic):
         self.settings = settings
@@ -148,7 +150,7 @@ class GttsEngine:
         for attempt in range(s.retries + 1):
             self._wait_turn()
             try:
-                mp3 = self._fetch(tts, deadline=parts * (s.connect_timeout + s.read_timeout) + 2)
+                mp3 = self._fetch(tts, deadline=parts * (s.connect_timeout + s.read_timeout) + self.deadline_slack)
             except gTTSError as exc:
                 status = exc.rsp.status_code if exc.rsp is not None else None
                 if (status == 429 or (status or 0) >= 500) and attempt < s.retries:
@@ -179,7 +181,7 @@ class GttsEngine:
         thread.start()
         thread.join(deadline)
         if thread.is_alive():
-            raise EngineDown(f"no answer from {self.host} within {deadline:.0f} s")
+            raise EngineDown(f"no answer from {self.host} within {deadline:.1f} s")
         if "error" in box:
             raise box["error"]  # type: ignore[misc]
         return box["mp3"]  # type: ignore[return-value]
