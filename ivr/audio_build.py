@@ -65,7 +65,7 @@ class Builder:
         report = BuildReport(self.folder, self.primary.label)
         if not self.primary.available:
             self._tell(f"{self.primary.label} cannot be used: {self.primary.down}.")
-        bar = tqdm(total=len(items), desc="audio", unit="prompt", disable=not progress, leave=False)
+        bar = tqdm(total=len(items), desc="audio", unit="prompt", disable=not progress)
         with ThreadPoolExecutor(max_workers=self.settings.workers) as pool:
             offline_jobs = []
             for text, label in items.items():

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from .audio_build import Builder, check_library
 from .errors import ConfigError
@@ -86,6 +86,7 @@ def audio_build_command(engine: str | None, force: bool, check: bool, progress: 
 
 
 @click.command("practice")
+@with_appcontext  # a plain command gets no app context from app.cli (test runners call app.cli directly)
 @click.option("--keys", default=None, help='Answers to give in turn, e.g. "1 1234 0"; "-" is silence.')
 @click.option("--start", "start_node", default=None, help="Start at this node instead of the welcome.")
 @click.option("--sound", is_flag=True, help="Also play the prompt audio, if a player (mpg123, ffplay, play) exists.")
