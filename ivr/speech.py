@@ -10,7 +10,8 @@ from .settings import VoiceSettings
 
 AUDIO_PREFIX = "/audio"  # where ivr/audio_routes.py serves the library
 # Only Twilio signs its requests: it gets the 8 kHz phone copy; browsers and the terminal get MP3.
-TWILIO_SIGNATURE = "X-Twilio-Signature"
+TWILIO_SIGNATURE = "HTTP_X_TWILIO_SIGNATURE"  # the X-Twilio-Signature header, as the WSGI environ names it
+_REQUEST_VIEW = "practice_line.audio_view"  # per-request (base URL, phone?) worked out once
 
 
 class Speaker:
@@ -23,7 +24,7 @@ class Speaker:
 
     def speak(self, parent, segment: Segment) -> None:
         """Add one segment to `parent`: <Play> of its audio if the library has it, else <Say>."""
-        url = self.audio_url(segment.text) if self.audio is not None and self.audio.by_text else None
+        url = self.audio_url(segment.text) if self.audio is not None else None
         if url is not None:
             parent.play(url)
         else:
@@ -34,13 +35,21 @@ class Speaker:
 
         Never renders: words with no audio in the library (nothing per-call is) are left to <Say>.
         """
-        if self.audio is None:
+        if self.audio is None or text not in self.audio.by_text:
             return None
-        base, phone = self.base_url, False
-        if has_request_context():
-            phone = TWILIO_SIGNATURE in request.headers
-            base = base or request.url_root.rstrip("/")
+        base, phone = self._request_view()
         if base is None:  # no request and no public URL: a relative URL would not play
             return None
         audio = self.audio.playable(text, phone=phone)
         return f"{base}{AUDIO_PREFIX}/{audio.name}" if audio is not None else None
+
+    def _request_view(self) -> tuple[str | None, bool]:
+        # A reply speaks a dozen segments: work out the base URL and the caller's kind once.
+        if not has_request_context():
+            return self.base_url, False
+        environ = request.environ
+        view = environ.get(_REQUEST_VIEW)
+        if view is None:
+            view = (self.base_url or request.url_root.rstrip("/"), TWILIO_SIGNATURE in environ)
+            environ[_REQUEST_VIEW] = view
+        return view

@@ -14,12 +14,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
 import responses
 
 from ivr import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(autouse=True)
+def no_internet(monkeypatch):
+    """No test reaches the internet through requests (gTTS included); loopback servers still work."""
+    real_send = requests.adapters.HTTPAdapter.send
+
+    def send(adapter, request, *args, **kwargs):
+        host = urllib.parse.urlsplit(request.url).hostname
+        if host not in {"127.0.0.1", "localhost", "::1"}:
+            raise requests.exceptions.ConnectionError(f"tests may not reach {host}")
+        return real_send(adapter, request, *args, **kwargs)
+
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", send)
 
 
 @pytest.fixture

@@ -163,3 +163,16 @@ def test_flows_check_is_clean(runner):
     result = runner.invoke(args=["flows", "check"])
     assert result.exit_code == 0
     assert "warning" not in result.output
+
+
+def test_terminal_practice_plays_sound_when_a_player_exists(make_app, audio_dir, monkeypatch):
+    app = make_app(audio_dir=audio_dir)
+    library = app.extensions["practice_line"].audio
+    line = app.extensions["practice_line"].line
+    heard: list[tuple[str, str | None]] = []
+    monkeypatch.setattr("ivr.cli.find_player", lambda: lambda mp3, wav: heard.append((mp3, wav)) or True)
+    result = app.test_cli_runner().invoke(args=["practice", "--sound", "--keys", "9"])
+    assert result.exit_code == 0, result.output
+    welcome = library.by_text[line.text("welcome")]
+    assert heard[0] == (welcome.web.path, welcome.phone.path)
+    assert all(os.path.exists(mp3) for mp3, _ in heard)

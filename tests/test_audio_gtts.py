@@ -230,3 +230,10 @@ def test_check_lists_missing_then_passes_after_a_build(make_app, google):
     runner.invoke(args=["audio", "build", "--no-progress"])
     after = runner.invoke(args=["audio", "build", "--check"])
     assert after.exit_code == 0 and "0 missing, 0 stale" in after.output
+
+
+def test_without_the_fake_endpoint_gtts_cannot_reach_the_internet(tmp_path):
+    said: list[str] = []
+    report = Builder(settings(fallback="none"), tmp_path, echo=said.append).run({"One.": "digit-1"}, progress=False)
+    assert report.failed == ["digit-1"]
+    assert "tests may not reach translate.google.us" in said[0]
