@@ -8,8 +8,9 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import silent_mp3
+from conftest import ROOT, silent_mp3
 
+from ivr import ConfigError
 from ivr.audio_cache import PHONE, WEB, AudioLibrary, NotAudio, RenderSpec, normalise, write_atomic
 from ivr.audio_probe import probe
 from ivr.tts_engines import mulaw_wav
@@ -144,3 +145,22 @@ def test_library_prefers_the_first_spec_and_drops_deleted_files(tmp_path):
     os.remove(tmp_path / SPEC.filename(text, WEB))
     assert library.playable(text) is None
     assert library.file(SPEC.filename(text, WEB)) is None
+
+
+@pytest.mark.parametrize("line_in_yaml, message", [
+    ("  lang: en", "audio.lang: Value error, gTTS does not speak 'xx'"),
+    ("  tld: us", "audio.tld: String should match pattern"),
+    ("  engine: gtts", "audio.engine: Input should be 'gtts' or 'espeak'"),
+])
+def test_bad_audio_settings_stop_start_up_naming_the_file(make_app, tmp_path, line_in_yaml, message):
+    config = tmp_path / "config"
+    config.mkdir()
+    for path in (ROOT / "config").glob("*.yaml"):
+        (config / path.name).write_text(path.read_text())
+    settings = (config / "settings.yaml").read_text()
+    bad = {"  lang: en": "  lang: xx", "  tld: us": "  tld: not a host", "  engine: gtts": "  engine: festival"}
+    assert line_in_yaml in settings
+    (config / "settings.yaml").write_text(settings.replace(line_in_yaml, bad[line_in_yaml], 1))
+    with pytest.raises(ConfigError) as raised:
+        make_app(CONFIG_DIR=config)
+    assert any(p.startswith(f"{config / 'settings.yaml'}: {message}") for p in raised.value.problems), raised.value.problems
