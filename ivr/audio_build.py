@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .audio_cache import PHONE, WEB, NotAudio, RenderSpec, read_valid, write_atomic
+from .audio_cache import PHONE, WEB, NotAudio, RenderSpec, mark_built, read_valid, write_atomic
 from .settings import AudioSettings
 from .tts_engines import ESPEAK, EngineDown, EngineError, EspeakEngine, GttsEngine, make_engines, phone_copy_from_mp3
 
@@ -57,6 +57,7 @@ class Builder:
         self.fallback: EspeakEngine | None = self.engines["espeak"] if wants_fallback else None
         self.echo = echo
         self.notes: list[str] = []
+        self._wrote = False  # anything new on disk: running apps are told to re-index
         self._lock = threading.Lock()
 
     def run(self, items: dict[str, str], progress: bool = True) -> BuildReport:
@@ -81,6 +82,8 @@ class Builder:
             for job in offline_jobs:
                 job.result()
         bar.close()
+        if self._wrote:
+            mark_built(self.folder)
         report.notes = list(self.notes)
         report.seconds = time.perf_counter() - started
         return report
@@ -110,6 +113,7 @@ class Builder:
         try:
             rendered = engine.render(text, phone=spec.phone_version is not None)
             write_atomic(self.folder, spec.filename(text, WEB), rendered.mp3, WEB)
+            self._wrote = True
             if rendered.phone is not None:
                 write_atomic(self.folder, spec.filename(text, PHONE), rendered.phone, PHONE)
             elif rendered.phone_problem:
@@ -133,6 +137,7 @@ class Builder:
             return False  # re-rendering offline takes milliseconds and keeps the copy made from the WAV
         try:  # gTTS audio is worth keeping: decode the MP3 rather than ask the network again
             write_atomic(self.folder, spec.filename(text, PHONE), phone_copy_from_mp3(web[0]), PHONE)
+            self._wrote = True
         except (EngineError, NotAudio) as exc:
             self._tell(f"no phone copy: {exc}")
         return True

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import tempfile
+import time
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ KEY_SCHEMA = 1
 KEY_LENGTH = 40  # hex digits of SHA-256: 160 bits, no accidental collisions
 _FILE_NAME = re.compile(r"^[0-9a-f]{%d}(\.mp3|\.wav)$" % KEY_LENGTH)
 _FORMAT_OF = {ext: fmt for fmt, ext in EXTENSIONS.items()}
+# A build touches this when it ends; running apps notice and index the library again.
+BUILD_STAMP = ".built"
+RECHECK_SECONDS = 2.0
 
 
 def normalise(text: str) -> str:
@@ -85,6 +89,12 @@ def write_atomic(folder: Path, name: str, data: bytes, fmt: str) -> AudioInfo:
     return info
 
 
+def mark_built(folder: Path) -> None:
+    """Tell running apps that `folder` changed (they re-index within RECHECK_SECONDS)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / BUILD_STAMP).write_text(f"{time.time():.6f}\n")
+
+
 def read_valid(path: Path, fmt: str) -> tuple[bytes, AudioInfo] | None:
     """The file's bytes and what they hold, or None if it is missing or not complete audio in `fmt`."""
     try:
@@ -131,10 +141,13 @@ class AudioLibrary:
         self.by_text: dict[str, PromptAudio] = {}
         self.by_name: dict[str, AudioFile] = {}
         self._older: dict[str, AudioFile] = {}  # files of earlier words, found when asked for
+        self._stamp: float | None = None
+        self._checked = 0.0
         self.refresh()
 
     def refresh(self) -> None:
         """Scan the folder again (after a build); swaps the index in one assignment each."""
+        self._stamp, self._checked = self._stamp_time(), time.monotonic()
         by_text: dict[str, PromptAudio] = {}
         by_name: dict[str, AudioFile] = {}
         if self._has_files():
@@ -147,6 +160,15 @@ class AudioLibrary:
                     if found.phone is not None:
                         by_name[found.phone.name] = found.phone
         self.by_text, self.by_name = by_text, by_name
+
+    def refresh_if_rebuilt(self) -> None:
+        """Re-index if another process finished a build; looks at the disk at most every RECHECK_SECONDS."""
+        now = time.monotonic()
+        if now - self._checked < RECHECK_SECONDS:
+            return
+        self._checked = now
+        if self._stamp_time() != self._stamp:
+            self.refresh()
 
     def playable(self, text: str, phone: bool = False) -> AudioFile | None:
         """The file to <Play> for `text` (the phone copy if `phone` and it exists), if it is still there."""
@@ -182,6 +204,12 @@ class AudioLibrary:
         audio = _audio_file(self.folder / name, *found, text="", engine="")
         self._older[name] = audio
         return audio
+
+    def _stamp_time(self) -> float | None:
+        try:
+            return os.stat(self.folder / BUILD_STAMP).st_mtime
+        except OSError:
+            return None
 
     def _has_files(self) -> bool:
         try:

@@ -35,7 +35,7 @@ class Speaker:
 
         Never renders: words with no audio in the library (nothing per-call is) are left to <Say>.
         """
-        if self.audio is None or text not in self.audio.by_text:
+        if self.audio is None:
             return None
         base, phone = self._request_view()
         if base is None:  # no request and no public URL: a relative URL would not play
@@ -50,6 +50,7 @@ class Speaker:
         environ = request.environ
         view = environ.get(_REQUEST_VIEW)
         if view is None:
+            self.audio.refresh_if_rebuilt()  # a build by another process shows up within seconds
             view = (self.base_url or request.url_root.rstrip("/"), TWILIO_SIGNATURE in environ)
             environ[_REQUEST_VIEW] = view
         return view

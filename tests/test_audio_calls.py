@@ -176,3 +176,16 @@ def test_terminal_practice_plays_sound_when_a_player_exists(make_app, audio_dir,
     welcome = library.by_text[line.text("welcome")]
     assert heard[0] == (welcome.web.path, welcome.phone.path)
     assert all(os.path.exists(mp3) for mp3, _ in heard)
+
+
+def test_a_running_app_picks_up_a_build_from_another_process(make_app, tmp_path, monkeypatch):
+    from ivr import audio_cache
+
+    monkeypatch.setattr(audio_cache, "RECHECK_SECONDS", 0.0)
+    serving = make_app(audio_dir=tmp_path / "shared-audio")  # started before any audio exists
+    assert Caller(serving.test_client()).start().played == []
+    builder = make_app(audio_dir=tmp_path / "shared-audio")  # `audio build` in another shell
+    result = builder.test_cli_runner().invoke(args=["audio", "build", "--engine", "espeak", "--no-progress"])
+    assert result.exit_code == 0
+    reply = Caller(serving.test_client()).start()
+    assert reply.said == [] and len(reply.played) >= 3

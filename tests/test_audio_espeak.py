@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from ivr.audio_build import Builder
-from ivr.audio_cache import PHONE, WEB
+from ivr.audio_cache import BUILD_STAMP, PHONE, WEB
 from ivr.audio_probe import probe
 from ivr.settings import AudioSettings
 from ivr.tts_engines import EspeakEngine
@@ -53,7 +53,8 @@ def test_offline_build_falls_back_says_so_once_and_calls_play_it(make_app, googl
     assert f"fell back to the offline engine (espeak-ng): {items}" in cold.output
     assert "rendered with gTTS: 0" in cold.output and "failed (spoken with <Say>): 0" in cold.output
     assert len(google.requests) == 1  # found unreachable once, then not asked again
-    assert len(list((tmp_path / "audio").iterdir())) == 2 * items  # MP3 + phone copy, no temp files
+    written = sorted(p.name for p in (tmp_path / "audio").iterdir())
+    assert len(written) == 2 * items + 1 and written[0] == BUILD_STAMP  # MP3 + phone copy each, no temp files
 
     reply = type(caller)(app.test_client()).start()  # the build refreshed this app's library
     assert reply.said == [] and len(reply.played) >= 3

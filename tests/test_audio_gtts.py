@@ -13,7 +13,7 @@ from conftest import QUICK_GTTS
 from gtts import gTTS
 
 from ivr.audio_build import Builder
-from ivr.audio_cache import PHONE, WEB
+from ivr.audio_cache import BUILD_STAMP, PHONE, WEB
 from ivr.audio_probe import probe
 from ivr.settings import AudioSettings
 from ivr.tts_engines import EspeakEngine, GttsEngine
@@ -33,7 +33,8 @@ def gtts_parts(text: str, s: AudioSettings) -> list[str]:
 
 
 def files(folder) -> list[str]:
-    return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
+    """Every file in `folder` (temp files included) but the build stamp."""
+    return sorted(p.name for p in folder.iterdir() if p.name != BUILD_STAMP) if folder.exists() else []
 
 
 def test_build_sends_every_prompt_and_stores_the_bytes_answered(make_app, google, tmp_path):
