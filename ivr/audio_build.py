@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from .audio_cache import PHONE, WEB, NotAudio, RenderSpec, mark_built, read_valid, write_atomic
+from .audio_cache import PHONE, WEB, NotAudio, RenderSpec, mark_built, normalise, read_valid, write_atomic
 from .settings import AudioSettings
 from .tts_engines import ESPEAK, EngineDown, EngineError, EspeakEngine, GttsEngine, make_engines, phone_copy_from_mp3
 
@@ -111,7 +111,7 @@ class Builder:
         if not self.force and self._complete(spec, text):
             return CACHED
         try:
-            rendered = engine.render(text, phone=spec.phone_version is not None)
+            rendered = engine.render(normalise(text), phone=spec.phone_version is not None)
             write_atomic(self.folder, spec.filename(text, WEB), rendered.mp3, WEB)
             self._wrote = True
             if rendered.phone is not None:

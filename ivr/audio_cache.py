@@ -58,10 +58,6 @@ class RenderSpec:
         """The file `text` is stored in: its key plus the format's extension."""
         return self.key(text, fmt) + EXTENSIONS[fmt]
 
-    def formats(self) -> tuple[str, ...]:
-        """The formats this spec stores: the MP3, and the phone copy when it can be made."""
-        return (WEB, PHONE) if self.phone_version else (WEB,)
-
 
 class NotAudio(ValueError):
     """Bytes that are not a complete audio file; they are never stored."""
