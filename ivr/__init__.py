@@ -9,12 +9,14 @@ from pathlib import Path
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .audio_cache import AudioLibrary
 from .errors import ConfigError
 from .line import load_line
 from .reasons import load_reasons
 from .runtime import Runtime
 from .settings import load_settings
 from .speech import Speaker
+from .tts_engines import library_specs
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,6 +29,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL") or None,
         CONFIG_DIR=Path(os.environ.get("PRACTICE_LINE_CONFIG_DIR") or PROJECT_ROOT / "config"),
         PROMPTS_DIR=Path(os.environ.get("PRACTICE_LINE_PROMPTS_DIR") or PROJECT_ROOT / "prompts"),
+        # None: settings.yaml's audio.cache_dir, relative to the instance folder.
+        AUDIO_DIR=os.environ.get("PRACTICE_LINE_AUDIO_DIR") or None,
         PRACTICE_TOKEN_MAX_AGE=3600,
         SETTINGS={},
     )
@@ -38,8 +42,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     config_dir = Path(app.config["CONFIG_DIR"])
     line = load_line(config_dir, Path(app.config["PROMPTS_DIR"]))
     settings = load_settings(config_dir / "settings.yaml", app.config["SETTINGS"])
-    reasons = load_reasons(config_dir / "reasons.yaml", line)
-    app.extensions["practice_line"] = Runtime(line, settings, Speaker(settings.voice), reasons)
+    audio_dir = Path(app.instance_path, app.config["AUDIO_DIR"] or settings.audio.cache_dir).resolve()
+    # Indexed once here (and again after `audio build`), so a webhook only looks up a dict.
+    audio = (AudioLibrary(audio_dir, line.spoken(), lambda: library_specs(settings.audio))
+             if settings.audio.enabled else None)
+    speaker = Speaker(settings.voice, audio, app.config["PUBLIC_BASE_URL"])
+    app.extensions["practice_line"] = Runtime(line, settings, speaker, audio=audio, audio_dir=audio_dir,
+                                           reasons=load_reasons(config_dir / "reasons.yaml", line))
 
     # Behind ngrok or a load balancer, rebuild the public URL Twilio signed.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)
@@ -48,9 +57,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _register(app: Flask) -> None:
-    from . import checklist_web, cli, phone, store, voice
+    from . import audio_routes, checklist_web, cli, phone, store, voice
 
     app.register_blueprint(voice.bp)
+    app.register_blueprint(audio_routes.bp)
     app.register_blueprint(phone.bp)
     app.register_blueprint(checklist_web.bp)
     store.init_app(app)

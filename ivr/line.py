@@ -83,6 +83,15 @@ class PracticeLine:
         """A prompt as something to say."""
         return Segment(prompt_id, self.texts[prompt_id])
 
+    def spoken(self) -> dict[str, str]:
+        """Every distinct text a call can speak (options with their keys filled) -> its prompt id."""
+        found = {text: prompt_id for prompt_id, text in self.texts.items()}
+        for compiled in self.nodes.values():
+            for segment in compiled.segments:
+                if segment.prompt_id != REFERENCE:  # spoken as digit-0..digit-9, already in texts
+                    found.setdefault(segment.text, segment.prompt_id)
+        return found
+
     def key_paths(self) -> dict[str, tuple[Step, ...]]:
         """The shortest path from the start to every node, as the caller would press it."""
         d = self.flow.defaults

@@ -1,11 +1,14 @@
-"""What one app holds after start-up: the compiled line, settings, the speaker and the reasons for calling."""
+"""What one app holds after start-up: the compiled line, settings, the speaker, the audio library
+and the reasons for calling."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from flask import current_app
 
+from .audio_cache import AudioLibrary
 from .line import PracticeLine
 from .reasons import ReasonBook
 from .settings import Settings
@@ -19,6 +22,8 @@ class Runtime:
     line: PracticeLine
     settings: Settings
     speaker: Speaker
+    audio: AudioLibrary | None = None  # None when settings turn audio off: every prompt is <Say>
+    audio_dir: Path | None = None  # where `audio build` renders to and the library is read from
     reasons: ReasonBook | None = None  # config/reasons.yaml, checked against the flow
 
 

@@ -5,4 +5,6 @@ source "$(dirname "$0")/_common.sh"
 "$ROOT/scripts/setup.sh"
 cd "$ROOT"
 "$PY" -m flask --app app flows check
+# Offline this falls back to espeak-ng in seconds; a prompt with no audio is spoken with <Say>.
+"$PY" -m flask --app app audio build || echo "Some prompts have no audio; calls speak them with <Say>."
 exec "$PY" app.py

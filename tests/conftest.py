@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import re
+import shutil
+import urllib.parse
 import uuid
 import xml.etree.ElementTree as ET
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
+import responses
 
 from ivr import create_app
 
@@ -15,21 +23,40 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 
 
+@pytest.fixture(autouse=True)
+def no_internet(monkeypatch):
+    """No test reaches the internet through requests (gTTS included); loopback servers still work."""
+    real_send = requests.adapters.HTTPAdapter.send
+
+    def send(adapter, request, *args, **kwargs):
+        host = urllib.parse.urlsplit(request.url).hostname
+        if host not in {"127.0.0.1", "localhost", "::1"}:
+            raise requests.exceptions.ConnectionError(f"tests may not reach {host}")
+        return real_send(adapter, request, *args, **kwargs)
+
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", send)
+
+
 @pytest.fixture
 def make_app(tmp_path):
-    """Build an app like `app`, with more settings (a nested dict) and config values on top."""
+    """Build a test app; `settings` are merged per section (voice, audio), other keywords are app config.
 
-    def make(settings: dict | None = None, **config):
-        overrides = {"voice": {"hold_pause_seconds": 0}}
-        for section, values in (settings or {}).items():
-            overrides[section] = {**overrides.get(section, {}), **values}
+    Audio is read from tmp_path/audio unless `audio_dir` says otherwise, so by default the
+    library is empty and every prompt is <Say> (a build by ./scripts/run.sh never leaks in).
+    """
+
+    def make(settings: dict | None = None, audio_dir: Path | None = None, **config):
+        sections: dict[str, dict] = {"voice": {"hold_pause_seconds": 0}}
+        for name, values in (settings or {}).items():
+            sections[name] = {**sections.get(name, {}), **values}
         app = create_app({
             "TESTING": True,
             "TWILIO_AUTH_TOKEN": None,
             "PUBLIC_BASE_URL": None,
             "SECRET_KEY": "test-secret",
+            "AUDIO_DIR": str(audio_dir or tmp_path / "audio"),
+            "SETTINGS": sections,
             **config,
-            "SETTINGS": overrides,
         })
         app.instance_path = str(tmp_path)
         return app
@@ -39,7 +66,7 @@ def make_app(tmp_path):
 
 @pytest.fixture
 def app(make_app):
-    """An app with its instance folder in tmp, holds of no length, and no Twilio token."""
+    """An app with its instance folder in tmp, holds of no length, no Twilio token, and no prompt audio."""
     return make_app()
 
 
@@ -73,6 +100,11 @@ class Reply:
     def said(self) -> list[str]:
         """Every <Say> text in document order, including inside <Gather>."""
         return [(el.text or "").strip() for el in self.root.iter("Say")]
+
+    @property
+    def played(self) -> list[str]:
+        """Every <Play> URL in document order, including inside <Gather>."""
+        return [(el.text or "").strip() for el in self.root.iter("Play")]
 
     @property
     def text(self) -> str:
@@ -209,3 +241,110 @@ def artifacts():
     """The folder for screenshots and other test artifacts (not committed)."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+# --- Prompt audio: a fake Google speech endpoint, and a real espeak-ng library built once ---
+
+GOOGLE_TTS = re.compile(r"https://translate\.google\.[a-z.]+/_/TranslateWebserverUi/data/batchexecute")
+# gTTS settings for tests: no pauses between requests or before retries.
+QUICK_GTTS = {"throttle_seconds": 0, "backoff_seconds": 0, "retries": 2}
+
+
+def silent_mp3(frames: int = 20, signature: int = 0) -> bytes:
+    """MPEG-2 Layer III, 24 kHz mono, 32 kbit/s silent frames (what gTTS returns, minus the words).
+
+    `signature` sets each frame's copyright/original bits (2 bits a frame), so two fakes
+    differ byte for byte while decoding to the same silence.
+    """
+    out = bytearray()
+    for i in range(frames):
+        bits = (signature >> (2 * (i % 16))) & 3
+        out += bytes([0xFF, 0xF3, 0x44, 0xC0 | (bits << 2)]) + bytes(92)
+    return bytes(out)
+
+
+@dataclass
+class GoogleRequest:
+    """One request gTTS sent, decoded."""
+
+    host: str
+    text: str
+    lang: str
+    slow: bool | None
+
+
+class FakeGoogle:
+    """Answers gTTS's POSTs like Google Translate, or fails as scripted; records what was asked."""
+
+    def __init__(self, mock: responses.RequestsMock):
+        self.requests: list[GoogleRequest] = []
+        self.answered: dict[str, bytes] = {}  # text part -> the MP3 bytes answered for it
+        self.script: list = []  # outcomes for the next requests, then normal answers
+        self.always = None  # an outcome for every request
+        mock.add_callback(responses.POST, GOOGLE_TTS, callback=self._answer)
+
+    def fail(self, *outcomes) -> None:
+        """The next requests get these: an HTTP status, an exception to raise, "html", "null", or None (audio)."""
+        self.script.extend(outcomes)
+
+    @property
+    def texts(self) -> list[str]:
+        return [r.text for r in self.requests]
+
+    def _answer(self, request):
+        body = urllib.parse.unquote(request.body.decode() if isinstance(request.body, bytes) else request.body)
+        rpc = json.loads(body.removeprefix("f.req=").rstrip("&"))
+        text, lang, slow, _ = json.loads(rpc[0][0][1])
+        self.requests.append(GoogleRequest(urllib.parse.urlsplit(request.url).hostname, text, lang, slow))
+        outcome = self.script.pop(0) if self.script else self.always
+        if callable(outcome):  # e.g. a slow server: runs, then answers normally
+            outcome = outcome()
+        if isinstance(outcome, BaseException):
+            raise outcome
+        if outcome == "html":  # a captive portal: 200, and no audio anywhere
+            return 200, {"Content-Type": "text/html"}, "<html><body>Sign in to the Wi-Fi</body></html>"
+        if outcome == "null":  # Google's own "no audio for that"
+            return 200, {}, ')]}\'\n\n40\n[["wrb.fr","jQ1olc",null,null,null,null,"generic"]]\n'
+        if isinstance(outcome, int):
+            return outcome, {}, ""
+        mp3 = silent_mp3(8 + len(text) % 17, signature=zlib.crc32(text.encode()))
+        self.answered[text] = mp3
+        encoded = base64.b64encode(mp3).decode()
+        line = '[["wrb.fr","jQ1olc","[\\"' + encoded + '\\"]",null,null,null,"generic"]]'
+        return 200, {}, f")]}}'\n\n{len(line)}\n{line}\n"
+
+
+@pytest.fixture
+def google():
+    """A fake Google speech endpoint; any other HTTP request fails the test (no network, ever)."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield FakeGoogle(mock)
+
+
+@pytest.fixture(scope="session")
+def espeak_library(tmp_path_factory):
+    """Every prompt rendered by the real espeak-ng once per session (about 3 s); copy it before changing it."""
+    from ivr.audio_build import Builder
+
+    if shutil.which("espeak-ng") is None:
+        pytest.fail("espeak-ng is missing: run ./scripts/test.sh, which installs it")
+    folder = tmp_path_factory.mktemp("espeak-library")
+    app = create_app({"TESTING": True, "AUDIO_DIR": str(folder)})
+    rt = app.extensions["practice_line"]
+    report = Builder(rt.settings.audio, folder, engine="espeak").run(rt.line.spoken(), progress=False)
+    assert not report.failed, report.notes
+    return folder
+
+
+@pytest.fixture
+def audio_dir(espeak_library, tmp_path):
+    """A private copy of the espeak-ng library, safe to change."""
+    target = tmp_path / "audio"
+    shutil.copytree(espeak_library, target)
+    return target
+
+
+@pytest.fixture
+def audio_app(make_app, audio_dir):
+    """An app whose every prompt has espeak-ng audio (MP3 and phone copy)."""
+    return make_app(audio_dir=audio_dir)

@@ -1,0 +1,166 @@
+"""Audio bytes are checked before they are stored, keys cover every setting, writes are atomic."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import stat
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, silent_mp3
+
+from ivr import ConfigError
+from ivr.audio_cache import PHONE, WEB, AudioLibrary, NotAudio, RenderSpec, normalise, write_atomic
+from ivr.audio_probe import probe
+from ivr.tts_engines import mulaw_wav
+
+SPEC = RenderSpec("gtts", "gtts 2.5.4", "en", "us", "normal", "lame 3.100; sox 14.4.2")
+
+
+def test_probe_reads_gtts_style_mp3():
+    info = probe(silent_mp3(50))
+    assert (info.kind, info.mimetype, info.sample_rate, info.channels) == ("mp3", "audio/mpeg", 24000, 1)
+    assert info.seconds == pytest.approx(50 * 576 / 24000)
+
+
+def test_probe_reads_phone_wav():
+    info = probe(mulaw_wav(bytes(4000)))
+    assert (info.kind, info.mimetype, info.sample_rate, info.encoding) == ("wav", "audio/wav", 8000, "mu-law")
+    assert info.seconds == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("data, why", [
+    (b"", "empty"),
+    (b"<html><body>Sign in</body></html>", "an HTML page"),
+    (silent_mp3(50)[:-10], "a cut-off last frame"),
+    (silent_mp3(1), "one frame: shorter than a tenth of a second"),
+    (silent_mp3(20) + b"trailing junk", "junk after the frames"),
+    (mulaw_wav(bytes(4000))[:-100], "a WAV shorter than its header says"),
+    (b"RIFF\xff\xff\xff\x7fWAVEfmt " + bytes(40), "a WAV header written to a pipe, no data"),
+])
+def test_probe_rejects(data, why):
+    assert probe(data) is None, why
+
+
+def test_probe_skips_id3_tag():
+    tag_body = b"TXXX" + bytes(20)
+    tag = b"ID3\x03\x00\x00" + bytes([0, 0, 0, len(tag_body)]) + tag_body
+    assert probe(tag + silent_mp3(10)).seconds == pytest.approx(10 * 576 / 24000)
+
+
+def test_normalise_collapses_spaces_only():
+    assert normalise("  Press  1,\n or say   help. ") == "Press 1, or say help."
+    assert normalise("Press\t1 now") == "Press 1 now"
+
+
+@pytest.mark.parametrize("change", [
+    {"lang": "fr"}, {"accent": "co.uk"}, {"speed": "slow"}, {"engine": "espeak-ng"}, {"version": "gtts 2.5.5"},
+])
+def test_key_changes_with_every_setting(change):
+    other = RenderSpec(**{**SPEC.__dict__, **change})
+    assert other.key("Press 1.", WEB) != SPEC.key("Press 1.", WEB)
+
+
+def test_key_covers_text_and_format_but_not_spacing():
+    assert SPEC.key("Press 1.", WEB) != SPEC.key("Press 2.", WEB)
+    assert SPEC.key("Press 1.", WEB) != SPEC.key("Press 1.", PHONE)
+    assert SPEC.key("Press  1. ", WEB) == SPEC.key("Press 1.", WEB)
+    assert SPEC.filename("Press 1.", WEB).endswith(".mp3") and SPEC.filename("Press 1.", PHONE).endswith(".wav")
+    assert len(SPEC.key("Press 1.", WEB)) == 40
+
+
+def test_phone_key_changes_with_phone_tools_only():
+    newer_sox = RenderSpec(**{**SPEC.__dict__, "phone_version": "lame 3.100; sox 14.5"})
+    assert newer_sox.key("Hi there.", PHONE) != SPEC.key("Hi there.", PHONE)
+    assert newer_sox.key("Hi there.", WEB) == SPEC.key("Hi there.", WEB)
+
+
+def test_write_atomic_stores_exact_bytes_readable_by_all(tmp_path):
+    data = silent_mp3(30, signature=7)
+    info = write_atomic(tmp_path, "a.mp3", data, WEB)
+    assert (tmp_path / "a.mp3").read_bytes() == data
+    assert info.seconds == pytest.approx(30 * 576 / 24000)
+    assert stat.S_IMODE(os.stat(tmp_path / "a.mp3").st_mode) == 0o644
+
+
+@pytest.mark.parametrize("data, fmt", [(b"", WEB), (b"<html>busy</html>", WEB), (silent_mp3(20)[:-3], WEB),
+                                       (silent_mp3(20), PHONE)])
+def test_write_atomic_refuses_what_is_not_audio(tmp_path, data, fmt):
+    with pytest.raises(NotAudio):
+        write_atomic(tmp_path, "a.mp3", data, fmt)
+    assert list(tmp_path.iterdir()) == []  # no empty file, no temp file
+
+
+def test_write_atomic_keeps_the_old_file_when_the_new_bytes_are_bad(tmp_path):
+    good = silent_mp3(30)
+    write_atomic(tmp_path, "a.mp3", good, WEB)
+    with pytest.raises(NotAudio):
+        write_atomic(tmp_path, "a.mp3", good[:-5], WEB)
+    assert (tmp_path / "a.mp3").read_bytes() == good
+
+
+def _write_many(folder: str, signature: int) -> None:
+    data = silent_mp3(400, signature=signature)
+    for _ in range(60):
+        write_atomic(Path(folder), "same.mp3", data, WEB)
+
+
+def test_two_processes_writing_the_same_prompt_never_corrupt_it(tmp_path):
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_write_many, args=(str(tmp_path), sig)) for sig in (1, 2)]
+    for worker in workers:
+        worker.start()
+    seen = set()
+    while any(w.is_alive() for w in workers):  # a reader during the writes sees whole files only
+        try:
+            data = (tmp_path / "same.mp3").read_bytes()
+        except FileNotFoundError:
+            continue
+        seen.add(data)
+    for worker in workers:
+        worker.join()
+        assert worker.exitcode == 0
+    final = (tmp_path / "same.mp3").read_bytes()
+    assert final in {silent_mp3(400, signature=1), silent_mp3(400, signature=2)}
+    assert seen <= {silent_mp3(400, signature=1), silent_mp3(400, signature=2)}
+    assert [p.name for p in tmp_path.iterdir()] == ["same.mp3"]  # no temp files left
+
+
+def test_library_prefers_the_first_spec_and_drops_deleted_files(tmp_path):
+    espeak = RenderSpec("espeak-ng", "espeak-ng 1.51; lame 3.100", "en-us", "en-us", "160wpm", None)
+    text = "Welcome."
+    write_atomic(tmp_path, espeak.filename(text, WEB), silent_mp3(20, 1), WEB)
+    library = AudioLibrary(tmp_path, [text, "Not rendered."], lambda: [SPEC, espeak])
+    assert library.playable(text).name == espeak.filename(text, WEB)
+    assert library.playable("Not rendered.") is None
+    write_atomic(tmp_path, SPEC.filename(text, WEB), silent_mp3(20, 2), WEB)
+    write_atomic(tmp_path, SPEC.filename(text, PHONE), mulaw_wav(bytes(4000)), PHONE)
+    library.refresh()
+    assert library.playable(text).name == SPEC.filename(text, WEB)
+    assert library.playable(text, phone=True).name == SPEC.filename(text, PHONE)
+    assert library.captions() == {SPEC.filename(text, WEB): text, SPEC.filename(text, PHONE): text}
+    os.remove(tmp_path / SPEC.filename(text, PHONE))
+    assert library.playable(text, phone=True).name == SPEC.filename(text, WEB)  # the MP3 still plays
+    os.remove(tmp_path / SPEC.filename(text, WEB))
+    assert library.playable(text) is None
+    assert library.file(SPEC.filename(text, WEB)) is None
+
+
+@pytest.mark.parametrize("line_in_yaml, message", [
+    ("  lang: en", "audio.lang: Value error, gTTS does not speak 'xx'"),
+    ("  tld: us", "audio.tld: String should match pattern"),
+    ("  engine: gtts", "audio.engine: Input should be 'gtts' or 'espeak'"),
+])
+def test_bad_audio_settings_stop_start_up_naming_the_file(make_app, tmp_path, line_in_yaml, message):
+    config = tmp_path / "config"
+    config.mkdir()
+    for path in (ROOT / "config").glob("*.yaml"):
+        (config / path.name).write_text(path.read_text())
+    settings = (config / "settings.yaml").read_text()
+    bad = {"  lang: en": "  lang: xx", "  tld: us": "  tld: not a host", "  engine: gtts": "  engine: festival"}
+    assert line_in_yaml in settings
+    (config / "settings.yaml").write_text(settings.replace(line_in_yaml, bad[line_in_yaml], 1))
+    with pytest.raises(ConfigError) as raised:
+        make_app(CONFIG_DIR=config)
+    assert any(p.startswith(f"{config / 'settings.yaml'}: {message}") for p in raised.value.problems), raised.value.problems
