@@ -7,16 +7,11 @@ from urllib.parse import quote
 from flask import Response
 from twilio.twiml.voice_response import VoiceResponse
 
-from .engine import Turn, reference_number
+from .engine import Turn, reference_number, spoken_nodes
 from .flows import REFERENCE
 from .line import PracticeLine
 from .settings import VoiceSettings
 from .speech import Speaker
-
-# Messages chain into the next node in one reply; the flow check forbids loops,
-# this only guards against a reply growing without end.
-MAX_CHAIN = 12
-
 
 def node_url(node_id: str, failures: int = 0) -> str:
     """Where Twilio fetches a node's TwiML."""
@@ -29,31 +24,30 @@ def input_url(node_id: str, failures: int = 0) -> str:
 
 
 def render(line: PracticeLine, speaker: Speaker, voice: VoiceSettings, turn: Turn, call_sid: str) -> VoiceResponse:
-    """The TwiML for a turn: its notice, then the node, chaining through messages."""
+    """The TwiML for a turn: its notice, then the node, running on through messages and holds."""
     response = VoiceResponse()
-    node_id, failures, notice = turn.node, turn.failures, turn.notice
-    for _ in range(MAX_CHAIN):
+    failures, notice = turn.failures, turn.notice
+    for node_id in spoken_nodes(line, turn.node):
         compiled = line.nodes[node_id]
-        node = compiled.node
-        if compiled.kind in ("message", "hold", "end"):
-            if notice:
-                speaker.speak(response, line.segment(notice))
-            for segment in compiled.segments:
-                if segment.prompt_id == REFERENCE:
-                    for digit in reference_number(call_sid, node_id):
-                        speaker.speak(response, line.segment(f"digit-{digit}"))
-                else:
-                    speaker.speak(response, segment)
-            if compiled.kind == "end":
-                response.hangup()
-                return response
-            if compiled.kind == "hold" and voice.hold_pause_seconds:
-                response.pause(length=voice.hold_pause_seconds)
-            node_id, failures, notice = node.next, 0, None
-            continue
-        _gather(line, speaker, voice, response, node_id, failures, notice)
-        return response
-    response.redirect(node_url(node_id), method="POST")
+        if compiled.kind in ("menu", "collect"):
+            _gather(line, speaker, voice, response, node_id, failures, notice)
+            return response
+        if notice:
+            speaker.speak(response, line.segment(notice))
+        for segment in compiled.segments:
+            if segment.prompt_id == REFERENCE:
+                for digit in reference_number(call_sid, node_id):
+                    speaker.speak(response, line.segment(f"digit-{digit}"))
+            else:
+                speaker.speak(response, segment)
+        if compiled.kind == "end":
+            response.hangup()
+            return response
+        if compiled.kind == "hold" and voice.hold_pause_seconds:
+            response.pause(length=voice.hold_pause_seconds)
+        failures, notice = 0, None
+    # Only a loop of messages (which the flow check forbids) gets here: let Twilio fetch the rest.
+    response.redirect(node_url(compiled.node.next), method="POST")
     return response
 
 
