@@ -6,7 +6,7 @@ import os
 import secrets
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, render_template, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .audio_cache import AudioLibrary
@@ -19,6 +19,11 @@ from .speech import Speaker
 from .tts_engines import library_specs
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+WEB_ERRORS = {
+    404: ("Page not found", "There is nothing at this address. Check the link."),
+    405: ("Not allowed", "This page can't be used that way. Open it from a link instead."),
+    500: ("Something went wrong", "Sorry, that didn't work on our side. Please try again."),
+}
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -67,12 +72,14 @@ def _register(app: Flask) -> None:
     cli.init_app(app)
 
     def on_error(error):
+        # Under /voice the caller must hear a way forward; elsewhere a person reads a page.
         if request.path.startswith("/voice"):
             return voice.voice_error(error)
-        return error
+        title, message = WEB_ERRORS.get(error.code, WEB_ERRORS[500])
+        return render_template("error.html", title=title, message=message), error.code
 
-    # Blueprint handlers cover routes that matched; these cover /voice URLs that did not.
-    for code in (404, 405):
+    # Blueprint handlers cover voice routes that matched; these cover everything else.
+    for code in WEB_ERRORS:
         app.register_error_handler(code, on_error)
 
 

@@ -51,7 +51,7 @@ def status():
     return twiml.xml_response(twiml.VoiceResponse())
 
 
-@bp.route("/", methods=ANY_METHOD)
+@bp.route("/", methods=ANY_METHOD, strict_slashes=False)
 @bp.route("/<path:anything>", methods=ANY_METHOD)
 def unknown(anything: str = ""):
     """Any other voice URL still gets spoken help, never an error page."""

@@ -154,3 +154,21 @@ def test_replies_stay_far_below_twilios_64_kb_limit(client, line):
                                  '<Response><Say loop="-1">x</Say></Response>'])
 def test_the_schema_check_does_catch_wrong_case_and_nesting(schema, bad):
     assert not schema.validate(etree.fromstring(bad))
+
+
+@pytest.mark.parametrize("method, url, status, title", [
+    ("GET", "/no-such-page", 404, "Page not found"),
+    ("DELETE", "/checklist", 405, "Not allowed"),
+])
+def test_web_errors_are_pages_with_the_simulator_notice(client, method, url, status, title):
+    response = client.open(url, method=method)
+    assert response.status_code == status
+    assert response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert f"<h1>{title}</h1>" in page
+    assert "Practice simulator: this is not American Express" in page
+
+
+def test_voice_urls_that_match_no_route_still_speak(client, line):
+    response = client.post("/voice", data={"CallSid": "CA1"})
+    assert_spoken_twiml(response)
