@@ -182,10 +182,8 @@ def test_status_callback_is_acknowledged_with_empty_twiml(caller):
     assert reply.status == 200 and reply.verbs == []
 
 
-def test_hold_pause_comes_from_settings(app):
-    from ivr import create_app
-    slow = create_app({"TESTING": True, "SECRET_KEY": "x", "TWILIO_AUTH_TOKEN": None,
-                       "SETTINGS": {"voice": {"hold_pause_seconds": 4}}})
+def test_hold_pause_comes_from_settings(make_app):
+    slow = make_app(settings={"voice": {"hold_pause_seconds": 4}})
     body = slow.test_client().post("/voice/node/representative").get_data(as_text=True)
     assert '<Pause length="4" />' in body
 
