@@ -29,7 +29,7 @@ def phone():
         "tokenUrl": url_for("phone.token"),
         "tokenHeader": TOKEN_HEADER,
         "callsUrl": url_for("phone.save"),
-        "captionsUrl": "/audio/captions.json",
+        "captionsUrl": url_for("audio.captions"),
         "browserSpeech": rt.settings.phone.browser_speech,
         "captionSecondsPerWord": rt.settings.phone.caption_seconds_per_word,
     }
