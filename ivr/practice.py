@@ -8,6 +8,8 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from .matching import spoken_key
+
 MAX_REQUESTS = 300  # a call that never ends is a bug; stop rather than spin
 SILENCE = {"-", "_", "silence"}
 
@@ -34,10 +36,21 @@ class TerminalCall:
                  caption: Callable[[str], str] | None = None):
         self.client = client
         self.answer = answer
-        self.show = show
+        self._print = show
+        self._digits: list[str] = []  # a reference number read digit by digit, shown on one line
         self.caption = caption or (lambda url: f"(audio {url})")
         self.call_sid = "CA" + uuid.uuid4().hex
         self.record = CallRecord()
+
+    def show(self, line: str) -> None:
+        """Print a line of the call, after any digits still waiting to be shown."""
+        self._flush_digits()
+        self._print(line)
+
+    def _flush_digits(self) -> None:
+        if self._digits:
+            self._print("  " + " ".join(self._digits))
+            self._digits.clear()
 
     def run(self, url: str = "/voice/incoming") -> CallRecord:
         """Place the call and follow it until it hangs up or input runs out."""
@@ -45,9 +58,11 @@ class TerminalCall:
         for _ in range(MAX_REQUESTS):
             next_request = self._fetch(url, params)
             if next_request is None:
-                return self.record
+                break
             url, params = next_request
-        self.show("(the call went on too long and was ended)")
+        else:
+            self.show("(the call went on too long and was ended)")
+        self._flush_digits()
         return self.record
 
     def _fetch(self, url: str, extra: dict[str, str]) -> tuple[str, dict[str, str]] | None:
@@ -89,7 +104,11 @@ class TerminalCall:
             text = self.caption(text)
         if text:
             self.record.said.append(text)
-            self.show(f"  {text}")
+            digit = spoken_key(text)
+            if digit is not None and digit.isdigit() and not text[0].isdigit():
+                self._digits.append(digit)  # "Seven." -> 7, so the number reads as one
+            else:
+                self.show(f"  {text}")
 
     def _listen(self, gather: ET.Element, url: str):
         try:

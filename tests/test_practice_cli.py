@@ -1,5 +1,6 @@
 """The terminal practice call: `flask --app app practice`."""
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,10 @@ def test_scripted_call_walks_to_the_end_and_hangs_up(runner, line):
     assert f"  {line.text('security-answer-right')}" in out
     assert f"  {line.text('end-lost-card')}" in out
     assert out.rstrip().endswith("(the line hangs up)")
+    # The reference number is read digit by digit and shown on one line, ready to write down.
+    lines = out.splitlines()
+    number = lines[lines.index(f"  {line.text('reference-intro')}") + 1]
+    assert re.fullmatch(r"  (\d ){7}\d", number), number
 
 
 def test_spoken_answers_and_silence(runner, line):
