@@ -172,7 +172,7 @@ def _check_ways_out(flow: FlowFile, where: Path, report: Report) -> None:
 
 def _check_message_loops(flow: FlowFile, where: Path, report: Report) -> None:
     # message -> message -> ... back to itself would redirect forever without listening.
-    for node_id, node in flow.nodes.items():
+    for node_id in flow.nodes:
         seen, current = set(), node_id
         while isinstance(flow.nodes[current], (MessageNode, HoldNode)):
             if current in seen:

@@ -102,4 +102,4 @@ def test_build_shows_a_progress_bar(make_app, audio_dir, line):
     result = make_app(audio_dir=audio_dir).test_cli_runner().invoke(args=["audio", "build", "--engine", "espeak"])
     items = len(line.spoken())
     assert result.exit_code == 0
-    assert f"audio: 100%" in result.output and f"{items}/{items}" in result.output
+    assert "audio: 100%" in result.output and f"{items}/{items}" in result.output
