@@ -37,6 +37,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         # None: settings.yaml's audio.cache_dir, relative to the instance folder.
         AUDIO_DIR=os.environ.get("PRACTICE_LINE_AUDIO_DIR") or None,
         PRACTICE_TOKEN_MAX_AGE=3600,
+        # Twilio's webhooks are a few kB; nothing the app accepts is near this.
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         SETTINGS={},
     )
     if test_config:

@@ -172,3 +172,10 @@ def test_web_errors_are_pages_with_the_simulator_notice(client, method, url, sta
 def test_voice_urls_that_match_no_route_still_speak(client, line):
     response = client.post("/voice", data={"CallSid": "CA1"})
     assert_spoken_twiml(response)
+
+
+@pytest.mark.parametrize("route", ["/voice/incoming", "/voice/node/main/input"])
+def test_a_body_too_large_to_read_still_gets_spoken_twiml(client, line, route):
+    response = client.post(route, data={"CallSid": "CA1", "SpeechResult": "x" * (3 * 1024 * 1024)})
+    assert_spoken_twiml(response)
+    assert ET.fromstring(response.data).find("Say").text == line.text("apology")
