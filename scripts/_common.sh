@@ -19,7 +19,10 @@ apt_install() {
 
 # venv_install FILE: create .venv if needed and install a requirements file into it.
 venv_install() {
-  [ -x "$PY" ] || python3 -m venv "$VENV"
+  if [ ! -x "$PY" ]; then
+    # Debian's own python3 needs python3-venv for this; other Pythons ship it.
+    python3 -m venv "$VENV" 2>/dev/null || { rm -rf "$VENV"; apt_install python3-venv; python3 -m venv "$VENV"; }
+  fi
   "$PY" -m pip install -q --disable-pip-version-check -r "$ROOT/$1"
 }
 
