@@ -56,7 +56,9 @@ def _menu(line: PracticeLine, node_id: str, digits: str, speech: str, failures: 
 def _collect(line: PracticeLine, node_id: str, digits: str, speech: str, failures: int) -> Turn:
     compiled = line.nodes[node_id]
     node = compiled.node
-    said = compiled.phrases.match(speech) if speech else None
+    # A free answer ("Back Yard Burgers") is a command only when it is nothing but one.
+    match = compiled.phrases.match_whole if node.input == "speech" else compiled.phrases.match
+    said = match(speech) if speech else None
     if digits == line.flow.defaults.representative_key and node.digits != 1:
         # A lone 0 (sent when the gather times out after one key) asks for a person.
         said = REPRESENTATIVE

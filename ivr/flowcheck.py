@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .flows import REFERENCE, CollectNode, EndNode, FlowFile, HoldNode, MenuNode, MessageNode
+from .matching import tokens
 from .prompts import PromptLibrary
 
 OPTION_PLACEHOLDERS = {"key"}
@@ -45,6 +46,7 @@ def check_flow(flow: FlowFile, prompts: PromptLibrary, contact_values: dict[str,
         return report
     _check_prompts(flow, prompts, set(contact_values), where, report)
     _check_keys(flow, where, report)
+    _check_phrases(flow, where, report)
     _check_reachable(flow, where, report)
     _check_ways_out(flow, where, report)
     _check_message_loops(flow, where, report)
@@ -133,6 +135,21 @@ def _check_keys(flow: FlowFile, where: Path, report: Report) -> None:
                 report.errors.append(f"{where}: node {node_id}: duplicate key {option.key} "
                                      f"(options[{seen[option.key]}] and options[{i}])")
             seen.setdefault(option.key, i)
+
+
+def _check_phrases(flow: FlowFile, where: Path, report: Report) -> None:
+    # A phrase made only of filler words ("now", "please") could never be matched.
+    d = flow.defaults
+    lists = {f"defaults.{name}": getattr(d, name)
+             for name in ("representative_phrases", "back_phrases", "repeat_phrases", "home_phrases")}
+    for node_id, node in flow.nodes.items():
+        for i, option in enumerate(getattr(node, "options", [])):
+            lists[f"node {node_id}: options[{i}]"] = option.phrases
+    for place, phrases in lists.items():
+        for phrase in phrases:
+            if not tokens(phrase):
+                report.errors.append(f"{where}: {place}: phrase '{phrase}' is only filler words, "
+                                     "so no caller could ever match it")
 
 
 def _reach(flow: FlowFile, start: str) -> set[str]:

@@ -10,7 +10,7 @@ from .contacts import Contacts, load_contacts
 from .errors import ConfigError
 from .flowcheck import Report, check_flow
 from .flows import REFERENCE, CollectNode, FlowFile, MenuNode, Node, load_flow_file
-from .matching import PhraseIndex
+from .matching import PhraseIndex, tokens
 from .prompts import PromptLibrary, load_prompts
 
 # What a phrase or key can mean besides an option's target node.
@@ -159,7 +159,8 @@ def compile_line(flow: FlowFile, contacts: Contacts, prompts: PromptLibrary, val
             choices.update(global_keys)
         # Options first, so an option's phrase beats a global one of the same length.
         phrases += global_phrases
-        hints = ", ".join(dict.fromkeys(p for p, _ in phrases))
+        # Hint only phrases the matcher can use (flowcheck rejects ones made of filler words).
+        hints = ", ".join(dict.fromkeys(p for p, _ in phrases if tokens(p)))
         nodes[node_id] = CompiledNode(node_id, node, tuple(segments), choices, PhraseIndex.build(phrases), hints)
     return PracticeLine(flow, contacts, texts, nodes, flow_path, tuple(report.warnings))
 

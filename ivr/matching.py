@@ -42,7 +42,8 @@ def spoken_key(text: str) -> str | None:
     word = words[0]
     if len(word) == 1 and word in "0123456789*#":
         return word
-    return KEY_WORDS.get(word)
+    # "Oh" alone is a reaction, not a key; it means zero only among other digits.
+    return KEY_WORDS.get(word) if word != "oh" else None
 
 
 def spoken_digits(text: str) -> str:
@@ -70,6 +71,14 @@ class PhraseIndex:
             if words:
                 entries.append((frozenset(words), len(words), choice))
         return cls(tuple(entries))
+
+    def match_whole(self, said: str) -> str | None:
+        """The choice whose phrase is everything that was said (for free answers like a merchant's name)."""
+        heard = frozenset(tokens(said))
+        for words, _length, choice in self.entries:
+            if words == heard:
+                return choice
+        return None
 
     def match(self, said: str) -> str | None:
         """The choice whose phrase is most fully contained in what was said."""

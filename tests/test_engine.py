@@ -105,6 +105,28 @@ def test_amount_collect_takes_any_length(line):
     assert answer(line, "payment-amount", "125", None) == Turn("end-payment")
 
 
+@pytest.mark.parametrize("node, words", [
+    ("feedback", "the person who answered was very helpful"),
+    ("feedback", "go back to the old app design"),
+    ("dispute-merchant", "Human Bean coffee"),
+    ("dispute-merchant", "Back Yard Burgers"),
+    ("benefit-question", "can I add someone to my card"),
+])
+def test_free_answers_that_contain_command_words_are_still_answers(line, node, words):
+    assert answer(line, node, None, words) == Turn(line.flow.nodes[node].next)
+
+
+@pytest.mark.parametrize("words, expected", [("representative", "representative"), ("Agent, please.", "representative"),
+                                             ("go back", "main"), ("main menu", "main")])
+def test_a_free_answer_that_is_only_a_command_obeys_it(line, words, expected):
+    assert answer(line, "dispute-merchant", None, words) == Turn(expected)
+
+
+def test_oh_alone_is_not_zero_but_counts_in_digits(line):
+    assert answer(line, "main", None, "Oh.") == Turn("main", failures=1, notice="invalid-choice")
+    assert answer(line, "dispute-identity", None, "one oh two three") == Turn("dispute-date")
+
+
 def test_speech_collect_accepts_any_words(line):
     assert answer(line, "dispute-merchant", None, "Corner Coffee Shop") == Turn("end-dispute")
     assert answer(line, "dispute-merchant", "5", None) == Turn(

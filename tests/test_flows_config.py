@@ -74,6 +74,8 @@ def _set(node, field, value):
     (_set("dispute-identity", "digits", "four"), "node dispute-identity, digits: Input should be a valid integer"),
     (_set("welcome", "kind", "banner"), "node welcome: Input tag 'banner' found using 'kind'"),
     (_set("rewards", "prompts", ["rewards-intro", "$reference"]), "node rewards: $reference belongs only in an end node"),
+    (lambda d: d["nodes"]["dispute"]["options"][0]["phrases"].append("now"),
+     "node dispute: options[0]: phrase 'now' is only filler words, so no caller could ever match it"),
 ])
 def test_each_config_error_names_file_and_node(config_copy, change, expected):
     problems = problems_after(config_copy, change)
