@@ -15,10 +15,11 @@ from .line import PracticeLine
 MASK = "••••"
 # Four or more digits in a row (spaces, dots or dashes between them allowed) could be a card number.
 _DIGIT_RUN = re.compile(r"\d(?:[ .\-]?\d){3,}")
-# What a caller typed or said is never kept as digits: any run of two or more goes.
-_CALLER_DIGITS = re.compile(r"\d(?:[ .\-]?\d)+")
+# What a caller typed or said is never kept as digits: any run of two or more goes, whether
+# typed or spoken, and whatever stands between them ("4, 1, 1", "4 one 1 one") short of a letter.
 _DIGIT_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
-_SPOKEN_RUN = re.compile(rf"\b{_DIGIT_WORD}(?:[\s,.\-]+{_DIGIT_WORD}){{3,}}\b", re.IGNORECASE)
+_CALLER_DIGIT = rf"(?:\d|\b{_DIGIT_WORD}\b)"
+_CALLER_RUN = re.compile(rf"{_CALLER_DIGIT}(?:[^a-z0-9]*{_CALLER_DIGIT})+", re.IGNORECASE)
 _NODE_URL = re.compile(r"^/voice/node/([^/]+)(/input)?$")
 
 
@@ -62,8 +63,7 @@ def parse_report(data: object) -> CallReport:
 
 def mask_digits(text: str, caller: bool = False) -> str:
     """Mask digit runs that could be a card number; for the caller's own words, any run of 2+ digits."""
-    text = (_CALLER_DIGITS if caller else _DIGIT_RUN).sub(MASK, text)
-    return _SPOKEN_RUN.sub(MASK, text) if caller else text
+    return (_CALLER_RUN if caller else _DIGIT_RUN).sub(MASK, text)
 
 
 def call_path(line: PracticeLine, steps: list[RequestStep]) -> list[str]:
