@@ -58,7 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
                                            reasons=load_reasons(config_dir / "reasons.yaml", line))
 
     # Behind ngrok or a load balancer, rebuild the public URL Twilio signed.
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1, x_prefix=1)
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)
     _register(app)
     return app
 
@@ -75,7 +75,7 @@ def _register(app: Flask) -> None:
 
     def on_error(error):
         # Under /voice the caller must hear a way forward; elsewhere a person reads a page.
-        if request.path.startswith("/voice"):
+        if request.path == "/voice" or request.path.startswith("/voice/"):
             return voice.voice_error(error)
         title, message = WEB_ERRORS.get(error.code, WEB_ERRORS[500])
         return render_template("error.html", title=title, message=message), error.code

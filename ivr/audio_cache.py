@@ -110,6 +110,7 @@ class AudioFile:
     mimetype: str
     etag: str  # SHA-256 of the bytes: a strong validator
     size: int
+    mtime_ns: int  # with size, tells a file changed since it was indexed (and its ETag computed)
     seconds: float
     text: str
     engine: str
@@ -172,9 +173,9 @@ class AudioLibrary:
         if found is None:
             return None
         for audio in ((found.phone, found.web) if phone else (found.web,)):
-            # One stat per prompt (about a microsecond): a deleted or replaced file
+            # One stat per prompt (about a microsecond): a deleted or changed file
             # turns back into <Say> instead of a URL that answers 404.
-            if audio is not None and _same_size(audio):
+            if audio is not None and _unchanged(audio):
                 return audio
         return None
 
@@ -182,11 +183,11 @@ class AudioLibrary:
         """The valid file called `name`: indexed, or left from earlier words (old URLs stay valid)."""
         audio = self.by_name.get(name)
         if audio is not None:
-            return audio if _same_size(audio) else None
+            return audio if _unchanged(audio) else None
         if not _FILE_NAME.match(name):  # also keeps any path trickery away from the disk
             return None
         audio = self._older.get(name)
-        return audio if audio is not None and _same_size(audio) else self._load_named(name)
+        return audio if audio is not None and _unchanged(audio) else self._load_named(name)
 
     def captions(self) -> dict[str, str]:
         """File name -> the words it speaks, for every indexed file."""
@@ -232,12 +233,14 @@ class AudioLibrary:
 
 
 def _audio_file(path: Path, data: bytes, info: AudioInfo, text: str, engine: str) -> AudioFile:
+    mtime_ns = os.stat(path).st_mtime_ns if path.exists() else 0
     return AudioFile(path.name, str(path), info.mimetype, hashlib.sha256(data).hexdigest(), len(data),
-                     info.seconds, text, engine)
+                     mtime_ns, info.seconds, text, engine)
 
 
-def _same_size(audio: AudioFile) -> bool:
+def _unchanged(audio: AudioFile) -> bool:
     try:
-        return os.stat(audio.path).st_size == audio.size
+        found = os.stat(audio.path)
     except OSError:
         return False
+    return found.st_size == audio.size and found.st_mtime_ns == audio.mtime_ns

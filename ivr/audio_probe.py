@@ -91,6 +91,8 @@ def _probe_wav(data: bytes) -> AudioInfo | None:
         chunk, size = data[pos:pos + 4], struct.unpack_from("<I", data, pos + 4)[0]
         body = pos + 8
         if chunk == b"fmt " and size >= 16:
+            if body + 16 > len(data):
+                return None  # cut off inside the format chunk
             fmt = struct.unpack_from("<HHIIHH", data, body)
         elif chunk == b"data":
             # A size past the end of the bytes is a truncated file (or a header written to a pipe).

@@ -14,6 +14,7 @@ from .line import load_line
 from .practice import TerminalCall, scripted_answers
 from .reasons import load_reasons
 from .runtime import runtime
+from .security import TOKEN_HEADER, issue_practice_token
 from .sound import find_player
 
 flows = AppGroup("flows", help="Check the menu config, or print it as a tree.")
@@ -93,7 +94,6 @@ def audio_build_command(engine: str | None, force: bool, check: bool, progress: 
 @click.option("--keys", default=None, help='Answers to give in turn, e.g. "1 1234 0"; "-" is silence.')
 @click.option("--start", "start_node", default=None, help="Start at this node instead of the welcome.")
 @click.option("--sound", is_flag=True, help="Also play the prompt audio, if a player (mpg123, ffplay, play) exists.")
-@with_appcontext
 def practice_command(keys: str | None, start_node: str | None, sound: bool) -> None:
     """Place a practice call in the terminal (interactive unless --keys is given)."""
     if keys is not None:
@@ -106,7 +106,12 @@ def practice_command(keys: str | None, start_node: str | None, sound: bool) -> N
             return click.prompt("key or phrase (Enter for silence)", default="", show_default=False)
 
     click.echo("Practice Line: a simulator. Nobody real answers, and no real card number is needed.")
-    call = TerminalCall(current_app.test_client(), answer, click.echo, caption=_captioner(sound))
+    # With TWILIO_AUTH_TOKEN set the voice routes want a signature; the terminal is a
+    # practice caller like the browser phone, so it carries the same kind of token.
+    token = issue_practice_token(current_app.config["SECRET_KEY"])
+    client = current_app.test_client()
+    client.environ_base["HTTP_" + TOKEN_HEADER.upper().replace("-", "_")] = token
+    call = TerminalCall(client, answer, click.echo, caption=_captioner(sound))
     url = f"/voice/node/{start_node}" if start_node else "/voice/incoming"
     record = call.run(url)
     if not record.hung_up:

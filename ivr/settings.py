@@ -79,7 +79,7 @@ class AudioSettings(BaseModel):
 class Settings(BaseModel):
     """Everything config/settings.yaml holds."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="forbid")  # a misspelt section must stop start-up
     voice: VoiceSettings = VoiceSettings()
     phone: PhoneSettings = PhoneSettings()
     audio: AudioSettings = AudioSettings()

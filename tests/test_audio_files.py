@@ -38,6 +38,7 @@ def test_probe_reads_phone_wav():
     (silent_mp3(20) + b"trailing junk", "junk after the frames"),
     (mulaw_wav(bytes(4000))[:-100], "a WAV shorter than its header says"),
     (b"RIFF\xff\xff\xff\x7fWAVEfmt " + bytes(40), "a WAV header written to a pipe, no data"),
+    (mulaw_wav(bytes(4000))[:30], "a WAV cut off inside its format chunk"),
 ])
 def test_probe_rejects(data, why):
     assert probe(data) is None, why

@@ -164,3 +164,12 @@ def test_flows_map_prints_the_key_path_to_every_destination(runner, line):
     assert "    calling from abroad: # → 3" in lines
     assert "  representative: 0" in lines
     assert len(lines) == len(line.nodes)
+
+
+def test_a_misspelt_settings_section_stops_start_up(config_copy):
+    from ivr.settings import load_settings
+    path = config_copy.config / "settings.yaml"
+    path.write_text(path.read_text() + "\nphones:\n  keep_days: 1\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path)
+    assert caught.value.problems == [f"{path}: phones: Extra inputs are not permitted"]

@@ -53,3 +53,11 @@ def test_the_script_wrapper_runs_the_same_command():
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "Thank you for holding. My name is Jordan" in result.stdout
+
+
+def test_terminal_practice_works_when_twilio_signatures_are_required(make_app, line):
+    guarded = make_app(TWILIO_AUTH_TOKEN="12345678901234567890123456789012")
+    assert guarded.test_client().post("/voice/incoming").status_code == 403  # unsigned callers are refused
+    result = guarded.test_cli_runner().invoke(args=["practice", "--keys", "0 2"])
+    assert f"  {line.text('representative-greeting')}" in result.output
+    assert line.text("not-verified") not in result.output
