@@ -22,6 +22,18 @@ from ivr import create_app
 ROOT = Path(__file__).resolve().parent.parent
 
 
+# Variables that would point a test at a real token, URL, secret or folder.
+APP_ENVIRONMENT = ["TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "SECRET_KEY", "PRACTICE_LINE_CONFIG_DIR",
+                   "PRACTICE_LINE_PROMPTS_DIR", "PRACTICE_LINE_AUDIO_DIR"]
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch):
+    """Tests see none of the developer's app settings (an exported TWILIO_AUTH_TOKEN, say)."""
+    for name in APP_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture(autouse=True)
 def no_internet(monkeypatch):
     """No test reaches the internet through requests (gTTS included); loopback servers still work."""
@@ -55,9 +67,9 @@ def make_app(tmp_path):
             "SECRET_KEY": "test-secret",
             "AUDIO_DIR": str(audio_dir or tmp_path / "audio"),
             "SETTINGS": sections,
+            "INSTANCE_PATH": str(tmp_path),
             **config,
         })
-        app.instance_path = str(tmp_path)
         return app
 
     return make
@@ -328,7 +340,8 @@ def espeak_library(tmp_path_factory):
     if shutil.which("espeak-ng") is None:
         pytest.fail("espeak-ng is missing: run ./scripts/test.sh, which installs it")
     folder = tmp_path_factory.mktemp("espeak-library")
-    app = create_app({"TESTING": True, "AUDIO_DIR": str(folder)})
+    app = create_app({"TESTING": True, "AUDIO_DIR": str(folder), "SECRET_KEY": "test-secret",
+                      "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance"))})
     rt = app.extensions["practice_line"]
     report = Builder(rt.settings.audio, folder, engine="espeak").run(rt.line.spoken(), progress=False)
     assert not report.failed, report.notes

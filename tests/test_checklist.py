@@ -49,11 +49,12 @@ SITUATIONS = list(itertools.product(["us", "abroad"], ["personal", "corporate"],
 
 
 @pytest.fixture(scope="module")
-def runtime():
+def runtime(tmp_path_factory):
     """Loaded once for the module: the builder only reads it, and 150 start-ups would cost seconds."""
     from ivr import create_app
 
-    return create_app({"TESTING": True, "SECRET_KEY": "test-secret"}).extensions["practice_line"]
+    return create_app({"TESTING": True, "SECRET_KEY": "test-secret",
+                       "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance"))}).extensions["practice_line"]
 
 
 @pytest.fixture

@@ -73,7 +73,7 @@ def config_copy(tmp_path):
 
 def _problems(folder: Path, tmp_path: Path) -> list[str]:
     with pytest.raises(ConfigError) as caught:
-        create_app({"TESTING": True, "CONFIG_DIR": folder, "SECRET_KEY": "x"})
+        create_app({"TESTING": True, "CONFIG_DIR": folder, "SECRET_KEY": "x", "INSTANCE_PATH": str(tmp_path)})
     return caught.value.problems
 
 
