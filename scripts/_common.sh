@@ -19,6 +19,11 @@ apt_install() {
 
 # venv_install FILE: create .venv if needed and install a requirements file into it.
 venv_install() {
+  if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    echo "Practice Line needs Python 3.11 or newer as python3 (found: $(python3 --version 2>&1))." >&2
+    echo "On Debian 12 that is the system python3; elsewhere install 3.11+ first." >&2
+    exit 1
+  fi
   if [ ! -x "$PY" ]; then
     # Debian's own python3 needs python3-venv for this; other Pythons ship it.
     python3 -m venv "$VENV" 2>/dev/null || { rm -rf "$VENV"; apt_install python3-venv; python3 -m venv "$VENV"; }
@@ -31,3 +36,8 @@ venv_install() {
 APP_DEBS=(espeak-ng lame sox libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
 # ... and what the tests add: Chromium for Playwright, poppler for PDF checks, Node for the phone player tests.
 TEST_DEBS=(chromium poppler-utils nodejs)
+
+# ensure_setup: run setup.sh once if the .venv is not there yet (for the smaller wrappers).
+ensure_setup() {
+  [ -x "$PY" ] || "$ROOT/scripts/setup.sh"
+}

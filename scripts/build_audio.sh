@@ -3,5 +3,6 @@
 #   scripts/build_audio.sh --check | --force | --engine espeak
 set -euo pipefail
 source "$(dirname "$0")/_common.sh"
+ensure_setup
 cd "$ROOT"
 exec "$PY" -m flask --app app audio build "$@"
