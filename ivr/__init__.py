@@ -74,6 +74,11 @@ def _register(app: Flask) -> None:
     store.init_app(app)
     cli.init_app(app)
 
+    @app.context_processor
+    def issuer_name() -> dict:
+        # Every page says which issuer it is *not*; the name comes from contacts.yaml.
+        return {"issuer": app.extensions["practice_line"].line.contacts.issuer}
+
     def on_error(error):
         # Under /voice the caller must hear a way forward; elsewhere a person reads a page.
         if request.path == "/voice" or request.path.startswith("/voice/"):

@@ -100,9 +100,9 @@ def summarise(line: PracticeLine, report: CallReport) -> dict:
     }
 
 
-def summary_text(summary: dict, created: str, keep_days: int) -> str:
+def summary_text(summary: dict, created: str, keep_days: int, issuer: str) -> str:
     """The summary as a plain-text file to download."""
-    lines = ["Practice Line: practice call summary", "(A practice simulator: not American Express or any card issuer.)",
+    lines = ["Practice Line: practice call summary", f"(A practice simulator: not {issuer} or any card issuer.)",
              "", f"Date: {created}", f"Duration: {duration_words(summary['duration_seconds'])}",
              "Path: " + " > ".join(step["label"] for step in summary["path"])]
     for ref in summary["references"]:

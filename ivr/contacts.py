@@ -49,6 +49,7 @@ class Contacts(BaseModel):
             key = line_id.replace("-", "_")
             values[f"{key}_us"] = spoken_phone(line.us)
             values[f"{key}_abroad"] = spoken_phone(line.abroad)
+            values[f"{key}_hours"] = line.hours
         values["mail_address"] = spoken_address(self.mail.lines)
         return values
 

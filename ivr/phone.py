@@ -84,7 +84,8 @@ def call_text(call_id: str):
     if found is None:
         return _missing()
     summary, created = found
-    body = summary_text(summary, created, runtime().settings.phone.keep_days)
+    rt = runtime()
+    body = summary_text(summary, created, rt.settings.phone.keep_days, rt.line.contacts.issuer)
     return Response(body, mimetype="text/plain", headers={
         "Content-Disposition": f'attachment; filename="practice-call-{created[:10]}.txt"'})
 

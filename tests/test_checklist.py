@@ -106,8 +106,8 @@ def test_channel_steps_for_chat_and_app(book, contacts):
     chat, app_channel = c.reasons[0].also[0], c.reasons[0].also[1]
     assert chat.steps == (
         "Log in to your account at americanexpress.com.",
-        'Look for "Customer Service" or "Chat", at the top of the page or under "Help" or "Contact Us".',
-        "Follow the prompts to start a chat. Save or print the transcript afterwards as your written record.")
+        "Find the chat button; it usually sits in the page header, or in the help and contact pages.",
+        "Start the chat and answer its questions. Afterwards, save or print the conversation as your record.")
     assert app_channel.steps[0] == "Get the American Express app for iOS or Android and log in."
 
 
