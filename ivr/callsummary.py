@@ -82,7 +82,7 @@ def call_path(line: PracticeLine, steps: list[RequestStep]) -> list[str]:
 def summarise(line: PracticeLine, report: CallReport) -> dict:
     """The summary that is stored and shown: no typed digits, reference numbers kept readable."""
     path = call_path(line, report.requests)
-    known = _prompt_texts(line)
+    known = line.spoken()
     references = [{"label": line.nodes[n].label, "number": reference_number(report.call_sid, n)}
                   for n in dict.fromkeys(path) if REFERENCE in line.flow.nodes[n].prompts]
     transcript = []
@@ -140,8 +140,3 @@ def _turn(line: PracticeLine, step: RequestStep) -> Turn | None:
     return answer(line, node_id, step.digits, step.speech, failures)
 
 
-def _prompt_texts(line: PracticeLine) -> set[str]:
-    texts = set(line.texts.values())
-    for compiled in line.nodes.values():
-        texts.update(segment.text for segment in compiled.segments)
-    return texts
