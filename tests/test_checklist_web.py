@@ -177,7 +177,7 @@ def test_script_in_any_parameter_is_shown_as_text(client, path, param):
     if param in read:
         assert "&lt;script&gt;alert(" in body
         problems = " ".join(_text(li) for li in _doc(response).cssselect(".problems li"))
-        assert '<script>alert("x")' in problems or '<script>alert("x")<' in problems
+        assert '<script>alert("x")' in problems  # shown as text, escaped in the markup above
 
 
 WEIRD = [

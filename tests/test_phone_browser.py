@@ -24,8 +24,9 @@ def app_config() -> dict:
 
 @pytest.fixture
 def app(make_app, app_config):
-    settings = {**FAST, **app_config.pop("settings", {})} if app_config else FAST
-    return make_app(settings=settings, **app_config)
+    config = dict(app_config)  # the parametrized dict is shared by reruns: never change it
+    settings = {**FAST, **config.pop("settings", {})}
+    return make_app(settings=settings, **config)
 
 
 def said(page, text: str) -> None:

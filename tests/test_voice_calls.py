@@ -183,10 +183,3 @@ def test_hold_pause_comes_from_settings(make_app):
     slow = make_app(settings={"voice": {"hold_pause_seconds": 4}})
     body = slow.test_client().post("/voice/node/representative").get_data(as_text=True)
     assert '<Pause length="4" />' in body
-
-
-def test_typed_digits_are_never_logged(caller, app, caplog):
-    caplog.set_level("DEBUG")
-    reply = caller.walk(["1", "9876", "1", "2"])
-    assert reply.hung_up
-    assert "9876" not in caplog.text
