@@ -50,13 +50,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     config_dir = Path(app.config["CONFIG_DIR"])
     line = load_line(config_dir, Path(app.config["PROMPTS_DIR"]))
     settings = load_settings(config_dir / "settings.yaml", app.config["SETTINGS"])
+    reasons = load_reasons(config_dir / "reasons.yaml", line)  # every config check before any disk scan
     audio_dir = Path(app.instance_path, app.config["AUDIO_DIR"] or settings.audio.cache_dir).resolve()
     # Indexed once here (and again after `audio build`), so a webhook only looks up a dict.
     audio = (AudioLibrary(audio_dir, line.spoken(), lambda: library_specs(settings.audio))
              if settings.audio.enabled else None)
     speaker = Speaker(settings.voice, audio, app.config["PUBLIC_BASE_URL"])
     app.extensions["practice_line"] = Runtime(line, settings, speaker, audio=audio, audio_dir=audio_dir,
-                                           reasons=load_reasons(config_dir / "reasons.yaml", line))
+                                           reasons=reasons)
 
     # Behind ngrok or a load balancer, rebuild the public URL Twilio signed.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)

@@ -14,11 +14,13 @@ Key = Annotated[str, Field(pattern=r"^[0-9*#]$")]
 REFERENCE = "$reference"  # in an end node's prompts: the reference number, digit by digit
 
 
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
+    """Config models: an unknown or misspelt field is an error, and loaded config never changes."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Option(_Strict):
+class Option(StrictModel):
     """One menu choice: a key, the prompt offering it, phrases, and where it leads."""
 
     key: Key
@@ -27,7 +29,7 @@ class Option(_Strict):
     target: NodeId
 
 
-class _Node(_Strict):
+class _Node(StrictModel):
     label: str | None = None
     prompts: list[str] = Field(min_length=1)
 
@@ -77,7 +79,7 @@ class EndNode(_Node):
 Node = Annotated[Union[MessageNode, MenuNode, CollectNode, HoldNode, EndNode], Field(discriminator="kind")]
 
 
-class Defaults(_Strict):
+class Defaults(StrictModel):
     """Keys, phrases and prompts that work the same on every menu."""
 
     representative: NodeId
@@ -101,7 +103,7 @@ class Defaults(_Strict):
     collect_timeout: int = Field(ge=1, le=60)
 
 
-class FlowFile(_Strict):
+class FlowFile(StrictModel):
     """The whole of config/flows.yaml."""
 
     start: NodeId

@@ -12,6 +12,11 @@ from .errors import ConfigError
 _PROMPT_ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 
+def placeholders(text: str) -> set[str]:
+    """The {names} a text expects to be filled in."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
 @dataclass(frozen=True)
 class PromptLibrary:
     """Prompt id -> raw text (placeholders still in braces), plus where it came from."""
@@ -28,7 +33,7 @@ class PromptLibrary:
 
     def placeholders(self, prompt_id: str) -> set[str]:
         """The names in braces that the prompt's text expects."""
-        return {name for _, name, _, _ in string.Formatter().parse(self.texts[prompt_id]) if name}
+        return placeholders(self.texts[prompt_id])
 
     def path(self, prompt_id: str) -> Path:
         """The file a prompt id lives in (for messages that name it)."""

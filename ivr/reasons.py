@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from .errors import ConfigError
-from .flows import NodeId
+from .flows import NodeId, StrictModel
 from .line import PracticeLine, Step
+from .prompts import placeholders
 from .yamlfile import load_model
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=40)]
@@ -20,18 +20,14 @@ Region = Literal["us", "abroad"]
 PHONE_SUFFIXES = ("_us", "_abroad")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Channel(_Strict):
+class Channel(StrictModel):
     """A way to reach the issuer, with the steps to use it."""
 
     name: str
     steps: list[str] = []
 
 
-class NoteField(_Strict):
+class NoteField(StrictModel):
     """One box of the notes block, and how many written lines it gets on paper."""
 
     id: Id
@@ -39,7 +35,7 @@ class NoteField(_Strict):
     lines: int = Field(default=1, ge=1, le=6)
 
 
-class EscalationStep(_Strict):
+class EscalationStep(StrictModel):
     """One rung of the escalation ladder, and the node that practises it."""
 
     title: str
@@ -47,14 +43,14 @@ class EscalationStep(_Strict):
     node: NodeId
 
 
-class FaqEntry(_Strict):
+class FaqEntry(StrictModel):
     """A question from the guide's FAQ and its answer in our words."""
 
     question: str
     answer: str
 
 
-class Choice(_Strict):
+class Choice(StrictModel):
     """One answer to a form question, as the page shows it."""
 
     label: str
@@ -67,21 +63,21 @@ class CardType(Choice):
     line: str
 
 
-class PhoneNotes(_Strict):
+class PhoneNotes(StrictModel):
     """What the number box says besides the number."""
 
     trust_note: str
     collect_note: str
 
 
-class UrgentAdvice(_Strict):
+class UrgentAdvice(StrictModel):
     """The channel to use instead when the caller says it is urgent."""
 
     best: Id
     why: str
 
 
-class Reason(_Strict):
+class Reason(StrictModel):
     """One reason for calling and everything the checklist says about it."""
 
     title: str
@@ -97,7 +93,7 @@ class Reason(_Strict):
     always_urgent: bool = False  # whatever the caller says; the urgency notes then stay quiet
 
 
-class ReasonsFile(_Strict):
+class ReasonsFile(StrictModel):
     """The whole of config/reasons.yaml."""
 
     channels: dict[Id, Channel] = Field(min_length=1)
@@ -147,7 +143,7 @@ def load_reasons(path: Path, line: PracticeLine) -> ReasonBook:
         raise ConfigError(problems)
     with_numbers = frozenset(
         faq_id for faq_id, entry in raw.faq.items()
-        if any(name.endswith(PHONE_SUFFIXES) for name in _placeholders(entry.answer)))
+        if any(name.endswith(PHONE_SUFFIXES) for name in placeholders(entry.answer)))
     return ReasonBook(
         file=book_file,
         shortcuts={rid: paths[r.node] for rid, r in book_file.reasons.items()},
@@ -156,8 +152,6 @@ def load_reasons(path: Path, line: PracticeLine) -> ReasonBook:
     )
 
 
-def _placeholders(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
 
 
 def _fill(data, values: dict[str, str], loc: tuple, path: Path, problems: list[str]):
@@ -169,7 +163,7 @@ def _fill(data, values: dict[str, str], loc: tuple, path: Path, problems: list[s
     if not isinstance(data, str):
         return data
     try:
-        unknown = _placeholders(data) - set(values)
+        unknown = placeholders(data) - set(values)
     except ValueError as exc:  # a lone brace
         problems.append(f"{path}: {_place(loc)}: {exc}")
         return data
