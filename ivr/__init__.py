@@ -9,14 +9,13 @@ from pathlib import Path
 from flask import Flask, render_template, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .audio_cache import AudioLibrary
-from .errors import ConfigError
-from .line import load_line
-from .reasons import load_reasons
+from .audio.cache import AudioLibrary
+from .audio.engines import library_specs
+from .checklist.reasons import load_reasons
+from .line import ConfigError, load_line
+from .line.settings import load_settings
 from .runtime import Runtime
-from .settings import load_settings
-from .speech import Speaker
-from .tts_engines import library_specs
+from .voice.speech import Speaker
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WEB_ERRORS = {
@@ -66,12 +65,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _register(app: Flask) -> None:
-    from . import audio_routes, checklist_web, cli, phone, store, voice
+    from . import cli, store
+    from .audio import routes as audio_routes
+    from .checklist import routes as checklist_routes
+    from .phone import routes as phone_routes
+    from .voice import routes as voice_routes
 
-    app.register_blueprint(voice.bp)
-    app.register_blueprint(audio_routes.bp)
-    app.register_blueprint(phone.bp)
-    app.register_blueprint(checklist_web.bp)
+    for blueprint in (voice_routes.bp, audio_routes.bp, phone_routes.bp, checklist_routes.bp):
+        app.register_blueprint(blueprint)
     store.init_app(app)
     cli.init_app(app)
 
@@ -83,7 +84,7 @@ def _register(app: Flask) -> None:
     def on_error(error):
         # Under /voice the caller must hear a way forward; elsewhere a person reads a page.
         if request.path == "/voice" or request.path.startswith("/voice/"):
-            return voice.voice_error(error)
+            return voice_routes.voice_error(error)
         title, message = WEB_ERRORS.get(error.code, WEB_ERRORS[500])
         return render_template("error.html", title=title, message=message), error.code
 

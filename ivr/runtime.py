@@ -8,11 +8,11 @@ from pathlib import Path
 
 from flask import current_app
 
-from .audio_cache import AudioLibrary
-from .line import PracticeLine
-from .reasons import ReasonBook
-from .settings import Settings
-from .speech import Speaker
+from .audio.cache import AudioLibrary
+from .checklist.reasons import ReasonBook
+from .line.compiled import PracticeLine
+from .line.settings import Settings
+from .voice.speech import Speaker
 
 
 @dataclass(frozen=True)

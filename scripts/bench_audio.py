@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ivr import create_app  # noqa: E402
-from ivr.audio_build import Builder  # noqa: E402
+from ivr.audio.build import Builder  # noqa: E402
 
 # A menu, a keypress answered, a chain of messages into a menu, an end with a reference number.
 WEBHOOKS = [

@@ -335,7 +335,7 @@ def google():
 @pytest.fixture(scope="session")
 def espeak_library(tmp_path_factory):
     """Every prompt rendered by the real espeak-ng once per session (about 3 s); copy it before changing it."""
-    from ivr.audio_build import Builder
+    from ivr.audio.build import Builder
 
     if shutil.which("espeak-ng") is None:
         pytest.fail("espeak-ng is missing: run ./scripts/test.sh, which installs it")

@@ -9,8 +9,8 @@ import re
 import pytest
 from conftest import Caller
 
-from ivr.audio_probe import probe
-from ivr.engine import reference_number
+from ivr.audio.probe import probe
+from ivr.line.engine import reference_number
 
 AUDIO_URL = re.compile(r"^http://localhost/audio/([0-9a-f]{40})\.(mp3|wav)$")
 SIGNED = {"X-Twilio-Signature": "not-checked-without-a-token"}
@@ -175,7 +175,7 @@ def test_terminal_practice_plays_sound_when_a_player_exists(make_app, audio_dir,
     library = app.extensions["practice_line"].audio
     line = app.extensions["practice_line"].line
     heard: list[tuple[str, str | None]] = []
-    monkeypatch.setattr("ivr.cli.find_player", lambda: lambda mp3, wav: heard.append((mp3, wav)) or True)
+    monkeypatch.setattr("ivr.cli.practice.find_player", lambda: lambda mp3, wav: heard.append((mp3, wav)) or True)
     result = app.test_cli_runner().invoke(args=["practice", "--sound", "--keys", "9"])
     assert result.exit_code == 0, result.output
     welcome = library.by_text[line.text("welcome")]
@@ -184,7 +184,7 @@ def test_terminal_practice_plays_sound_when_a_player_exists(make_app, audio_dir,
 
 
 def test_a_running_app_picks_up_a_build_from_another_process(make_app, tmp_path, monkeypatch):
-    from ivr import audio_cache
+    from ivr.audio import cache as audio_cache
 
     monkeypatch.setattr(audio_cache, "RECHECK_SECONDS", 0.0)
     serving = make_app(audio_dir=tmp_path / "shared-audio")  # started before any audio exists

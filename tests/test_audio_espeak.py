@@ -7,11 +7,11 @@ import time
 import pytest
 import requests
 
-from ivr.audio_build import Builder
-from ivr.audio_cache import BUILD_STAMP, PHONE, WEB
-from ivr.audio_probe import probe
-from ivr.settings import AudioSettings
-from ivr.tts_engines import EspeakEngine
+from ivr.audio.build import Builder
+from ivr.audio.cache import BUILD_STAMP, PHONE, WEB
+from ivr.audio.engines import EspeakEngine
+from ivr.audio.probe import probe
+from ivr.line.settings import AudioSettings
 
 OFFLINE = requests.exceptions.ConnectionError("[Errno -2] Name or service not known")
 

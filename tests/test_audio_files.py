@@ -11,9 +11,9 @@ import pytest
 from conftest import ROOT, silent_mp3
 
 from ivr import ConfigError
-from ivr.audio_cache import PHONE, WEB, AudioLibrary, NotAudio, RenderSpec, normalise, write_atomic
-from ivr.audio_probe import probe
-from ivr.tts_engines import mulaw_wav
+from ivr.audio.cache import PHONE, WEB, AudioLibrary, NotAudio, RenderSpec, normalise, write_atomic
+from ivr.audio.engines import mulaw_wav
+from ivr.audio.probe import probe
 
 SPEC = RenderSpec("gtts", "gtts 2.5.4", "en", "us", "normal", "lame 3.100; sox 14.4.2")
 

@@ -12,11 +12,11 @@ import requests
 from conftest import QUICK_GTTS
 from gtts import gTTS
 
-from ivr.audio_build import Builder
-from ivr.audio_cache import BUILD_STAMP, PHONE, WEB
-from ivr.audio_probe import probe
-from ivr.settings import AudioSettings
-from ivr.tts_engines import EspeakEngine, GttsEngine
+from ivr.audio.build import Builder
+from ivr.audio.cache import BUILD_STAMP, PHONE, WEB
+from ivr.audio.engines import EspeakEngine, GttsEngine
+from ivr.audio.probe import probe
+from ivr.line.settings import AudioSettings
 
 NO_PHONE = {**QUICK_GTTS, "telephone_copy": False}
 WORDS = re.compile(r"[\w']+")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ivr.checklist import BadRequest, Situation, build_checklist, parse_date, parse_situation
+from ivr.checklist.builder import BadRequest, Situation, build_checklist, parse_date, parse_situation
 
 # (region, card) -> the number, its tel: link, and the collect-call note. Straight from the guide.
 NUMBERS = {

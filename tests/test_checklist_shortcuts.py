@@ -7,7 +7,7 @@ import re
 import pytest
 from lxml import html as lxml_html
 
-from ivr.flows import REFERENCE
+from ivr.line.flows import REFERENCE
 
 REASONS = ["lost-card", "dispute", "rewards", "personal-info", "benefits", "payments", "applications",
            "complaint", "damaged-card", "security-code"]

@@ -242,7 +242,8 @@ def test_pdf_text_for_a_dispute(client):
 
 
 @pytest.mark.parametrize("url, served", [
-    ("http://practice-line.invalid/static/checklist.css", True),
+    ("http://practice-line.invalid/checklist/static/checklist.css", True),
+    ("http://practice-line.invalid/checklist/static/../routes.py", False),
     ("http://practice-line.invalid/static/../__init__.py", False),
     ("http://practice-line.invalid/static/%2e%2e/__init__.py", False),
     ("http://practice-line.invalid/favicon.ico", False),
@@ -252,12 +253,14 @@ def test_pdf_text_for_a_dispute(client):
 def test_pdf_fetches_only_static_files(app, url, served):
     from pathlib import Path
 
-    from ivr.pdf import StaticFetcher
+    from ivr.checklist.pdf import StaticFetcher
+    from ivr.checklist.routes import static_roots
 
-    fetcher = StaticFetcher(Path(app.static_folder))
+    with app.test_request_context():
+        fetcher = StaticFetcher(static_roots())
     if served:
         response = fetcher.fetch(url)
-        assert response.read() == (Path(app.static_folder) / "checklist.css").read_bytes()
+        assert response.read() == (Path(app.root_path) / "checklist" / "static" / "checklist.css").read_bytes()
         assert response.headers["Content-Type"] == "text/css"
     else:
         with pytest.raises(ValueError):

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from ivr.engine import Turn, answer, reference_number, silence
-from ivr.line import load_line
-from ivr.matching import spoken_key, tokens
+from ivr.line.compiled import load_line
+from ivr.line.engine import Turn, answer, reference_number, silence
+from ivr.line.matching import spoken_key, tokens
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from ivr import ConfigError
-from ivr.line import load_line
+from ivr.line.compiled import load_line
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -167,7 +167,7 @@ def test_flows_map_prints_the_key_path_to_every_destination(runner, line):
 
 
 def test_a_misspelt_settings_section_stops_start_up(config_copy):
-    from ivr.settings import load_settings
+    from ivr.line.settings import load_settings
     path = config_copy.config / "settings.yaml"
     path.write_text(path.read_text() + "\nphones:\n  keep_days: 1\n")
     with pytest.raises(ConfigError) as caught:

@@ -10,9 +10,9 @@ import itsdangerous.timed
 import pytest
 
 from ivr import store
-from ivr.callsummary import MASK, mask_digits
-from ivr.engine import reference_number
-from ivr.security import TOKEN_HEADER, issue_practice_token
+from ivr.line.engine import reference_number
+from ivr.phone.summary import MASK, mask_digits
+from ivr.voice.security import TOKEN_HEADER, issue_practice_token
 
 
 def sid() -> str:
@@ -77,7 +77,7 @@ def test_start_links_choose_where_the_call_begins(client, start, start_url, show
 
 
 def test_the_phone_page_script_and_player_are_served(client):
-    for path in ("/static/phone/phone.js", "/static/phone/player.js", "/static/phone/phone.css"):
+    for path in ("/phone/static/phone.js", "/phone/static/player.js", "/phone/static/phone.css"):
         assert client.get(path).status_code == 200
 
 
@@ -191,7 +191,7 @@ def test_unknown_and_expired_calls_are_404(app, client, monkeypatch):
     data = client.post("/phone/calls", json=report()).get_json()
     assert client.get(data["url"]).status_code == 200
     later = time.time() + 31 * 86400  # keep_days defaults to 30
-    monkeypatch.setattr(store.time, "time", lambda: later)
+    monkeypatch.setattr("ivr.store.summaries.time.time", lambda: later)
     gone = client.get(data["url"])
     assert gone.status_code == 404 and "deleted 30 days after the call" in gone.get_data(as_text=True)
     assert client.get(data["text_url"]).status_code == 404
@@ -202,7 +202,7 @@ def test_purge_command_deletes_expired_calls(app, client, runner, monkeypatch):
     client.post("/phone/calls", json=report())
     assert runner.invoke(args=["calls", "purge"]).output == "Removed 0 expired practice calls.\n"
     later = time.time() + 31 * 86400
-    monkeypatch.setattr(store.time, "time", lambda: later)
+    monkeypatch.setattr("ivr.store.summaries.time.time", lambda: later)
     assert runner.invoke(args=["calls", "purge"]).output == "Removed 2 expired practice calls.\n"
     assert saved_rows(app) == []
 
@@ -212,7 +212,7 @@ def test_saving_a_call_purges_expired_ones(make_app, monkeypatch):
     client = app.test_client()
     client.post("/phone/calls", json=report())
     later = time.time() + 2 * 86400
-    monkeypatch.setattr(store.time, "time", lambda: later)
+    monkeypatch.setattr("ivr.store.summaries.time.time", lambda: later)
     client.post("/phone/calls", json=report())
     assert len(saved_rows(app)) == 1
 

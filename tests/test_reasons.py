@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from ivr import ConfigError, create_app
-from ivr.line import Step
+from ivr.line.compiled import Step
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -121,8 +121,8 @@ def test_broken_reasons_file_stops_start_up(config_copy, tmp_path, change, expec
 
 def test_node_with_no_key_path_is_refused(line, monkeypatch):
     # A node reached only by a global key or a failure has no shortcut to print, so it cannot be a reason's.
-    from ivr.line import PracticeLine
-    from ivr.reasons import load_reasons
+    from ivr.checklist.reasons import load_reasons
+    from ivr.line.compiled import PracticeLine
 
     paths = {k: v for k, v in line.key_paths().items() if k != "complaint"}
     monkeypatch.setattr(PracticeLine, "key_paths", lambda self: paths)

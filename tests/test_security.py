@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from twilio.request_validator import RequestValidator
 
-from ivr.security import TOKEN_HEADER, issue_practice_token
+from ivr.voice.security import TOKEN_HEADER, issue_practice_token
 
 TOKEN = "12345678901234567890123456789012"
 PARAMS = {"CallSid": "CA" + "a" * 32, "AccountSid": "AC" + "b" * 32, "From": "+15550100", "To": "+15550199",

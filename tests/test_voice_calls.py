@@ -2,7 +2,7 @@
 
 import pytest
 
-from ivr.engine import reference_number
+from ivr.line.engine import reference_number
 
 # reason, answers by key, answers by speech, the ending reached
 WHOLE_CALLS = [
@@ -106,7 +106,7 @@ def test_mail_address_is_spoken_without_abbreviations(caller):
 def listening_nodes(kind):
     from pathlib import Path
 
-    from ivr.line import load_line
+    from ivr.line.compiled import load_line
     root = Path(__file__).resolve().parent.parent
     line = load_line(root / "config", root / "prompts")
     return sorted(n for n, c in line.nodes.items() if c.kind == kind)

@@ -3,9 +3,8 @@
 import xml.etree.ElementTree as ET
 
 import pytest
-from lxml import etree
-
 from conftest import ROOT
+from lxml import etree
 
 ROUTES = ["/voice/incoming", "/voice/node/main", "/voice/node/main/input", "/voice/node/dispute-identity/input",
           "/voice/node/dispute-merchant/input", "/voice/node/end-dispute/input", "/voice/node/no-such-node",
@@ -69,7 +68,7 @@ def test_nonsense_failure_counts_are_ignored(client, failures):
 
 
 def test_an_unexpected_error_still_answers_with_an_apology(client, monkeypatch, line):
-    from ivr import twiml
+    from ivr.voice import twiml
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { TwimlPlayer, audioName, decodeEntities, parseTwiml } from "../../ivr/static/phone/player.js";
+import { TwimlPlayer, audioName, decodeEntities, parseTwiml } from "../../ivr/phone/static/player.js";
 
 const BASE = "http://line.test";
 const XML = '<?xml version="1.0" encoding="UTF-8"?>';

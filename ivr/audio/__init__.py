@@ -1,0 +1,1 @@
+"""The prompt library: rendering (gTTS, espeak-ng), the content-hash cache, and /audio."""

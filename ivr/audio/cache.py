@@ -1,0 +1,247 @@
+"""The audio library on disk: content-hash names, atomic writes, and the in-memory index calls read."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import time
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .probe import AudioInfo, probe
+
+# Formats a prompt is stored in: the MP3 every player takes, and the phone line's own.
+AUDIO_PREFIX = "/audio"  # where audio/routes.py serves the library
+WEB = "mp3"
+PHONE = "wav-mulaw-8k"
+EXTENSIONS = {WEB: ".mp3", PHONE: ".wav"}
+KINDS = {WEB: "mp3", PHONE: "wav"}  # what the probe must find in each
+# Bump when the meaning of a key changes, so old files are never mistaken for new ones.
+KEY_SCHEMA = 1
+KEY_LENGTH = 40  # hex digits of SHA-256: 160 bits, no accidental collisions
+_FILE_NAME = re.compile(r"^[0-9a-f]{%d}(\.mp3|\.wav)$" % KEY_LENGTH)
+_FORMAT_OF = {ext: fmt for fmt, ext in EXTENSIONS.items()}
+# A build touches this when it ends; running apps notice and index the library again.
+BUILD_STAMP = ".built"
+RECHECK_SECONDS = 2.0
+
+
+def normalise(text: str) -> str:
+    """The words as the engine receives them: NFC, single spaces, no edge spaces."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+@dataclass(frozen=True)
+class RenderSpec:
+    """Everything besides the words that decides how a render sounds; part of every key."""
+
+    engine: str  # "gtts" or "espeak-ng"
+    version: str  # the engine and encoder versions that make the MP3
+    lang: str
+    accent: str
+    speed: str
+    phone_version: str | None = None  # the tools that make the phone copy; None: no phone copy here
+
+    def key(self, text: str, fmt: str) -> str:
+        """The content-hash key of `text` rendered in format `fmt` by this spec."""
+        version = self.version if fmt == WEB else f"{self.version}; {self.phone_version}"
+        fields = {"schema": KEY_SCHEMA, "text": normalise(text), "lang": self.lang, "accent": self.accent,
+                  "speed": self.speed, "engine": self.engine, "version": version, "format": fmt}
+        digest = hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+        return digest.hexdigest()[:KEY_LENGTH]
+
+    def filename(self, text: str, fmt: str) -> str:
+        """The file `text` is stored in: its key plus the format's extension."""
+        return self.key(text, fmt) + EXTENSIONS[fmt]
+
+
+class NotAudio(ValueError):
+    """Bytes that are not a complete audio file; they are never stored."""
+
+
+def write_atomic(folder: Path, name: str, data: bytes, fmt: str) -> AudioInfo:
+    """Check `data` is complete audio in format `fmt`, then store it as folder/name in one step."""
+    info = probe(data)
+    if info is None or info.kind != KINDS[fmt]:
+        raise NotAudio(f"{name}: not a complete {KINDS[fmt]} file ({len(data)} bytes)")
+    folder.mkdir(parents=True, exist_ok=True)
+    # A temp file in the same folder, then os.replace: readers see the old file or the
+    # whole new one, never a part, even when two processes render the same prompt at once.
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=EXTENSIONS[fmt])
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the web server may run as another user
+        os.replace(tmp, folder / name)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return info
+
+
+def mark_built(folder: Path) -> None:
+    """Tell running apps that `folder` changed (they re-index within RECHECK_SECONDS)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / BUILD_STAMP).write_text(f"{time.time():.6f}\n")
+
+
+def read_valid(path: Path, fmt: str) -> tuple[bytes, AudioInfo] | None:
+    """The file's bytes and what they hold, or None if it is missing or not complete audio in `fmt`."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    info = probe(data)
+    return (data, info) if info is not None and info.kind == KINDS[fmt] else None
+
+
+@dataclass(frozen=True)
+class AudioFile:
+    """One valid file of the library, as the audio route serves it."""
+
+    name: str
+    path: str
+    mimetype: str
+    etag: str  # SHA-256 of the bytes: a strong validator
+    size: int
+    mtime_ns: int  # with size, tells a file changed since it was indexed (and its ETag computed)
+    seconds: float
+    text: str
+    engine: str
+
+
+@dataclass(frozen=True)
+class PromptAudio:
+    """The files for one prompt's words: MP3 for players, the phone copy if there is one."""
+
+    web: AudioFile
+    phone: AudioFile | None
+
+
+class AudioLibrary:
+    """Which words have valid audio, indexed once so a webhook only looks up a dict.
+
+    `texts` are the exact strings the speaker is given; `specs()` lists the render specs
+    to look for, best first (the configured engine, then the other one).
+    """
+
+    def __init__(self, folder: Path, texts: Iterable[str], specs: Callable[[], list[RenderSpec]]):
+        self.folder = Path(folder)
+        self.texts = tuple(dict.fromkeys(texts))
+        self._specs = specs
+        self.by_text: dict[str, PromptAudio] = {}
+        self.by_name: dict[str, AudioFile] = {}
+        self._older: dict[str, AudioFile] = {}  # files of earlier words, found when asked for
+        self._stamp: float | None = None
+        self._checked = 0.0
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Scan the folder again (after a build); swaps the index in one assignment each."""
+        self._stamp, self._checked = self._stamp_time(), time.monotonic()
+        by_text: dict[str, PromptAudio] = {}
+        by_name: dict[str, AudioFile] = {}
+        if self._has_files():
+            specs = self._specs()
+            for text in self.texts:
+                found = self._find(text, specs)
+                if found is not None:
+                    by_text[text] = found
+                    by_name[found.web.name] = found.web
+                    if found.phone is not None:
+                        by_name[found.phone.name] = found.phone
+        self.by_text, self.by_name = by_text, by_name
+
+    def refresh_if_rebuilt(self) -> None:
+        """Re-index if another process finished a build; looks at the disk at most every RECHECK_SECONDS."""
+        now = time.monotonic()
+        if now - self._checked < RECHECK_SECONDS:
+            return
+        self._checked = now
+        if self._stamp_time() != self._stamp:
+            self.refresh()
+
+    def playable(self, text: str, phone: bool = False) -> AudioFile | None:
+        """The file to <Play> for `text` (the phone copy if `phone` and it exists), if it is still there."""
+        found = self.by_text.get(text)
+        if found is None:
+            return None
+        for audio in ((found.phone, found.web) if phone else (found.web,)):
+            # One stat per prompt (about a microsecond): a deleted or changed file
+            # turns back into <Say> instead of a URL that answers 404.
+            if audio is not None and _unchanged(audio):
+                return audio
+        return None
+
+    def file(self, name: str) -> AudioFile | None:
+        """The valid file called `name`: indexed, or left from earlier words (old URLs stay valid)."""
+        audio = self.by_name.get(name)
+        if audio is not None:
+            return audio if _unchanged(audio) else None
+        if not _FILE_NAME.match(name):  # also keeps any path trickery away from the disk
+            return None
+        audio = self._older.get(name)
+        return audio if audio is not None and _unchanged(audio) else self._load_named(name)
+
+    def captions(self) -> dict[str, str]:
+        """File name -> the words it speaks, for every indexed file."""
+        return {name: audio.text for name, audio in self.by_name.items()}
+
+    def _load_named(self, name: str) -> AudioFile | None:
+        # A TwiML reply from before an edit (or a restart) may still point here.
+        found = read_valid(self.folder / name, _FORMAT_OF[name[KEY_LENGTH:]])
+        if found is None:
+            return None
+        audio = _audio_file(self.folder / name, *found, text="", engine="")
+        self._older[name] = audio
+        return audio
+
+    def _stamp_time(self) -> float | None:
+        try:
+            return os.stat(self.folder / BUILD_STAMP).st_mtime
+        except OSError:
+            return None
+
+    def _has_files(self) -> bool:
+        try:
+            with os.scandir(self.folder) as entries:
+                return any(not e.name.startswith(".") for e in entries)
+        except OSError:
+            return False
+
+    def _find(self, text: str, specs: list[RenderSpec]) -> PromptAudio | None:
+        for spec in specs:
+            web = self._load(spec, text, WEB)
+            if web is not None:
+                phone = self._load(spec, text, PHONE) if spec.phone_version else None
+                return PromptAudio(web, phone)
+        return None
+
+    def _load(self, spec: RenderSpec, text: str, fmt: str) -> AudioFile | None:
+        name = spec.filename(text, fmt)
+        path = self.folder / name
+        found = read_valid(path, fmt)
+        if found is None:
+            return None
+        return _audio_file(path, *found, text=text, engine=spec.engine)
+
+
+def _audio_file(path: Path, data: bytes, info: AudioInfo, text: str, engine: str) -> AudioFile:
+    mtime_ns = os.stat(path).st_mtime_ns if path.exists() else 0
+    return AudioFile(path.name, str(path), info.mimetype, hashlib.sha256(data).hexdigest(), len(data),
+                     mtime_ns, info.seconds, text, engine)
+
+
+def _unchanged(audio: AudioFile) -> bool:
+    try:
+        found = os.stat(audio.path)
+    except OSError:
+        return False
+    return found.st_size == audio.size and found.st_mtime_ns == audio.mtime_ns

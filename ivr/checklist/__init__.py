@@ -1,0 +1,1 @@
+"""The pre-call checklist: reasons for calling, the builder, its page, PDF and reminder."""

@@ -1,0 +1,100 @@
+"""Typed settings from config/settings.yaml, with per-app overrides."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .yamlfile import load_model
+
+
+class VoiceSettings(BaseModel):
+    """How TwiML speaks and listens."""
+
+    model_config = ConfigDict(extra="forbid")
+    say_voice: str = "Polly.Joanna"
+    say_language: str = "en-US"
+    hold_pause_seconds: int = Field(default=3, ge=0, le=60)
+    speech_timeout: str = "auto"
+    speech_language: str = "en-US"
+    # Tests and demos shorten every <Gather> timeout to at most this many seconds.
+    gather_timeout_cap: int | None = Field(default=None, ge=1, le=60)
+
+
+class PhoneSettings(BaseModel):
+    """The browser practice phone: how it speaks and how long its call summaries are kept."""
+
+    model_config = ConfigDict(extra="forbid")
+    # Practice-call summaries are deleted this many days after the call.
+    keep_days: int = Field(default=30, ge=1, le=365)
+    # Speak prompts with the browser's speech synthesis when it has a voice (captions always show).
+    browser_speech: bool = True
+    # Without a voice, each caption stays up this long per word, so it can be read; 0 runs at once.
+    caption_seconds_per_word: float = Field(default=0.35, ge=0, le=2)
+
+
+class AudioSettings(BaseModel):
+    """How prompts are rendered into the audio library (see `flask --app app audio build`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    # Off: every prompt is spoken with <Say>, whatever the cache holds.
+    enabled: bool = True
+    engine: Literal["gtts", "espeak"] = "gtts"
+    # Used for prompts the engine above could not render (no network, say).
+    fallback: Literal["espeak", "none"] = "espeak"
+    # Where the audio lives; relative paths are under the instance folder.
+    cache_dir: str = "audio"
+    lang: str = "en"
+    # gTTS accent: the Google host's top-level domain (us, co.uk, com.au, ca, co.in, ie, co.za).
+    tld: str = Field(default="us", pattern=r"^[a-z]{2,3}(\.[a-z]{2,3})?$")
+    slow: bool = False
+    espeak_voice: str = Field(default="en-us", pattern=r"^[a-z0-9+-]+$")
+    espeak_words_per_minute: int = Field(default=160, ge=80, le=450)
+    # An 8 kHz mono mu-law WAV copy for the phone line (browsers get the MP3).
+    telephone_copy: bool = True
+    # Every gTTS request: seconds to connect, seconds to wait for the answer.
+    connect_timeout: float = Field(default=3.0, gt=0, le=60)
+    read_timeout: float = Field(default=10.0, gt=0, le=120)
+    # Seconds between gTTS renders (a long prompt's pieces go together), retries on 429/5xx,
+    # and the first back-off (it doubles each time; a Retry-After header is honoured up to 60 s).
+    throttle_seconds: float = Field(default=0.5, ge=0, le=30)
+    retries: int = Field(default=3, ge=0, le=10)
+    backoff_seconds: float = Field(default=1.0, ge=0, le=60)
+    # Offline renders run in parallel (each is a few short subprocesses).
+    workers: int = Field(default=2, ge=1, le=32)
+
+    @field_validator("lang")
+    @classmethod
+    def _known_language(cls, lang: str) -> str:
+        from gtts.lang import tts_langs  # a local table: no network
+
+        if lang not in tts_langs():
+            raise ValueError(f"gTTS does not speak '{lang}' (try en, fr, es, de, ...)")
+        return lang
+
+
+class Settings(BaseModel):
+    """Everything config/settings.yaml holds."""
+
+    model_config = ConfigDict(extra="forbid")  # a misspelt section must stop start-up
+    voice: VoiceSettings = VoiceSettings()
+    phone: PhoneSettings = PhoneSettings()
+    audio: AudioSettings = AudioSettings()
+
+
+def load_settings(path: Path, overrides: dict | None = None) -> Settings:
+    """Read settings.yaml and apply `overrides` (a nested dict, e.g. from test config)."""
+    settings = load_model(path, Settings)
+    if overrides:
+        merged = _merge(settings.model_dump(), overrides)
+        settings = Settings.model_validate(merged)
+    return settings
+
+
+def _merge(base: dict, extra: dict) -> dict:
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out

@@ -1,0 +1,1 @@
+"""Blueprint /phone: the browser practice phone and its call summaries."""

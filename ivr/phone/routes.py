@@ -1,0 +1,104 @@
+"""Blueprint /phone: the browser practice phone, its practice-call tokens, and stored call summaries."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
+
+from .. import store
+from ..runtime import runtime
+from ..voice.security import TOKEN_HEADER, issue_practice_token
+from ..voice.twiml import node_url
+from .summary import clock, duration_words, parse_report, summarise, summary_text
+
+bp = Blueprint("phone", __name__, url_prefix="/phone", template_folder="templates", static_folder="static")
+MAX_REPORT_BYTES = 1_000_000  # an hour-long call's report is well under this
+
+
+@bp.get("")
+def phone():
+    """The phone page; ?start=<node id> starts the call at that point of the menu."""
+    rt = runtime()
+    line = rt.line
+    start = request.args.get("start", "").strip()[:100]
+    known = start in line.nodes
+    config = {
+        "startUrl": node_url(start) if known else url_for("voice.incoming"),
+        "dialUrl": node_url(line.flow.defaults.representative),
+        "tokenUrl": url_for("phone.token"),
+        "tokenHeader": TOKEN_HEADER,
+        "callsUrl": url_for("phone.save"),
+        "captionsUrl": url_for("audio.captions"),
+        "browserSpeech": rt.settings.phone.browser_speech,
+        "captionSecondsPerWord": rt.settings.phone.caption_seconds_per_word,
+    }
+    return render_template("phone/phone.html", config=config, start_label=line.nodes[start].label if known else None,
+                           unknown_start=start if start and not known else None,
+                           keep_days=rt.settings.phone.keep_days)
+
+
+@bp.post("/token")
+def token():
+    """A short-lived practice-call token, signed with the app's secret, for the voice routes."""
+    return jsonify(token=issue_practice_token(current_app.config["SECRET_KEY"]),
+                   header=TOKEN_HEADER, expires_in=current_app.config.get("PRACTICE_TOKEN_MAX_AGE", 3600))
+
+
+@bp.post("/calls")
+def save():
+    """Store a call summary posted at hang-up; 201 with its address, or 400 saying what to fix."""
+    if (request.content_length or 0) > MAX_REPORT_BYTES:
+        return jsonify(error=f"The call summary is too large: at most {MAX_REPORT_BYTES} bytes."), 400
+    request.max_content_length = MAX_REPORT_BYTES  # also bounds a body sent without a length
+    data = request.get_json(silent=True)
+    if data is None:
+        return jsonify(error="Send the call summary as JSON (Content-Type: application/json)."), 400
+    try:
+        report = parse_report(data)
+    except ValueError as error:
+        return jsonify(error=str(error)), 400
+    rt = runtime()
+    summary = summarise(rt.line, report)
+    call_id, _created = store.save_call(summary, rt.settings.phone.keep_days)
+    return jsonify(id=call_id, url=url_for("phone.call", call_id=call_id),
+                   text_url=url_for("phone.call_text", call_id=call_id), summary=summary), 201
+
+
+@bp.get("/calls/<call_id>")
+def call(call_id: str):
+    """A stored call summary, printable."""
+    found = _load(call_id)
+    if found is None:
+        return _missing()
+    summary, created = found
+    return render_template("phone/call.html", summary=summary, created=created, call_id=call_id,
+                           keep_days=runtime().settings.phone.keep_days, clock=clock,
+                           duration=duration_words(summary["duration_seconds"]))
+
+
+@bp.get("/calls/<call_id>/transcript.txt")
+def call_text(call_id: str):
+    """A stored call summary as a text file to download."""
+    found = _load(call_id)
+    if found is None:
+        return _missing()
+    summary, created = found
+    rt = runtime()
+    body = summary_text(summary, created, rt.settings.phone.keep_days, rt.line.contacts.issuer)
+    return Response(body, mimetype="text/plain", headers={
+        "Content-Disposition": f'attachment; filename="practice-call-{created[:10]}.txt"'})
+
+
+def _load(call_id: str) -> tuple[dict, str] | None:
+    if len(call_id) > 64:
+        return None
+    found = store.load_call(call_id, runtime().settings.phone.keep_days)
+    if found is None:
+        return None
+    summary, created = found
+    return summary, datetime.fromtimestamp(created, timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _missing():
+    return render_template("phone/missing.html", keep_days=runtime().settings.phone.keep_days), 404

@@ -1,0 +1,77 @@
+"""Blueprint /voice: the webhooks Twilio (or the browser phone) calls during a practice call."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+
+from ..line.engine import Turn, answer, parse_failures
+from ..runtime import runtime
+from . import twiml
+from .security import voice_request_allowed
+
+bp = Blueprint("voice", __name__, url_prefix="/voice")
+ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+@bp.before_request
+def check_caller():
+    """Refuse unsigned requests when a Twilio auth token is configured."""
+    if not voice_request_allowed(request, current_app.config):
+        rt = runtime()
+        return twiml.xml_response(twiml.rejection(rt.line, rt.speaker), status=403)
+    return None
+
+
+@bp.route("/incoming", methods=["GET", "POST"])
+def incoming():
+    """A new call: the welcome, then the main menu."""
+    return _reply(Turn(runtime().line.flow.start))
+
+
+@bp.route("/node/<node_id>", methods=["GET", "POST"])
+def node(node_id: str):
+    """Speak a node afresh (used by redirects and by ?start= links)."""
+    line = runtime().line
+    if node_id not in line.nodes:
+        return _reply(Turn(line.flow.defaults.home, notice=line.flow.defaults.apology_prompt))
+    return _reply(Turn(node_id, _failures()))
+
+
+@bp.route("/node/<node_id>/input", methods=["GET", "POST"])
+def node_input(node_id: str):
+    """What the caller pressed or said at a node; nothing at all means silence."""
+    turn = answer(runtime().line, node_id, request.values.get("Digits"), request.values.get("SpeechResult"),
+                  _failures())
+    return _reply(turn)
+
+
+@bp.route("/status", methods=["GET", "POST"])
+def status():
+    """Twilio's call-status callback: acknowledged with an empty reply."""
+    return twiml.xml_response(twiml.VoiceResponse())
+
+
+@bp.route("/", methods=ANY_METHOD, strict_slashes=False)
+@bp.route("/<path:anything>", methods=ANY_METHOD)
+def unknown(anything: str = ""):
+    """Any other voice URL still gets spoken help, never an error page."""
+    rt = runtime()
+    return twiml.xml_response(twiml.apology(rt.line, rt.speaker))
+
+
+@bp.errorhandler(Exception)
+def voice_error(error):
+    """Errors under /voice/ answer spoken TwiML, so Twilio never says 'application error'."""
+    current_app.logger.exception("voice route failed: %s", error)
+    rt = runtime()
+    return twiml.xml_response(twiml.apology(rt.line, rt.speaker))
+
+
+def _failures() -> int:
+    return parse_failures(request.args.get("failures"))
+
+
+def _reply(turn: Turn):
+    rt = runtime()
+    call_sid = request.values.get("CallSid", "")[:64]
+    return twiml.xml_response(twiml.render(rt.line, rt.speaker, rt.settings.voice, turn, call_sid))

@@ -1,0 +1,66 @@
+"""The package is grouped by surface, and imports run one way: line/ (and coach/) know no Flask
+and nothing above them."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+IVR = Path(__file__).resolve().parent.parent / "ivr"
+# Pure packages: the menu engine and the coach's models. They may import only themselves.
+PURE = ("line", "coach")
+SURFACES = ("voice", "audio", "phone", "checklist", "store", "cli")
+
+
+def imports_of(path: Path) -> set[str]:
+    """Absolute module names `path` imports (relative imports resolved against its package)."""
+    package = path.relative_to(IVR.parent).with_suffix("").parts[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else ()
+            module = ".".join(base + tuple(filter(None, [node.module])))
+            found.add(module)
+            found.update(f"{module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def modules_in(folder: str) -> list[Path]:
+    """Every module below ivr/<folder>; a missing or empty folder fails the test that asks."""
+    return sorted((IVR / folder).rglob("*.py"))
+
+
+@pytest.mark.parametrize("folder", [f for f in PURE if (IVR / f).exists()])
+def test_pure_packages_import_no_flask_and_nothing_above_them(folder):
+    modules = modules_in(folder)
+    assert len(modules) >= 2
+    for path in modules:
+        for name in imports_of(path):
+            assert not name.startswith(("flask", "werkzeug")), f"{path.name} imports {name}"
+            if name.startswith("ivr."):
+                top = name.split(".")[1]
+                assert top in (folder, "line"), f"{path.relative_to(IVR)} imports {name}"
+
+
+@pytest.mark.parametrize("folder", SURFACES)
+def test_each_surface_is_a_package_with_its_modules(folder):
+    assert (IVR / folder / "__init__.py").is_file()
+    assert len(modules_in(folder)) >= 2
+
+
+def test_no_module_is_left_loose_beside_the_surfaces():
+    loose = sorted(p.name for p in IVR.glob("*.py"))
+    assert loose == ["__init__.py", "runtime.py"]
+
+
+def test_templates_and_static_files_sit_beside_their_blueprint():
+    assert (IVR / "phone" / "templates" / "phone" / "phone.html").is_file()
+    assert (IVR / "phone" / "static" / "player.js").is_file()
+    assert (IVR / "checklist" / "templates" / "checklist" / "checklist.html").is_file()
+    assert (IVR / "checklist" / "static" / "checklist.css").is_file()
+    # Only what every page shares stays at the top.
+    assert sorted(p.name for p in (IVR / "templates").iterdir()) == ["base.html", "error.html"]
