@@ -1,5 +1,5 @@
-"""What one app holds after start-up: the compiled line, settings, the speaker, the audio library
-and the reasons for calling."""
+"""What one app holds after start-up: the compiled line, settings, the speaker, the audio library,
+the reasons for calling and the rehearsal scenarios."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from flask import current_app
 
 from .audio.cache import AudioLibrary
 from .checklist.reasons import ReasonBook
+from .coach.scenarios import ScenarioBook
 from .line.compiled import PracticeLine
 from .line.menumap import MenuMap, build_map
 from .line.settings import Settings
@@ -27,6 +28,7 @@ class Runtime:
     audio: AudioLibrary | None = None  # None when settings turn audio off: every prompt is <Say>
     audio_dir: Path | None = None  # where `audio build` renders to and the library is read from
     reasons: ReasonBook | None = None  # config/reasons.yaml, checked against the flow
+    scenarios: ScenarioBook | None = None  # config/scenarios.yaml: rehearsals at the representative's desk
 
     @cached_property
     def menu_map(self) -> MenuMap:
