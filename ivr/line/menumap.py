@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import dataclass
+from itertools import pairwise
 
 from .compiled import PracticeLine, Step
 from .engine import answer, silence
@@ -102,7 +103,7 @@ class MenuMap:
     def path_edges(self, path: list[str]) -> set[MapEdge]:
         """The drawn routes between consecutive nodes of `path` (a shared route where that is the one)."""
         found: set[MapEdge] = set()
-        for here, there in zip(path, path[1:]):
+        for here, there in pairwise(path):
             own = [e for e in self.edges if e.source == here and e.target == there]
             if own:
                 found.update(own)
