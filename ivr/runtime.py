@@ -12,6 +12,7 @@ from .audio.cache import AudioLibrary
 from .checklist.reasons import ReasonBook
 from .line.compiled import PracticeLine
 from .line.settings import Settings
+from .voice.compiled import CompiledReplies
 from .voice.speech import Speaker
 
 
@@ -25,6 +26,7 @@ class Runtime:
     audio: AudioLibrary | None = None  # None when settings turn audio off: every prompt is <Say>
     audio_dir: Path | None = None  # where `audio build` renders to and the library is read from
     reasons: ReasonBook | None = None  # config/reasons.yaml, checked against the flow
+    replies: CompiledReplies | None = None  # the voice replies, compiled once per turn
 
 
 def runtime() -> Runtime:
