@@ -15,6 +15,7 @@ from .coach.scenarios import ScenarioBook
 from .line.compiled import PracticeLine
 from .line.menumap import MenuMap, build_map
 from .line.settings import Settings
+from .voice.compiled import CompiledReplies
 from .voice.speech import Speaker
 
 
@@ -29,6 +30,7 @@ class Runtime:
     audio_dir: Path | None = None  # where `audio build` renders to and the library is read from
     reasons: ReasonBook | None = None  # config/reasons.yaml, checked against the flow
     scenarios: ScenarioBook | None = None  # config/scenarios.yaml: rehearsals at the representative's desk
+    replies: CompiledReplies | None = None  # the voice replies, compiled once per turn
 
     @cached_property
     def menu_map(self) -> MenuMap:
