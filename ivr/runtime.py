@@ -1,5 +1,5 @@
-"""What one app holds after start-up: the compiled line, settings, the speaker, the audio library
-and the reasons for calling."""
+"""What one app holds after start-up: the compiled line, settings, the speaker, the audio library,
+the reasons for calling and the coach's move recognizer."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from flask import current_app
 
 from .audio.cache import AudioLibrary
 from .checklist.reasons import ReasonBook
+from .coach.moves import MoveRecognizer
 from .line.compiled import PracticeLine
 from .line.settings import Settings
 from .voice.speech import Speaker
@@ -25,6 +26,7 @@ class Runtime:
     audio: AudioLibrary | None = None  # None when settings turn audio off: every prompt is <Say>
     audio_dir: Path | None = None  # where `audio build` renders to and the library is read from
     reasons: ReasonBook | None = None  # config/reasons.yaml, checked against the flow
+    recognizer: MoveRecognizer | None = None  # config/moves.yaml: what a caller said, as moves
 
 
 def runtime() -> Runtime:
