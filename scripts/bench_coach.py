@@ -10,7 +10,6 @@ Each section is a function taking the parsed arguments; add a section to SECTION
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -18,23 +17,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_webhooks import report  # noqa: E402  (scripts/ is on the path when a script runs)
 from ivr.coach.evaluate import read_labeled  # noqa: E402
 from ivr.coach.moves import load_recognizer  # noqa: E402
 
 MOVES_YAML = ROOT / "config" / "moves.yaml"
 HELDOUT = ROOT / "tests" / "data" / "moves" / "heldout.tsv"
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    """The value below which `fraction` of the samples fall."""
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
-def report(name: str, samples: list[float]) -> None:
-    """Print median and p99 in milliseconds."""
-    ms = [s * 1000 for s in samples]
-    print(f"{name:<34} n={len(ms):>6}  median {statistics.median(ms):.3f} ms   p99 {percentile(ms, 0.99):.3f} ms")
 
 
 def bench_moves(args: argparse.Namespace) -> None:

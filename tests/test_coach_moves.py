@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import time
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import copy_config
 
 from ivr.coach.evaluate import read_labeled, score
 from ivr.coach.moves import MOVES, load_recognizer
@@ -154,17 +154,8 @@ def test_normalize(said, plain):
 
 @pytest.fixture
 def broken_config(tmp_path):
-    """A copy of config/ and a function that rewrites its moves.yaml."""
-    folder = tmp_path / "config"
-    shutil.copytree(ROOT / "config", folder)
-    path = folder / "moves.yaml"
-
-    def edit(change):
-        data = yaml.safe_load(path.read_text())
-        change(data)
-        path.write_text(yaml.safe_dump(data, sort_keys=False))
-
-    return folder, path, edit
+    """A copy of config/, its moves.yaml, and a function that rewrites that file."""
+    return copy_config(tmp_path, "moves.yaml")
 
 
 @pytest.mark.parametrize("change, expected", [
