@@ -33,7 +33,8 @@ def report(name: str, path: Path, recognize, quiet: bool) -> None:
         return
     for move, s in scores.items():
         for row in s.false_pos:
-            print(f"  false +{move:<17} line {row.line:>3}: {row.text!r} (labeled {', '.join(sorted(row.moves)) or '-'})")
+            labeled = ", ".join(sorted(row.moves)) or "-"
+            print(f"  false +{move:<17} line {row.line:>3}: {row.text!r} (labeled {labeled})")
         for row in s.false_neg:
             print(f"  missed {move:<17} line {row.line:>3}: {row.text!r}")
 

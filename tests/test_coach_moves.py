@@ -209,7 +209,8 @@ def test_classify_prints_one_json_object_per_argument(runner):
 
 
 def test_classify_reads_one_utterance_a_line_from_stdin(runner):
-    said = "hi I'm calling about a charge from acme on march third for forty two dollars and I want it removed\nyou're useless\n"
+    said = ("hi I'm calling about a charge from acme on march third for forty two dollars and I want it removed\n"
+            "you're useless\n")
     result = runner.invoke(args=["coach", "classify"], input=said)
     assert result.exit_code == 0
     assert [json.loads(line) for line in result.output.splitlines()] == [

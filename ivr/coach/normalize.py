@@ -34,7 +34,9 @@ BARE_CONTRACTIONS = {
     "ok": "okay",
 }
 SUFFIXES = (("n't", " not"), ("'re", " are"), ("'m", " am"), ("'ll", " will"), ("'ve", " have"),
-            ("'d", " would"), ("'s", " is"))
+            ("'d", " would"))
+# "'s" is "is" after these words; elsewhere it is a possessive ("the agent's name" -> "the agent name").
+S_IS = frozenset("it that what there who he she here where how everything nothing something".split())
 IRREGULAR = {"can't": "can not", "won't": "will not", "let's": "let us", "ain't": "is not"}
 # After "would", "I", "you"... "like" is a wish ("I'd like a refund"); elsewhere it is filler.
 LIKE_KEPT_AFTER = frozenset("would i you we they do did not really".split())
@@ -60,6 +62,8 @@ def _expand(word: str) -> str:
     for suffix, spelled in SUFFIXES:
         if word.endswith(suffix) and len(word) > len(suffix):
             return word[: -len(suffix)] + spelled
+    if word.endswith("'s"):
+        return word[:-2] + (" is" if word[:-2] in S_IS else "")
     return word.replace("'", "")
 
 
