@@ -7,13 +7,14 @@ Run from the project root:  .venv/bin/python scripts/bench_map.py [--draws N] [-
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench_checklist import report  # noqa: E402  (scripts/ is on the path when run as a script)
 
 from ivr import create_app  # noqa: E402
 from ivr.line.menumap import build_map  # noqa: E402
@@ -32,15 +33,6 @@ def timed(action, runs: int) -> list[float]:
         action()
         times.append((time.perf_counter() - start) * 1000)
     return times
-
-
-def report(name: str, times: list[float], target: float) -> bool:
-    """Print median and slowest; True when the median meets `target`."""
-    median = statistics.median(times)
-    ok = median < target
-    print(f"{name:<44} median {median:8.2f} ms   max {max(times):8.2f} ms   n={len(times):<4} "
-          f"target < {target:g} ms: {'ok' if ok else 'MISSED'}")
-    return ok
 
 
 def main() -> int:
