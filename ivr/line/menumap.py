@@ -15,6 +15,7 @@ from itertools import pairwise
 
 from .compiled import PracticeLine, Step
 from .engine import answer, silence
+from .flowcheck import edges
 
 KEY_ORDER = "1234567890*#"
 OPTION, NEXT, ESCALATION, FAILURE, SILENCE = "option", "next", "escalation", "failure", "silence"
@@ -126,8 +127,10 @@ def build_map(line: PracticeLine) -> MenuMap:
     written: list[MapEdge] = []
     probed: list[MapEdge] = []
     for node_id in line.nodes:
-        written += _written_routes(line, node_id)
-        probed += _probed_routes(line, node_id)
+        own = _written_routes(line, node_id)
+        found = _probed_routes(line, node_id)
+        written += own + _other_routes(line, node_id, own + found)
+        probed += found
     ladder = _ladder(line, probed)
     # An option into the escalation ladder (a supervisor, the formal complaint) is an escalation too.
     written = [MapEdge(e.source, e.target, ESCALATION, e.key, e.phrase) if e.kind == OPTION and e.target in ladder
@@ -178,6 +181,15 @@ def _written_routes(line: PracticeLine, node_id: str) -> list[MapEdge]:
         phrase = str(Step(digits=node.digits, words=node.input == "speech")) if compiled.kind == "collect" else ""
         routes.append(MapEdge(node_id, following, NEXT, None, phrase))
     return routes
+
+
+def _other_routes(line: PracticeLine, node_id: str, known: list[MapEdge]) -> list[MapEdge]:
+    """Any way on that the flow check knows of and the map has not shown (a field of a newer kind of node).
+
+    The back key and the home phrases go somewhere from every menu; like repeat, they are left out."""
+    node = line.flow.nodes[node_id]
+    skip = {e.target for e in known} | {getattr(node, "back", None) or line.flow.defaults.home}
+    return [MapEdge(node_id, target, NEXT) for target in dict.fromkeys(edges(line.flow, node_id)) if target not in skip]
 
 
 def _probed_routes(line: PracticeLine, node_id: str) -> list[MapEdge]:
