@@ -8,9 +8,10 @@ from .audio import audio
 from .calls import calls
 from .flows import flows
 from .practice import practice_command
+from .twilio import twilio_group
 
 
 def init_app(app: Flask) -> None:
     """Register every command group on `app`."""
-    for command in (flows, audio, practice_command, calls):
+    for command in (flows, audio, practice_command, calls, twilio_group):
         app.cli.add_command(command)
