@@ -6,6 +6,7 @@ from flask import Flask
 
 from .audio import audio
 from .calls import calls
+from .coach import coach
 from .flows import flows
 from .practice import practice_command
 from .twilio import twilio_group
@@ -13,5 +14,5 @@ from .twilio import twilio_group
 
 def init_app(app: Flask) -> None:
     """Register every command group on `app`."""
-    for command in (flows, audio, practice_command, calls, twilio_group):
+    for command in (flows, audio, practice_command, calls, coach, twilio_group):
         app.cli.add_command(command)
