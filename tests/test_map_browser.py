@@ -17,9 +17,12 @@ def app(make_app):
 
 def test_clicking_a_node_starts_a_call_there_and_the_summary_links_back_to_its_path(page, live_server, line,
                                                                                   artifacts):
+    problems = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.set_viewport_size({"width": 1440, "height": 900})
     page.goto(f"{live_server}/map")
     expect(page.locator("svg.menu-map-picture")).to_be_visible()
+    assert problems == []  # nothing blocked by the Content-Security-Policy, nothing missing
     page.screenshot(path=str(artifacts / "menu-map.png"))
     page.locator("g#node-dispute a").click()
 
