@@ -70,48 +70,50 @@ def desk_on_the_way(rt: Runtime, node_id: str) -> tuple[str, list[str]] | None:
     return None
 
 
-def start_at_desk(rt: Runtime, desk: str, via: list[str], came_from: str | None, notice: str | None) -> VoiceResponse:
+def start_at_desk(rt: Runtime, desk: str, via: list[str], came_from: str | None, notice: str | None,
+                  call_sid: str) -> VoiceResponse:
     """A caller reached a desk from the menu: the branch they were in picks the scenario (none: they'll say)."""
     scenario = rt.scenarios.for_node(came_from) if came_from else None
     state, reply = enter(rt.scenarios, scenario, desk, via)
     if notice:
         reply.say.insert(0, notice)
-    return respond(rt, state, reply)
+    return respond(rt, state, reply, call_sid)
 
 
-def start_rehearsal(rt: Runtime, scenario_id: str) -> VoiceResponse:
+def start_rehearsal(rt: Runtime, scenario_id: str, call_sid: str) -> VoiceResponse:
     """A rehearsal from its start URL: the situation and goal, the hold, then the representative."""
     _desk, via = desk_on_the_way(rt, rt.line.flow.defaults.representative) or (REP, [])
     state, reply = enter(rt.scenarios, scenario_id, REP, via, situation=True)
-    return respond(rt, state, reply)
+    return respond(rt, state, reply, call_sid)
 
 
-def take_turn(rt: Runtime, token: str | None, digits: str | None, speech: str | None) -> VoiceResponse | None:
+def take_turn(rt: Runtime, token: str | None, digits: str | None, speech: str | None,
+              call_sid: str) -> VoiceResponse | None:
     """One turn at a desk; None when the state token is not ours (the caller hears an apology)."""
     state = read_state(token)
     if state is None:
         return None
     state, reply = step(rt.scenarios, state, _heard(digits, speech), rt.recognizer.recognize)
-    return respond(rt, state, reply)
+    return respond(rt, state, reply, call_sid)
 
 
-def respond(rt: Runtime, state: DeskState, reply: Reply) -> VoiceResponse:
+def respond(rt: Runtime, state: DeskState, reply: Reply, call_sid: str) -> VoiceResponse:
     """The TwiML for a desk's reply; the new state goes into the next URL (and, for Twilio, the store)."""
     token = sign_state(state)
-    if TWILIO_SIGNATURE in request.environ and request.values.get("CallSid"):
+    if TWILIO_SIGNATURE in request.environ and call_sid:
         # Best effort: lets /voice/status finish the report if the caller hangs up mid-gather.
-        store.keep_open_rehearsal(call_key(request.values["CallSid"]), token, rt.settings.phone.keep_days)
+        store.keep_open_rehearsal(call_key(call_sid), token, rt.settings.phone.keep_days)
     response = VoiceResponse()
     said = list(reply.say)
     # Up to the last hold, the caller waits; after it, they may speak over the desk (barge-in).
     cut = len(said) - said[::-1].index(HOLD) if HOLD in said else 0
-    _speak(rt, response, said[:cut])
+    _speak(rt, response, said[:cut], call_sid)
     if reply.listen:
         gather = response.gather(**_listening(rt, state, token))
-        _speak(rt, gather, said[cut:])
+        _speak(rt, gather, said[cut:], call_sid)
         response.redirect(input_url(token), method="POST")  # Twilio goes on here after silence
         return response
-    _speak(rt, response, said[cut:])
+    _speak(rt, response, said[cut:], call_sid)
     if reply.leave:
         response.redirect(node_url(reply.leave), method="POST")
     else:
@@ -131,13 +133,13 @@ def _listening(rt: Runtime, state: DeskState, token: str) -> dict:
             "language": voice.speech_language, "hints": compiled.hints}
 
 
-def _speak(rt: Runtime, parent, said: list[str]) -> None:
+def _speak(rt: Runtime, parent, said: list, call_sid: str) -> None:
     for prompt_id in said:
         if prompt_id == HOLD:
             if rt.settings.voice.hold_pause_seconds:
                 parent.pause(length=rt.settings.voice.hold_pause_seconds)
         elif prompt_id == REFERENCE:
-            for digit in desk_reference(rt, request.values.get("CallSid", "")[:64]):
+            for digit in desk_reference(rt, call_sid):
                 rt.speaker.speak(parent, rt.line.segment(f"digit-{digit}"))
         else:
             rt.speaker.speak(parent, prompt_id if isinstance(prompt_id, Segment) else rt.line.segment(prompt_id))
