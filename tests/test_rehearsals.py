@@ -41,7 +41,7 @@ GUIDE_WORDS = {
     "name-change": (
         "hi i'm calling because i got married",
         "the account is in the name carter and since last month my name is rivera",
-        "i'd like the name on my account changed",
+        "i'd like my name changed on my account",
         "so just to confirm you'll send an upload link"),
     "application-no-answer": (
         "i'm calling about an application i made that has had no answer",
@@ -49,7 +49,7 @@ GUIDE_WORDS = {
         "i'd like to know when i'll get a decision",
         "so just to confirm you'll email me the decision"),
     "call-went-nowhere": (
-        "i'm calling because a previous call went nowhere",
+        "i'm calling about a duplicate charge that still hasn't been fixed",
         "my card ends in 3 3 4 8 and i called on july eighth and nobody called back",
         "i'd like the duplicate charge refunded",
         "so just to confirm the refund shows within three business days"),
@@ -58,6 +58,17 @@ GUIDE_WORDS = {
         "my flight was delayed nine hours on august twentieth and the hotel cost a hundred and eighty dollars",
         "i'd like the hotel cost refunded",
         "so just to confirm you'll email me a claim form"),
+}
+# What the report quotes for the details: digit runs masked, long words cut at a word.
+DETAILS_SAID = {
+    "unknown-charge": "it's from bright lake electronics on march third for eighty four dollars and…",
+    "stolen-abroad": "it happened this morning in lisbon and i last used it at a cafe yesterday",
+    "missing-points": "it was a flight from skyway air on april second and i expected three thousand…",
+    "payment-not-posted": "i paid two hundred fifty dollars on may twenty eighth and i have a confirmation",
+    "name-change": "the account is in the name carter and since last month my name is rivera",
+    "application-no-answer": "i applied online on february tenth and it's been three weeks",
+    "call-went-nowhere": "my card ends in •••• and i called on july eighth and nobody called back",
+    "trip-delay": "my flight was delayed nine hours on august twentieth and the hotel cost a…",
 }
 SUPERVISOR = "could i speak to a supervisor please"
 NAME = "can i have your name please"
@@ -132,7 +143,7 @@ def test_a_caller_who_follows_the_guide(caller, client, line, book, scenario_id)
     assert [(i["id"], i["met"]) for i in report["items"]] == [(item, True) for item in ITEMS]
     said = {i["id"]: i["said"] for i in report["items"]}
     escalation = SUPERVISOR if scenario.supervisor_resolves else f"{SUPERVISOR} … {FORMAL}"
-    assert said == {"stated-purpose": purpose, "gave-details": details.replace("3 3 4 8", "••••"),
+    assert said == {"stated-purpose": purpose, "gave-details": DETAILS_SAID[scenario_id],
                     "stated-outcome": outcome, "stayed-polite": "", "asked-name": NAME, "asked-reference": REFERENCE,
                     "asked-next-steps": NEXT_STEPS, "confirmed": confirmation, "escalated-well": escalation}
 
@@ -370,3 +381,41 @@ def test_reports_expire_with_the_call_summaries(app, monkeypatch):
     monkeypatch.setattr("ivr.store.summaries.time.time", lambda: later)
     out = app.test_cli_runner().invoke(args=["calls", "purge"]).output
     assert out == "Removed 0 expired practice calls.\nRemoved 2 expired rehearsal reports.\n"
+
+
+# --- The terminal ---
+
+def test_practice_scenario_json_prints_one_object_with_the_report(runner, line):
+    purpose, details, outcome, _confirm = GUIDE_WORDS["unknown-charge"]
+    keys = f'"{purpose}" "{details}" "{outcome}" "{REFERENCE}" 2'
+    result = runner.invoke(args=["practice", "--scenario", "unknown-charge", "--json", "--keys", keys])
+    assert result.exit_code == 0, result.output
+    import json
+    out = json.loads(result.output)  # one object, nothing else on stdout
+    assert list(out) == ["transcript", "path", "references", "report"]
+    assert out["transcript"][0] == {"who": "line", "text": line.text("unknown-charge-situation")}
+    assert {"who": "caller", "text": purpose} in out["transcript"]
+    assert {"who": "caller", "text": "2"} in out["transcript"]
+    assert out["path"] == [{"node": "representative-desk", "label": "speaking with a representative"}]
+    assert [r["label"] for r in out["references"]] == ["speaking with a representative"]
+    assert len(out["references"][0]["number"]) == 8
+    report = out["report"]
+    assert list(report) == ["score", "out_of", "items"]
+    assert (report["score"], report["out_of"]) == (5, 9)
+    assert [i["id"] for i in report["items"] if i["met"]] == [
+        "stated-purpose", "gave-details", "stated-outcome", "stayed-polite", "asked-reference"]
+    assert all(set(i) == {"id", "met", "said", "tip"} for i in report["items"])
+
+
+def test_practice_scenario_starts_at_the_desk_after_the_situation(runner, line):
+    result = runner.invoke(args=["practice", "--scenario", "trip-delay", "--keys", "2"])
+    lines = result.output.splitlines()
+    assert lines[1:3] == [f"  {line.text('trip-delay-situation')}", f"  {line.text('trip-delay-goal')}"]
+    assert f"  {line.text('representative-greeting')}" in lines
+    assert result.output.rstrip().endswith("(the line hangs up)")
+
+
+def test_practice_names_an_unknown_scenario(runner):
+    result = runner.invoke(args=["practice", "--scenario", "nope", "--keys", "2"])
+    assert result.exit_code == 2
+    assert "unknown scenario 'nope' (known: unknown-charge, stolen-abroad," in result.output

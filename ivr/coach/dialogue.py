@@ -145,7 +145,7 @@ def step(book: ScenarioBook, state: DeskState, heard: Heard, recognize: Recogniz
             return s, Reply([f"desk-already-{s.desk}"])
     else:
         moves = set(recognize(speech))
-        quote = mask_digits(speech, caller=True)[:QUOTE_CHARS]
+        quote = _quote(speech)
         finish = not (moves & NOT_A_GOODBYE) and _says_goodbye(book, s.desk, speech)
         if s.scenario is None:
             _pick_scenario(book, s, speech, moves, quote)
@@ -209,9 +209,7 @@ def _respond(book: ScenarioBook, s: DeskState, moves: set[str], quote: str, fini
 def _representative_next(book: ScenarioBook, s: DeskState, scenario, moves: set[str], asked_only: bool) -> list[str]:
     """Ask for what is missing (purpose, details, outcome), then answer and push back; later, hold the line."""
     if "answered" in s.facts:
-        if _insists(moves):
-            return ["desk-insist"]
-        return [] if moves - {"hostile"} else ["desk-anything-else"]
+        return ["desk-insist"] if _insists(moves) else ["desk-anything-else"]
     missing = _missing(s)
     if missing is None:
         s.facts.add("answered")
@@ -344,6 +342,14 @@ def key_target_ends(book: ScenarioBook, node_id: str) -> bool:
 def _back_node(book: ScenarioBook, desk: str) -> str:
     node = book.line.flow.nodes[desk_node(book, desk)]
     return getattr(node, "back", None) or book.line.flow.defaults.home
+
+
+def _quote(speech: str) -> str:
+    """The caller's words as the coach keeps them: digit runs masked, long ones cut at a word."""
+    said = " ".join(mask_digits(speech, caller=True).split())
+    if len(said) <= QUOTE_CHARS:
+        return said
+    return said[:QUOTE_CHARS - 1].rsplit(" ", 1)[0] + "…"
 
 
 def _note(s: DeskState, fact: str, quote: str) -> None:
