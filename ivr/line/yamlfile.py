@@ -30,7 +30,7 @@ def load_model(path: Path, model: type[Model]) -> Model:
 
 
 # Top-level maps whose keys are ids a reader knows: "node dispute", "reason dispute".
-_NAMED = {"nodes": "node", "reasons": "reason", "scenarios": "scenario"}
+_NAMED = {"nodes": "node", "reasons": "reason", "scenarios": "scenario", "moves": "move"}
 
 
 def _where(loc: tuple) -> str:
