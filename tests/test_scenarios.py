@@ -141,3 +141,18 @@ def test_flows_check_checks_the_scenarios(runner, config_copy):
     assert f"error: {path}: scenario missing-points: reason 'points' is not a reason in reasons.yaml" in result.output
     ok = runner.invoke(args=["flows", "check"])
     assert "scenarios.yaml: 8 rehearsal scenarios" in ok.output
+
+
+def test_coach_scenarios_json_lists_id_title_and_reason(runner):
+    import json
+    result = runner.invoke(args=["coach", "scenarios", "--json"])
+    assert result.exit_code == 0
+    listed = json.loads(result.output)
+    assert listed[0] == {"id": "unknown-charge", "title": "A charge you don't recognize", "reason": "dispute"}
+    assert [(s["id"], s["reason"]) for s in listed] == list(SCENARIO_REASONS.items())
+
+
+def test_coach_scenarios_prints_a_table(runner):
+    lines = runner.invoke(args=["coach", "scenarios"]).output.splitlines()
+    assert len(lines) == 8
+    assert lines[1] == "stolen-abroad          lost-card      A card stolen while traveling abroad"
