@@ -186,16 +186,7 @@ def hang_up_in_the_browser(client, caller) -> dict:
 
 def rehearse(caller, scenario_id, *answers):
     """Start a rehearsal and give each answer in turn ('-' is silence; keys are pressed; else words)."""
-    reply = caller.start(scenario_start_url(scenario_id))
-    for answer in answers:
-        assert not reply.hung_up, f"call ended before {answer!r}"
-        if answer == "-":
-            reply = caller.silence()
-        elif all(ch in "0123456789*#" for ch in answer):
-            reply = caller.press(answer)
-        else:
-            reply = caller.say(answer)
-    return reply
+    return caller.walk(list(answers), start=scenario_start_url(scenario_id))
 
 
 FRUSTRATED = "i'm really frustrated with this situation i'd like the charge removed"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from ..line.compiled import BACK, HOME, REPEAT, REPRESENTATIVE, Segment
 from ..line.engine import spoken_nodes
 from ..line.masking import mask_digits
+from .report import spoken_summary
 from .scenarios import ScenarioBook
 
 REP, SUP = "representative", "supervisor"
@@ -278,7 +279,7 @@ def _transfer(book: ScenarioBook, s: DeskState, reply: Reply) -> Reply:
     s.scenario = s.scenario or book.file.default_scenario
     line = book.line
     desk = book.desks.supervisor
-    for node_id, node in line.flow.nodes.items():
+    for node in line.flow.nodes.values():
         if node.kind == "hold" and node.next == desk:
             reply.say += list(node.prompts) + [HOLD]
             break
@@ -288,8 +289,6 @@ def _transfer(book: ScenarioBook, s: DeskState, reply: Reply) -> Reply:
 
 def _close(book: ScenarioBook, s: DeskState, goodbye: str, before: Iterable[str] = ()) -> Reply:
     """The end of the rehearsal: a goodbye that says what to do next, then the coach's spoken summary."""
-    from .report import spoken_summary  # the report reads the rubric, which reads this module's state
-
     s.ended = True
     return Reply([*before, goodbye, *spoken_summary(book, s)], listen=False, end=True)
 

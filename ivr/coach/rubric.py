@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .dialogue import DeskState
 from .scenarios import RUBRIC_ITEMS, ScenarioBook
+
+if TYPE_CHECKING:  # the dialogue speaks the summary, so it imports this module
+    from .dialogue import DeskState
 
 # Items met by one fact the conversation recorded (the fact's quote is what earned it).
 BY_FACT = {"stated-purpose": "purpose", "gave-details": "details", "stated-outcome": "outcome",

@@ -20,7 +20,18 @@ from itsdangerous.encoding import base64_decode, base64_encode
 from twilio.twiml.voice_response import VoiceResponse
 
 from .. import store
-from ..coach.dialogue import HOLD, REFERENCE, REP, SUP, DeskState, Heard, Reply, desk_node, enter, step
+from ..coach.dialogue import (
+    HOLD,
+    REFERENCE,
+    REP,
+    SUP,
+    DeskState,
+    Heard,
+    Reply,
+    desk_node,
+    enter,
+    step,
+)
 from ..coach.report import build_report
 from ..line.compiled import Segment
 from ..line.engine import reference_number, spoken_nodes
