@@ -46,7 +46,7 @@ GUIDE_WORDS = {
     "application-no-answer": (
         "i'm calling about an application i made that has had no answer",
         "i applied online on february tenth and it's been three weeks",
-        "i'd like to know when i'll get a decision",
+        "i'd like a decision on my application",
         "so just to confirm you'll email me the decision"),
     "call-went-nowhere": (
         "i'm calling about a duplicate charge that still hasn't been fixed",
