@@ -33,6 +33,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per server")
     parser.add_argument("--calls", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=40)
+    parser.add_argument("--log", type=Path, help="write the servers' logs to this file")
     args = parser.parse_args()
     bin_dir = server_bin()
     if bin_dir is None:
@@ -44,7 +45,8 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, check=True,
                        env={**os.environ, **env})
         with ExitStack() as stack:
-            bases = [stack.enter_context(gunicorn("app:app", env=env))[0] for _ in range(args.servers)]
+            log = stack.enter_context(args.log.open("w")) if args.log else None
+            bases = [stack.enter_context(gunicorn("app:app", env=env, log=log))[0] for _ in range(args.servers)]
             print(f"PostgreSQL on port {cluster.port}; {args.servers} gunicorn servers with {args.workers} workers each")
             done = subprocess.run([sys.executable, str(ROOT / "scripts" / "load_calls.py"), "--calls", str(args.calls),
                                    "--concurrency", str(args.concurrency), "--database-url", cluster.url, *bases],
