@@ -98,7 +98,16 @@ def _context(checklist: Checklist) -> dict:
         "store_key": situation.query(),
         "reminder_default": (today + dt.timedelta(days=7)).isoformat(),
         "today": today.isoformat(),
+        "rehearsals": _rehearsals(),
     }
+
+
+def _rehearsals() -> dict[str, list]:
+    """Each reason's escalation scenarios, to rehearse the conversation in the browser phone."""
+    found: dict[str, list] = {}
+    for card in runtime().scenarios.cards():
+        found.setdefault(card.reason, []).append(card)
+    return found
 
 
 def _form(problems: list[str] | None = None) -> str:
