@@ -76,10 +76,13 @@ def phone_config(html: str) -> dict:
 
 
 def test_a_scenario_link_starts_a_rehearsal_and_shows_its_situation(client, cards):
-    card = cards[0]
-    html = text(client.get("/phone", query_string={"scenario": card.id}))
+    [card] = [c for c in cards if c.id == "unknown-charge"]
+    html = text(client.get("/phone", query_string={"scenario": "unknown-charge", "start": "dispute"}))
     config = phone_config(html)
-    assert config["scenario"] == card.id
+    assert config["startUrl"] == "/voice/rehearse/unknown-charge"  # the scenario wins over a start node
+    assert config["scenario"] == "unknown-charge"
+    assert "<h2 id=\"situation-title\">Rehearsal: A charge you don&#39;t recognize</h2>" in html
+    assert "This call starts at" not in html
     assert config["reportUrl"] == "/rehearse/reports/REPORT_ID"
     assert config["progressUrl"] == "/rehearse/progress"
     assert config["keepReports"] == 50
@@ -190,11 +193,14 @@ def test_an_unknown_report_is_404_with_a_page(client, report_id):
 # --- the checklist ------------------------------------------------------------------------------
 
 def test_the_checklist_offers_the_scenario_for_each_reason_that_has_one(client, cards):
-    by_reason: dict[str, list] = {}
+    html = text(client.get("/checklist", query_string={"reason": "dispute"}))
+    assert ('<a href="/phone?scenario=unknown-charge">Rehearse talking to a representative: '
+            "A charge you don&#39;t recognize</a>") in html
+    first = {}
     for card in cards:
-        by_reason.setdefault(card.reason, []).append(card)
-    assert len(by_reason) >= 6
-    for reason, mine in by_reason.items():
+        first.setdefault(card.reason, card.id)
+    assert len(first) >= 6
+    for reason, scenario in first.items():
         html = text(client.get("/checklist", query_string={"reason": reason}))
         links = re.findall(r'<a href="/phone\?scenario=([^"]+)">Rehearse talking to a representative: ', html)
-        assert links == [c.id for c in mine], reason
+        assert links == [scenario], reason

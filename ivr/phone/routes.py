@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 from .. import store
 from ..rehearse.reports import ITEM_TITLES, MAX_IDS, MOVE_NAMES
 from ..runtime import runtime
-from ..voice import scenario_start_url
+from ..voice.desk import scenario_start_url
 from ..voice.security import TOKEN_HEADER, issue_practice_token
 from ..voice.twiml import node_url
 from .summary import clock, duration_words, parse_report, summarise, summary_text
@@ -26,7 +26,7 @@ def phone():
     start = request.args.get("start", "").strip()[:100]
     known = start in line.nodes
     wanted = request.args.get("scenario", "").strip()[:100]
-    card = next((c for c in rt.scenarios.cards() if c.id == wanted), None) if wanted else None
+    card = rt.scenarios.card(wanted) if wanted in rt.scenarios else None
     config = {
         "startUrl": scenario_start_url(card.id) if card else node_url(start) if known else url_for("voice.incoming"),
         "dialUrl": node_url(line.flow.defaults.representative),
