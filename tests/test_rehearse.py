@@ -62,7 +62,8 @@ def test_the_list_shows_every_scenario_card_with_its_start_link(client, cards):
         for words in (card.title, card.situation, card.goal):
             assert _escaped(words) in section
         assert f'href="/phone?scenario={card.id}"' in section
-        assert "<strong>Practice situation</strong> (invented facts)" in section
+        assert '<p class="practice-mark">Practice situation</p>' in section
+        assert "Practice scenario, with invented facts." in section
 
 
 def _escaped(words: str) -> str:
