@@ -40,6 +40,7 @@ def phone():
         "scenario": card.id if card else None,
         "reportUrl": url_for("rehearse.report", report_id="REPORT_ID"),
         "progressUrl": url_for("rehearse.progress"),
+        "movesUrl": url_for("rehearse.moves"),
         "keepReports": MAX_IDS,
         "itemTitles": ITEM_TITLES,
         "moveNames": MOVE_NAMES,

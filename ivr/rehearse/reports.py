@@ -38,6 +38,21 @@ MOVE_NAMES = {
 }
 
 
+MAX_LINES, MAX_LINE_CHARS = 200, 2000  # a long rehearsal's spoken lines, each as long as a SpeechResult kept
+
+
+def parse_caller_lines(data: object) -> list[str]:
+    """{"lines": ["...", ...]} as the list of lines; ValueError saying what to fix."""
+    lines = data.get("lines") if isinstance(data, dict) else None
+    if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
+        raise ValueError('Send JSON like {"lines": ["what the caller said", ...]}.')
+    if len(lines) > MAX_LINES:
+        raise ValueError(f"Too many lines: {len(lines)} were sent and at most {MAX_LINES} are read at once.")
+    if any(len(line) > MAX_LINE_CHARS for line in lines):
+        raise ValueError(f"A line is too long: at most {MAX_LINE_CHARS} characters each.")
+    return lines
+
+
 class TooManyIds(ValueError):
     """More report ids than one progress page reads."""
 

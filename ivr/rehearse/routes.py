@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, jsonify, render_template, request
 
 from .. import store
 from ..runtime import runtime
 from .chart import describe, score_chart
-from .reports import MAX_IDS, REPORT_ID, TooManyIds, attempt, item_views, parse_ids
+from .reports import MAX_IDS, REPORT_ID, TooManyIds, attempt, item_views, parse_caller_lines, parse_ids
 
 bp = Blueprint("rehearse", __name__, url_prefix="/rehearse", template_folder="templates", static_folder="static")
 
@@ -58,6 +58,17 @@ def report(report_id: str):
                            title=_titles().get(saved.get("scenario"), saved.get("scenario")),
                            scenario=saved.get("scenario"), keep_days=keep_days,
                            created=datetime.fromtimestamp(created, timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))
+
+
+@bp.post("/moves")
+def moves():
+    """The moves the coach hears in each of the caller's lines ({"lines": [...]}), to mark the transcript."""
+    try:
+        lines = parse_caller_lines(request.get_json(silent=True))
+    except ValueError as error:
+        return jsonify(error=str(error)), 400
+    recognizer = runtime().recognizer
+    return jsonify(moves=[recognizer.recognize(line) for line in lines])
 
 
 def _titles() -> dict[str, str]:

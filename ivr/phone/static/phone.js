@@ -139,8 +139,8 @@ function onEvent(type, detail) {
         addLine("caller", digits.length > 1 ? `You entered ${digits.length} keys (not kept).`
           : `You pressed ${KEY_NAMES[digits] ?? digits}.`);
       } else {
-        // Spoken lines are the ones the coach hears: the report marks their moves.
-        addLine("caller", `You said: “${detail.SpeechResult}”`).dataset.spoken = "true";
+        // Spoken lines are the ones the coach hears: after a rehearsal they are marked with their moves.
+        addLine("caller", `You said: “${detail.SpeechResult}”`).dataset.said = detail.SpeechResult;
       }
       break;
     case "silence":

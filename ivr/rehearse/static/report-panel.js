@@ -27,21 +27,33 @@ function itemNode(item, titles) {
   return node;
 }
 
-/** Mark each caller line of the transcript with the moves heard in it (lines in the order spoken). */
-export function markMoves(turns, names) {
-  const lines = [...document.querySelectorAll("#transcript li.who-caller")]
-    .filter((line) => line.dataset.spoken === "true");
-  turns.forEach((turn, index) => {
-    const line = lines[index];
-    if (!line || turn.moves.length === 0) return;
-    const marks = element("span", "moves");
-    marks.append(element("span", "visually-hidden", "Moves heard: "));
-    turn.moves.forEach((move, n) => {
-      marks.append(element("span", `move move-${move}`, names[move] ?? move));
-      if (n < turn.moves.length - 1) marks.append(element("span", "visually-hidden", ", "));
-    });
-    line.append(" ", marks);
+/** One caller line marked with its moves ("purpose", "details", ...), read out as "Moves heard: ...". */
+function mark(line, moves, names) {
+  if (moves.length === 0) return;
+  const marks = element("span", "moves");
+  marks.append(element("span", "visually-hidden", "Moves heard: "));
+  moves.forEach((move, n) => {
+    marks.append(element("span", `move move-${move}`, names[move] ?? move));
+    if (n < moves.length - 1) marks.append(element("span", "visually-hidden", ", "));
   });
+  line.append(" ", marks);
+}
+
+/** Ask which moves the coach hears in each thing the caller said, and mark them on the transcript. */
+export async function markTranscript(url, names) {
+  const lines = [...document.querySelectorAll("#transcript li[data-said]")];
+  if (lines.length === 0) return;
+  try {
+    const reply = await fetch(url, {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ lines: lines.map((line) => line.dataset.said) }),
+    });
+    if (!reply.ok) return;
+    const { moves } = await reply.json();
+    lines.forEach((line, index) => mark(line, moves[index] ?? [], names));
+  } catch {
+    // The marks are a help, not the report: without them the transcript still reads as it was.
+  }
 }
 
 /** Show the report beside the transcript, keep its id in this browser, and link to the progress page. */
@@ -63,7 +75,7 @@ export function showReport(report, reportId, config) {
     progress.href = config.progressUrl;
     saved.append("Saved at ", page, ". See ", progress, " over your rehearsals.");
   }
-  if (report.turns) markMoves(report.turns, config.moveNames);
+  markTranscript(config.movesUrl, config.moveNames);
   document.querySelector(".phone-layout").classList.add("has-report");
   $("report").hidden = false;
   $("report-title").focus();
