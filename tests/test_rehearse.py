@@ -205,3 +205,25 @@ def test_the_checklist_offers_the_scenario_for_each_reason_that_has_one(client, 
         html = text(client.get("/checklist", query_string={"reason": reason}))
         links = re.findall(r'<a href="/phone\?scenario=([^"]+)">Rehearse talking to a representative: ', html)
         assert links == [scenario], reason
+
+
+# --- POST /rehearse/moves ----------------------------------------------------------------------
+
+def test_the_moves_of_each_caller_line_are_named_for_the_transcript(client):
+    lines = ["hi I'm calling about a charge I don't recognize", "can I get a reference number",
+             "you're useless", "how are you doing"]
+    reply = client.post("/rehearse/moves", json={"lines": lines})
+    assert reply.status_code == 200
+    assert reply.get_json() == {"moves": [["purpose"], ["ask-reference"], ["hostile"], []]}
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ({"lines": "one line"}, 'Send JSON like {"lines": ["what the caller said", ...]}.'),
+    ({"lines": [1, 2]}, 'Send JSON like {"lines": ["what the caller said", ...]}.'),
+    ({"lines": ["yes"] * 201}, "Too many lines: 201 were sent and at most 200 are read at once."),
+    ({"lines": ["a" * 2001]}, "A line is too long: at most 2000 characters each."),
+])
+def test_bad_moves_requests_get_400_saying_what_to_fix(client, body, message):
+    reply = client.post("/rehearse/moves", json=body)
+    assert (reply.status_code, reply.get_json()) == (400, {"error": message})
+    assert client.post("/rehearse/moves", data="not json").status_code == 400
