@@ -7,6 +7,8 @@ when asked for; a hostile caller is told apart from a merely frustrated one; sil
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+
 import pytest
 from conftest import Caller
 
@@ -415,3 +417,31 @@ def test_practice_names_an_unknown_scenario(runner):
     result = runner.invoke(args=["practice", "--scenario", "nope", "--keys", "2"])
     assert result.exit_code == 2
     assert "unknown scenario 'nope' (known: unknown-charge, stolen-abroad," in result.output
+
+
+# --- Whatever arrives at a desk, spoken TwiML that Twilio accepts ---
+
+def test_hostile_posts_to_a_real_desk_get_spoken_twiml(client, caller):
+    from test_voice_robustness import HOSTILE, assert_spoken_twiml
+    desk_url = caller.start(scenario_start_url("unknown-charge")).action
+    for url in (desk_url, "/voice/desk/input?state=forged.state", "/voice/desk/input?state=" + "x" * 9000):
+        for data in HOSTILE.values():
+            assert_spoken_twiml(client.post(url, data=data))
+
+
+def test_every_kind_of_desk_reply_is_valid_twiml_2016(caller, make_app):
+    from lxml import etree
+    from test_voice_robustness import ROOT, without_known_gaps
+    schema = etree.XMLSchema(etree.parse(str(ROOT / "tests" / "data" / "TwiML-2016.xsd")))
+    caller.client = make_app(settings={"voice": {"hold_pause_seconds": 2}}).test_client()  # holds with a pause
+    purpose, details, outcome, confirmation = GUIDE_WORDS["missing-points"]
+    rehearse(caller, "missing-points", "0", "-", purpose, details, outcome, SUPERVISOR, FORMAL, REFERENCE,
+             NEXT_STEPS, confirmation, "9", GOODBYE)
+    assert len(caller.history) == 13 and caller.history[-1].hung_up
+    assert any(r.root.find("Pause") is not None for r in caller.history)
+    for reply in caller.history:
+        root = without_known_gaps(ET.tostring(reply.root))
+        assert schema.validate(root), schema.error_log.last_error
+        verbs = reply.verbs
+        if "Gather" in verbs:
+            assert verbs[verbs.index("Gather") + 1] == "Redirect"
