@@ -75,7 +75,7 @@ def test_a_typed_rehearsal_ends_with_the_report_beside_the_transcript(page, live
     expect(purpose.locator(".item-head")).to_have_text("Met: Said what the call is about")
     expect(purpose.locator(".said")).to_have_text(f"You said: “{GUIDE[0]}”")
     expect(page.locator('#report-items li[data-item="asked-next-steps"] .tip')).to_have_text(
-        "Tip: Ask about next steps, for example: What should I expect now, and by when?")
+        "Tip: Ask about next steps: What should I expect now, and by when?")
 
     # The caller's lines carry the moves the coach heard, in the order they were said.
     marks = page.locator("#transcript li.who-caller .moves")
