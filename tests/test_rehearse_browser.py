@@ -75,8 +75,9 @@ def test_a_typed_rehearsal_ends_with_the_report_beside_the_transcript(page, live
     purpose = page.locator('#report-items li[data-item="stated-purpose"]')
     expect(purpose.locator(".item-head")).to_have_text("Met: Said what the call is about")
     expect(purpose.locator(".said")).to_have_text(f"You said: “{GUIDE[0]}”")
+    # The tip is the coach's prompt, word for word (its wording lives in prompts/coach/).
     expect(page.locator('#report-items li[data-item="asked-next-steps"] .tip')).to_have_text(
-        "Tip: Ask about next steps, for example: What should I expect now, and by when?")
+        "Tip: " + book.text("tip-asked-next-steps"))
 
     # The caller's lines carry the moves the coach heard, in the order they were said.
     marks = page.locator("#transcript li.who-caller .moves")
