@@ -6,11 +6,12 @@ from flask import Flask
 
 from .audio import audio
 from .calls import calls
+from .db import db
 from .flows import flows
 from .practice import practice_command
 
 
 def init_app(app: Flask) -> None:
     """Register every command group on `app`."""
-    for command in (flows, audio, practice_command, calls):
+    for command in (flows, audio, practice_command, calls, db):
         app.cli.add_command(command)

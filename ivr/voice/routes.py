@@ -7,6 +7,7 @@ from flask import Blueprint, current_app, request
 from ..line.engine import Turn, answer, parse_failures
 from ..runtime import runtime
 from . import twiml
+from .calllog import note_status, note_turn
 from .security import voice_request_allowed
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -47,7 +48,8 @@ def node_input(node_id: str):
 
 @bp.route("/status", methods=["GET", "POST"])
 def status():
-    """Twilio's call-status callback: acknowledged with an empty reply."""
+    """Twilio's call-status callback: the outcome and duration go to the call log; an empty reply."""
+    note_status()
     return twiml.xml_response(twiml.VoiceResponse())
 
 
@@ -74,4 +76,5 @@ def _failures() -> int:
 def _reply(turn: Turn):
     rt = runtime()
     call_sid = request.values.get("CallSid", "")[:64]
+    note_turn(rt.line, turn)
     return twiml.xml_response(twiml.render(rt.line, rt.speaker, rt.settings.voice, turn, call_sid))
