@@ -1,5 +1,5 @@
-"""What one app holds after start-up: the compiled line, settings, the speaker, the audio library
-and the reasons for calling."""
+"""What one app holds after start-up: the compiled line, settings, the speaker, the audio library,
+the reasons for calling and the rehearsal scenarios."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from flask import current_app
 
 from .audio.cache import AudioLibrary
 from .checklist.reasons import ReasonBook
+from .coach.scenarios import ScenarioBook
 from .line.compiled import PracticeLine
 from .line.settings import Settings
 from .voice.speech import Speaker
@@ -25,6 +26,7 @@ class Runtime:
     audio: AudioLibrary | None = None  # None when settings turn audio off: every prompt is <Say>
     audio_dir: Path | None = None  # where `audio build` renders to and the library is read from
     reasons: ReasonBook | None = None  # config/reasons.yaml, checked against the flow
+    scenarios: ScenarioBook | None = None  # config/scenarios.yaml: rehearsals at the representative's desk
 
 
 def runtime() -> Runtime:

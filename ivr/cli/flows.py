@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..checklist.reasons import load_reasons
+from ..coach.scenarios import load_scenarios
 from ..line.compiled import load_line
 from ..line.errors import ConfigError
 from ..runtime import runtime
@@ -21,11 +22,12 @@ KEY_ORDER = "1234567890*#"
 @click.option("--config", "config_dir", type=click.Path(path_type=Path), help="Config folder to check instead.")
 @click.option("--prompts", "prompts_dir", type=click.Path(path_type=Path), help="Prompts folder to check instead.")
 def check_command(config_dir: Path | None, prompts_dir: Path | None) -> None:
-    """Load and validate the menu and the reasons for calling; exit non-zero naming file and node of each error."""
+    """Load and validate the menu, the reasons for calling and the scenarios; exit non-zero naming file and node."""
     config_dir = config_dir or Path(current_app.config["CONFIG_DIR"])
     try:
         line = load_line(config_dir, prompts_dir or Path(current_app.config["PROMPTS_DIR"]))
         reasons = load_reasons(config_dir / "reasons.yaml", line)
+        scenarios = load_scenarios(config_dir / "scenarios.yaml", line, reasons.nodes())
     except ConfigError as error:
         for problem in error.problems:
             click.echo(f"error: {problem}", err=True)
@@ -35,6 +37,7 @@ def check_command(config_dir: Path | None, prompts_dir: Path | None) -> None:
     menus = sum(1 for n in line.nodes.values() if n.kind == "menu")
     click.echo(f"ok: {line.flow_path}: {len(line.nodes)} nodes ({menus} menus), {len(line.texts)} prompts")
     click.echo(f"ok: {reasons.path}: {len(reasons.reasons)} reasons for calling")
+    click.echo(f"ok: {scenarios.path}: {len(scenarios.scenarios)} rehearsal scenarios")
 
 
 @flows.command("map")
