@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
+from ..line.masking import mask_digits
 from . import kept
 from .models import rehearsal_reports
-
-MASK = "••••"
-# The caller masks what was said before saving; this is the store's own guard against a
-# card-like number slipping through (any run of four digits, spaced or not).
-_DIGIT_RUN = re.compile(r"\d(?:[ .\-]?\d){3,}")
 
 
 def save_report(report: dict, keep_days: int, now: float | None = None) -> tuple[str, float]:
@@ -29,8 +23,10 @@ def purge_reports(keep_days: int, now: float | None = None) -> int:
 
 
 def _masked(value):
+    # The caller masks what was said before saving; this is the store's own guard against a
+    # card-like number slipping through (any run of four digits, spaced or not).
     if isinstance(value, str):
-        return _DIGIT_RUN.sub(MASK, value)
+        return mask_digits(value)
     if isinstance(value, dict):
         return {key: _masked(item) for key, item in value.items()}
     if isinstance(value, list):
