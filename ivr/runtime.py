@@ -4,6 +4,7 @@ the reasons for calling and the rehearsal scenarios."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from flask import current_app
@@ -12,6 +13,7 @@ from .audio.cache import AudioLibrary
 from .checklist.reasons import ReasonBook
 from .coach.scenarios import ScenarioBook
 from .line.compiled import PracticeLine
+from .line.menumap import MenuMap, build_map
 from .line.settings import Settings
 from .voice.speech import Speaker
 
@@ -27,6 +29,11 @@ class Runtime:
     audio_dir: Path | None = None  # where `audio build` renders to and the library is read from
     reasons: ReasonBook | None = None  # config/reasons.yaml, checked against the flow
     scenarios: ScenarioBook | None = None  # config/scenarios.yaml: rehearsals at the representative's desk
+
+    @cached_property
+    def menu_map(self) -> MenuMap:
+        """The menu as a tree with every route, worked out on first use (the map, its page, its links)."""
+        return build_map(self.line)
 
 
 def runtime() -> Runtime:
