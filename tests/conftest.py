@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 import responses
+import yaml
 
 from ivr import create_app, store
 
@@ -47,6 +48,20 @@ def no_internet(monkeypatch):
         return real_send(adapter, request, *args, **kwargs)
 
     monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", send)
+
+
+def copy_config(tmp_path: Path, name: str):
+    """A copy of config/ to break: (folder, path of `name` in it, edit) where edit(fn) rewrites that file's YAML."""
+    folder = tmp_path / "config"
+    shutil.copytree(ROOT / "config", folder)
+    path = folder / name
+
+    def edit(change):
+        data = yaml.safe_load(path.read_text())
+        change(data)
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+    return folder, path, edit
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from flask import Flask
 
 from .audio import audio
 from .calls import calls
+from .coach import coach
 from .db import db
 from .flows import flows
 from .practice import practice_command
@@ -13,5 +14,5 @@ from .practice import practice_command
 
 def init_app(app: Flask) -> None:
     """Register every command group on `app`."""
-    for command in (flows, audio, practice_command, calls, db):
+    for command in (flows, audio, practice_command, calls, coach, db):
         app.cli.add_command(command)

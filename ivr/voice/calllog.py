@@ -18,9 +18,12 @@ PRACTICE_CALLERS = "client:practice-"
 OUTCOMES = {"queued", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled"}
 
 
-def note_turn(line: PracticeLine, turn: Turn) -> None:
-    """Queue the nodes this reply speaks, with any reference number read, for the call log."""
-    call_sid = _twilio_call()
+def note_turn(line: PracticeLine, turn: Turn, fields: dict[str, str]) -> None:
+    """Queue the nodes this reply speaks, with any reference number read, for the call log.
+
+    `fields` are the webhook's CallSid and From (ivr/voice/fields.py).
+    """
+    call_sid = _twilio_call(fields)
     if call_sid is None:
         return
     try:
@@ -33,7 +36,7 @@ def note_turn(line: PracticeLine, turn: Turn) -> None:
 
 def note_status() -> None:
     """Queue the call's status (CallStatus) and length (CallDuration) from Twilio's status callback."""
-    call_sid = _twilio_call()
+    call_sid = _twilio_call(request.values)  # once a call: the whole form may be parsed
     if call_sid is None:
         return
     outcome = request.values.get("CallStatus", "")
@@ -42,9 +45,9 @@ def note_status() -> None:
                            int(duration) if duration.isdigit() and len(duration) <= 6 else None)
 
 
-def _twilio_call() -> str | None:
-    # Only the CallSid is read (and hashed by the store); From, To and Caller are never kept.
-    call_sid = request.values.get("CallSid", "")
-    if not _TWILIO_SID.match(call_sid) or request.values.get("From", "").startswith(PRACTICE_CALLERS):
+def _twilio_call(fields) -> str | None:
+    # Only the CallSid is kept (hashed by the store); From is only looked at, and To and Caller never.
+    call_sid = fields.get("CallSid", "")
+    if not _TWILIO_SID.match(call_sid) or fields.get("From", "").startswith(PRACTICE_CALLERS):
         return None
     return call_sid

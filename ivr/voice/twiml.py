@@ -37,8 +37,7 @@ def render(line: PracticeLine, speaker: Speaker, voice: VoiceSettings, turn: Tur
             speaker.speak(response, line.segment(notice))
         for segment in compiled.segments:
             if segment.prompt_id == REFERENCE:
-                for digit in reference_number(call_sid, node_id):
-                    speaker.speak(response, line.segment(f"digit-{digit}"))
+                speak_reference(line, speaker, response, call_sid, node_id)
             else:
                 speaker.speak(response, segment)
         if compiled.kind == "end":
@@ -50,6 +49,12 @@ def render(line: PracticeLine, speaker: Speaker, voice: VoiceSettings, turn: Tur
     # Only a loop of messages (which the flow check forbids) gets here: let Twilio fetch the rest.
     response.redirect(node_url(compiled.node.next), method="POST")
     return response
+
+
+def speak_reference(line: PracticeLine, speaker: Speaker, parent, call_sid: str, node_id: str) -> None:
+    """The call's reference number for `node_id`, digit by digit: the one part of a reply that is per call."""
+    for digit in reference_number(call_sid, node_id):
+        speaker.speak(parent, line.segment(f"digit-{digit}"))
 
 
 def _gather(line: PracticeLine, speaker: Speaker, voice: VoiceSettings, response: VoiceResponse,
@@ -94,6 +99,6 @@ def rejection(line: PracticeLine, speaker: Speaker) -> VoiceResponse:
     return response
 
 
-def xml_response(twiml: VoiceResponse, status: int = 200) -> Response:
-    """Serve TwiML with an XML content type (Twilio rejects anything else)."""
-    return Response(str(twiml), status=status, mimetype="text/xml")
+def xml_response(twiml: VoiceResponse | bytes, status: int = 200) -> Response:
+    """Serve TwiML (or a TwiML document already encoded) with an XML content type (Twilio rejects anything else)."""
+    return Response(twiml if isinstance(twiml, bytes) else str(twiml), status=status, mimetype="text/xml")
