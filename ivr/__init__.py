@@ -49,7 +49,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     os.makedirs(app.instance_path, exist_ok=True)
-    app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or os.environ.get("SECRET_KEY") or _instance_secret(app)
+    secret = app.config.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
+    if not secret and (app.config.get("DATABASE_URL") or os.environ.get("DATABASE_URL")):
+        # A shared database means several servers; each would make its own key, and a practice-call
+        # token from one would be refused by the next.
+        app.logger.warning("SECRET_KEY is not set, but DATABASE_URL is: set the same SECRET_KEY on every "
+                           "server, or practice-call tokens from one server fail on the others.")
+    app.config["SECRET_KEY"] = secret or _instance_secret(app)
 
     config_dir = Path(app.config["CONFIG_DIR"])
     line = load_line(config_dir, Path(app.config["PROMPTS_DIR"]))

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Variables that would point a test at a real token, URL, secret or folder.
 APP_ENVIRONMENT = ["TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "SECRET_KEY", "PRACTICE_LINE_CONFIG_DIR",
+                   "TWILIO_ACCOUNT_SID", "TWILIO_API_KEY", "TWILIO_API_SECRET", "TWILIO_API_BASE",
                    "PRACTICE_LINE_PROMPTS_DIR", "PRACTICE_LINE_AUDIO_DIR", "DATABASE_URL"]
 
 

@@ -10,9 +10,10 @@ from .coach import coach
 from .db import db
 from .flows import flows
 from .practice import practice_command
+from .twilio import twilio_group
 
 
 def init_app(app: Flask) -> None:
     """Register every command group on `app`."""
-    for command in (flows, audio, practice_command, calls, coach, db):
+    for command in (flows, audio, practice_command, calls, coach, db, twilio_group):
         app.cli.add_command(command)

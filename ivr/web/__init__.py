@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from flask import Flask
 
+from . import headers, limits
 from .sessions import PageSessions
 
 
 def init_app(app: Flask) -> None:
-    """Install the web layer on `app`."""
+    """Install the web layer on `app` (after the blueprints: limits are set per endpoint)."""
     app.session_interface = PageSessions()
+    headers.init_app(app)
+    limits.init_app(app)
