@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
 from .. import store
+from ..map import map_url
 from ..runtime import runtime
 from ..voice.security import TOKEN_HEADER, issue_practice_token
 from ..voice.twiml import node_url
@@ -62,7 +63,8 @@ def save():
     summary = summarise(rt.line, report)
     call_id, _created = store.save_call(summary, rt.settings.phone.keep_days)
     return jsonify(id=call_id, url=url_for("phone.call", call_id=call_id),
-                   text_url=url_for("phone.call_text", call_id=call_id), summary=summary), 201
+                   text_url=url_for("phone.call_text", call_id=call_id),
+                   map_url=map_url([step["node"] for step in summary["path"]]), summary=summary), 201
 
 
 @bp.get("/calls/<call_id>")
@@ -74,6 +76,7 @@ def call(call_id: str):
     summary, created = found
     return render_template("phone/call.html", summary=summary, created=created, call_id=call_id,
                            keep_days=runtime().settings.phone.keep_days, clock=clock,
+                           map_url=map_url([step["node"] for step in summary["path"]]),
                            duration=duration_words(summary["duration_seconds"]))
 
 
