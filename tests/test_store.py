@@ -16,6 +16,7 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from conftest import empty
+from test_phone import PURGED_NOTHING
 from sqlalchemy import inspect, select
 
 from ivr import store
@@ -26,7 +27,7 @@ from ivr.store.recorder import CallEvent, CallRecorder
 from ivr.store.schema import HEAD, MIGRATIONS
 
 DAY = 86400
-TABLES = {"alembic_version", "call_log", "call_steps", "practice_calls", "rehearsal_reports"}
+TABLES = {"alembic_version", "call_log", "call_steps", "open_rehearsals", "practice_calls", "rehearsal_reports"}
 # Today's schema, exactly as the SQLite store before Alembic made it.
 TODAYS_SQL = """
 CREATE TABLE IF NOT EXISTS practice_calls (
@@ -144,7 +145,18 @@ def test_reports_are_saved_loaded_purged_and_never_keep_a_run_of_digits(store_ap
                                                                        {"who": "rep", "text": "case •••• opened"}]}
         assert "4111" not in everything_stored(store_app)
         assert store.load_report(first, 14, now=2_000_000.0 + 14 * DAY) is None
-        assert store.purge_reports(14, now=2_000_000.0 + 15 * DAY) == 2
+        assert store.purge_expired_reports(14, now=2_000_000.0 + 15 * DAY) == 2
+
+
+def test_an_open_rehearsal_is_kept_off_the_request_path_and_taken_once(store_app):
+    with store_app.test_request_context():
+        store.keep_open_rehearsal("key-1", "state-a", 30, now=1000.0)
+        store.keep_open_rehearsal("key-1", "state-b", 30, now=1001.0)  # the latest replaces the one before
+        store.keep_open_rehearsal("key-2", "state-c", 30, now=1000.0)
+        assert store.take_open_rehearsal("key-1") == "state-b"
+        assert store.take_open_rehearsal("key-1") is None
+        store.purge_expired_reports(30, now=1000.0 + 31 * DAY)
+        assert store.take_open_rehearsal("key-2") is None
 
 
 # --- the call log ---------------------------------------------------------------------------------------
@@ -178,7 +190,7 @@ def test_calls_list_shows_browser_calls_beside_twilio_calls(store_app, caller):
 
     body = report()
     saved = store_app.test_client().post("/phone/calls", json=body).get_json()
-    caller.walk(["0", "2"])  # representative, resolved
+    caller.walk(LOST_CARD_KEYS)
     calls = json.loads(invoke(store_app, "calls", "list", "--json"))
     assert [(c["source"], c["id"]) for c in sorted(calls, key=lambda c: c["source"])] == [
         ("browser", saved["id"]), ("twilio", hashed(caller.call_sid))]
@@ -195,8 +207,7 @@ def test_calls_list_shows_browser_calls_beside_twilio_calls(store_app, caller):
     assert table[-1] == "2 calls."
     twilio = next(row for row in table if row.startswith("twilio"))
     assert f"{hashed(caller.call_sid)[:12]}…" in twilio
-    assert twilio.endswith("welcome > main > representative > representative-desk > end-representative"
-                           f" [{reference_number(caller.call_sid, 'end-representative')}]")
+    assert twilio.endswith(" > ".join(LOST_CARD_PATH) + f" [{reference_number(caller.call_sid, 'end-lost-card')}]")
 
 
 def test_browser_phone_and_terminal_requests_are_not_logged_as_twilio_calls(store_app, caller):
@@ -210,11 +221,12 @@ def test_browser_phone_and_terminal_requests_are_not_logged_as_twilio_calls(stor
 
 
 def test_purge_covers_the_call_log(store_app, caller, monkeypatch):
-    caller.walk(["0", "2"])
-    assert invoke(store_app, "calls", "purge") == "Removed 0 expired practice calls and 0 call-log records.\n"
+    caller.walk(LOST_CARD_KEYS)
+    assert invoke(store_app, "calls", "purge") == PURGED_NOTHING
     later = time.time() + 31 * DAY
     monkeypatch.setattr("ivr.store.kept.time.time", lambda: later)
-    assert invoke(store_app, "calls", "purge") == "Removed 0 expired practice calls and 1 call-log record.\n"
+    assert invoke(store_app, "calls", "purge") == (
+        "Removed 0 expired practice calls.\nRemoved 1 expired call-log record.\nRemoved 0 expired rehearsal reports.\n")
     assert everything_stored(store_app) == json.dumps([[] for _ in metadata.sorted_tables])
 
 

@@ -38,10 +38,10 @@ def list_command(as_json: bool) -> None:
 
 @calls.command("purge")
 def purge_command() -> None:
-    """Delete browser call summaries and call-log records older than phone.keep_days."""
+    """Delete browser call summaries, call-log records and rehearsal reports older than phone.keep_days."""
     keep_days = runtime().settings.phone.keep_days
     store.call_recorder().flush()
-    summaries = store.purge_expired(keep_days)
-    logged = store.purge_call_log(keep_days)
-    click.echo(f"Removed {summaries} expired practice call{'s' if summaries != 1 else ''} "
-               f"and {logged} call-log record{'s' if logged != 1 else ''}.")
+    for what, removed in (("practice call", store.purge_expired(keep_days)),
+                          ("call-log record", store.purge_call_log(keep_days)),
+                          ("rehearsal report", store.purge_expired_reports(keep_days))):
+        click.echo(f"Removed {removed} expired {what}{'s' if removed != 1 else ''}.")

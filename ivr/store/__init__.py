@@ -16,7 +16,8 @@ RECORDER = "practice_line_calls"
 # Public name -> the module that defines it (loaded, with SQLAlchemy, when first asked for).
 _LAZY = {
     "save_call": "summaries", "load_call": "summaries", "purge_expired": "summaries",
-    "save_report": "reports", "load_report": "reports", "purge_reports": "reports",
+    "save_report": "reports", "load_report": "reports", "purge_expired_reports": "reports",
+    "keep_open_rehearsal": "reports", "take_open_rehearsal": "reports",
     "list_calls": "calllog", "purge_call_log": "calllog",
     "get_engine": "engine", "database_url": "engine", "shown_url": "engine",
 }

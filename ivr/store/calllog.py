@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from . import kept
 from .engine import get_engine
-from .models import call_log, call_steps, practice_calls
+from .models import call_log, call_steps, open_rehearsals, practice_calls
 from .recorder import CallEvent
 
 
@@ -41,6 +41,10 @@ def write_events(engine: Engine, events: list[CallEvent]) -> None:
     """Write a batch of call events in one transaction."""
     with engine.begin() as connection:
         for event in events:
+            if event.rehearsal is not None:
+                _upsert(connection, open_rehearsals, {"call_key": event.call, "updated_at": event.at,
+                                                      "state": event.rehearsal}, ["updated_at", "state"])
+                continue
             _upsert_call(connection, event)
             if event.steps:
                 connection.execute(insert(call_steps), [
@@ -63,6 +67,14 @@ def _upsert_call(connection: Connection, event: CallEvent) -> None:
         "outcome": func.coalesce(statement.excluded.outcome, call_log.c.outcome),
         "duration": func.coalesce(statement.excluded.duration, call_log.c.duration),
     }))
+
+
+def _upsert(connection: Connection, table, values: dict, replace: list[str]) -> None:
+    dialect = connection.dialect.name
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(values)
+    key = [column.name for column in table.primary_key]
+    connection.execute(statement.on_conflict_do_update(
+        index_elements=key, set_={name: statement.excluded[name] for name in replace}))
 
 
 def list_calls(keep_days: int, labels: dict[str, str] | None = None, now: float | None = None) -> list[dict]:

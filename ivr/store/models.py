@@ -25,6 +25,15 @@ rehearsal_reports = Table(
     Index("rehearsal_reports_created", "created_at"),
 )
 
+# The latest state of a Twilio rehearsal still in progress (keyed by a hash of the CallSid), so the
+# status callback can finish its report when the caller hangs up mid-conversation.
+open_rehearsals = Table(
+    "open_rehearsals", metadata,
+    Column("call_key", Text, primary_key=True),
+    Column("updated_at", Double, nullable=False),
+    Column("state", Text, nullable=False),  # the desk's signed state token
+)
+
 # One row per Twilio call. The id is a hash of the CallSid; the caller's number is never stored.
 call_log = Table(
     "call_log", metadata,

@@ -37,10 +37,13 @@ class CallEvent:
     steps: tuple[tuple[str, str | None], ...] = ()  # (node id, reference number read there or None)
     outcome: str | None = None
     duration: int | None = None
+    rehearsal: str | None = None  # an open rehearsal's latest state (then `call` is the desk's call key)
 
     def describe(self) -> str:
         """What this event would have recorded, for the log line that says it was lost."""
         when = datetime.fromtimestamp(self.at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        if self.rehearsal is not None:
+            return f"the open rehearsal's state at {when}"
         if self.steps:
             references = [ref for _node, ref in self.steps if ref]
             return (f"steps {' > '.join(node for node, _ref in self.steps)} at {when}"
@@ -74,6 +77,10 @@ class CallRecorder:
         """Note a call's status from Twilio's status callback (CallStatus, CallDuration)."""
         self.add(CallEvent(call_hash(call_sid), time.time() if at is None else at,
                            outcome=outcome, duration=duration))
+
+    def rehearsal(self, call_key: str, state: str, at: float | None = None) -> None:
+        """Note the latest state of a rehearsal in progress (replacing the one before)."""
+        self.add(CallEvent(call_key, time.time() if at is None else at, rehearsal=state))
 
     def add(self, event: CallEvent) -> None:
         """Queue an event for the worker; never blocks, never raises."""

@@ -1,10 +1,14 @@
-"""The coach's rehearsal reports, kept like the call summaries; no run of digits is ever stored."""
+"""The coach's rehearsal reports, kept like the call summaries (no run of digits is ever stored), and the
+latest state of a Twilio rehearsal still in progress (so a hang-up mid-gather still gets its report)."""
 
 from __future__ import annotations
 
+from sqlalchemy import delete, select
+
 from ..line.masking import mask_digits
-from . import kept
-from .models import rehearsal_reports
+from . import call_recorder, kept
+from .engine import get_engine
+from .models import open_rehearsals, rehearsal_reports
 
 
 def save_report(report: dict, keep_days: int, now: float | None = None) -> tuple[str, float]:
@@ -17,9 +21,27 @@ def load_report(report_id: str, keep_days: int, now: float | None = None) -> tup
     return kept.load(rehearsal_reports, "report", report_id, keep_days, now)
 
 
-def purge_reports(keep_days: int, now: float | None = None) -> int:
-    """Delete rehearsal reports older than `keep_days`; returns how many went."""
+def purge_expired_reports(keep_days: int, now: float | None = None) -> int:
+    """Delete reports (and open rehearsals) older than `keep_days`; returns how many reports went."""
+    with get_engine().begin() as connection:
+        connection.execute(delete(open_rehearsals).where(open_rehearsals.c.updated_at <= kept.cutoff(keep_days, now)))
     return kept.purge(rehearsal_reports, keep_days, now)
+
+
+def keep_open_rehearsal(call_key: str, state: str, keep_days: int, now: float | None = None) -> None:
+    """Remember the latest state of a rehearsal in progress, off the request path (the call-log queue)."""
+    del keep_days  # the same signature as the rest; expiry happens in purge_expired_reports
+    call_recorder().rehearsal(call_key, state, at=now)
+
+
+def take_open_rehearsal(call_key: str) -> str | None:
+    """The latest state kept for a call, removed as it is taken (None if there is none)."""
+    call_recorder().flush()  # this process's own last state first
+    with get_engine().begin() as connection:
+        state = connection.execute(select(open_rehearsals.c.state)
+                                   .where(open_rehearsals.c.call_key == call_key)).scalar()
+        connection.execute(delete(open_rehearsals).where(open_rehearsals.c.call_key == call_key))
+    return state
 
 
 def _masked(value):

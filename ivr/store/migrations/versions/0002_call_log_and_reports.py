@@ -1,4 +1,4 @@
-"""The call log (one row per Twilio call, its steps) and the coach's rehearsal reports.
+"""The call log (one row per Twilio call, its steps), the coach's rehearsal reports and open rehearsals.
 
 Revision ID: 0002
 Revises: 0001
@@ -17,13 +17,23 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "rehearsal_reports",
-        sa.Column("id", sa.Text, primary_key=True),
-        sa.Column("created_at", sa.Double, nullable=False),
-        sa.Column("report", sa.Text, nullable=False),
-    )
-    op.create_index("rehearsal_reports_created", "rehearsal_reports", ["created_at"])
+    existing = set(sa.inspect(op.get_bind()).get_table_names())
+    # A SQLite file from the coach's first (pre-Alembic) store already has the report tables: keep them.
+    if "rehearsal_reports" not in existing:
+        op.create_table(
+            "rehearsal_reports",
+            sa.Column("id", sa.Text, primary_key=True),
+            sa.Column("created_at", sa.Double, nullable=False),
+            sa.Column("report", sa.Text, nullable=False),
+        )
+        op.create_index("rehearsal_reports_created", "rehearsal_reports", ["created_at"])
+    if "open_rehearsals" not in existing:
+        op.create_table(
+            "open_rehearsals",
+            sa.Column("call_key", sa.Text, primary_key=True),
+            sa.Column("updated_at", sa.Double, nullable=False),
+            sa.Column("state", sa.Text, nullable=False),
+        )
     op.create_table(
         "call_log",
         sa.Column("id", sa.Text, primary_key=True),
@@ -46,4 +56,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("call_steps")
     op.drop_table("call_log")
+    op.drop_table("open_rehearsals")
     op.drop_table("rehearsal_reports")
