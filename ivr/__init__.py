@@ -87,9 +87,11 @@ def _register(app: Flask) -> None:
     from .checklist import routes as checklist_routes
     from .map import routes as map_routes
     from .phone import routes as phone_routes
+    from .rehearse import routes as rehearse_routes
     from .voice import routes as voice_routes
 
-    for blueprint in (voice_routes.bp, audio_routes.bp, phone_routes.bp, checklist_routes.bp, map_routes.bp):
+    for blueprint in (voice_routes.bp, audio_routes.bp, phone_routes.bp, checklist_routes.bp, map_routes.bp,
+                      rehearse_routes.bp):
         app.register_blueprint(blueprint)
     store.init_app(app)
     cli.init_app(app)

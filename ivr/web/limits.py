@@ -13,6 +13,7 @@ from flask_limiter.util import get_remote_address
 LIMITS = {
     "phone.token": "30 per minute; 300 per hour",
     "phone.save": "10 per minute; 100 per hour",
+    "rehearse.moves": "10 per minute; 100 per hour",  # once a rehearsal, after hang-up
 }
 VOICE = "/voice/"
 
