@@ -68,9 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     audio = (AudioLibrary(audio_dir, line.spoken(), lambda: library_specs(settings.audio))
              if settings.audio.enabled else None)
     speaker = Speaker(settings.voice, audio, app.config["PUBLIC_BASE_URL"])
-    replies = CompiledReplies(line, speaker, settings.voice)
-    if speaker.base_url:  # the URL every request will use is known: compile the line now, once
-        replies.warm(speaker.base_url)
+    replies = CompiledReplies(line, speaker, settings.voice)  # compiled on first use, or by warm_up()
     app.extensions["practice_line"] = Runtime(line, settings, speaker, audio=audio, audio_dir=audio_dir,
                                            reasons=reasons, scenarios=scenarios, replies=replies,
                                            recognizer=recognizer)
@@ -79,6 +77,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)
     _register(app)
     return app
+
+
+def warm_up(app: Flask) -> None:
+    """Compile every node's reply now, when PUBLIC_BASE_URL says which URL requests will use.
+
+    gunicorn calls this in its master before the workers fork, so they share the compiled replies.
+    """
+    rt = app.extensions["practice_line"]
+    if rt.speaker.base_url:
+        rt.replies.warm(rt.speaker.base_url)
 
 
 def _register(app: Flask) -> None:
@@ -122,4 +130,4 @@ def _instance_secret(app: Flask) -> str:
     return path.read_text().strip()
 
 
-__all__ = ["create_app", "ConfigError"]
+__all__ = ["create_app", "warm_up", "ConfigError"]
