@@ -17,7 +17,7 @@ from ivr.audio.build import Builder
 from ivr.audio.cache import BUILD_STAMP, PHONE, WEB
 from ivr.audio.engines import EspeakEngine, GttsEngine
 from ivr.audio.probe import probe
-from ivr.line.settings import AudioSettings
+from ivr.line.settings import GTTS_LANGUAGES, AudioSettings
 
 NO_PHONE = {**QUICK_GTTS, "telephone_copy": False}
 WORDS = re.compile(r"[\w']+")
@@ -237,3 +237,10 @@ def test_without_the_fake_endpoint_gtts_cannot_reach_the_internet(tmp_path):
     report = Builder(settings(fallback="none"), tmp_path, echo=said.append).run({"One.": "digit-1"}, progress=False)
     assert report.failed == ["digit-1"]
     assert "tests may not reach translate.google.us" in said[0]
+
+
+def test_the_settings_know_the_languages_the_installed_gtts_speaks():
+    from gtts.lang import tts_langs
+
+    assert GTTS_LANGUAGES == set(tts_langs())
+    assert {"en", "fr", "es", "de"} <= GTTS_LANGUAGES
