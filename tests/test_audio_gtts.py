@@ -14,7 +14,7 @@ from conftest import QUICK_GTTS
 from gtts import gTTS
 
 from ivr.audio.build import Builder
-from ivr.audio.cache import BUILD_STAMP, PHONE, WEB
+from ivr.audio.cache import BUILD_STAMP, CHECKED, PHONE, WEB
 from ivr.audio.engines import EspeakEngine, GttsEngine
 from ivr.audio.probe import probe
 from ivr.line.settings import GTTS_LANGUAGES, AudioSettings
@@ -34,8 +34,8 @@ def gtts_parts(text: str, s: AudioSettings) -> list[str]:
 
 
 def files(folder) -> list[str]:
-    """Every file in `folder` (temp files included) but the build stamp."""
-    return sorted(p.name for p in folder.iterdir() if p.name != BUILD_STAMP) if folder.exists() else []
+    """Every file in `folder` (temp files included) but the build stamp and the list of checked files."""
+    return sorted(p.name for p in folder.iterdir() if p.name not in (BUILD_STAMP, CHECKED)) if folder.exists() else []
 
 
 def test_build_sends_every_prompt_and_stores_the_bytes_answered(make_app, google, tmp_path):
