@@ -16,8 +16,8 @@ from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from conftest import empty
-from test_phone import PURGED_NOTHING
 from sqlalchemy import inspect, select
+from test_phone import PURGED_NOTHING
 
 from ivr import store
 from ivr.line.engine import reference_number
@@ -260,13 +260,17 @@ def test_one_batch_holding_many_events_of_several_calls_makes_the_same_records(s
                           CallEvent("c3", 261.0, outcome=None, duration=61)])
     write_events(engine, [CallEvent("c4", 4970.0, steps=(("welcome", None),)),
                           CallEvent("c4", 5001.0, outcome="no-answer", duration=None)])
+    # Two known calls in one batch: each keeps its own earliest start.
+    write_events(engine, [CallEvent("c5", 90.0, outcome="busy", duration=None),
+                          CallEvent("c4", 4965.0, steps=(("hold", None),)),
+                          CallEvent("c3", 150.0, steps=(("main", None),))])
     with engine.connect() as connection:
         assert connection.execute(select(call_log).order_by(call_log.c.id)).all() == [
-            ("c3", 200.0, "completed", 61), ("c4", 4960.0, "no-answer", 40)]
+            ("c3", 150.0, "completed", 61), ("c4", 4960.0, "no-answer", 40), ("c5", 90.0, "busy", None)]
         assert connection.execute(select(call_steps.c.call_id, call_steps.c.node, call_steps.c.reference)
                                   .order_by(call_steps.c.call_id, call_steps.c.at, call_steps.c.id)).all() == [
-            ("c3", "welcome", None), ("c3", "main", None), ("c3", "end-lost-card", "7201"),
-            ("c4", "welcome", None), ("c4", "main", None), ("c4", "dispute", None)]
+            ("c3", "main", None), ("c3", "welcome", None), ("c3", "main", None), ("c3", "end-lost-card", "7201"),
+            ("c4", "hold", None), ("c4", "welcome", None), ("c4", "main", None), ("c4", "dispute", None)]
         assert connection.execute(select(open_rehearsals.c.call_key, open_rehearsals.c.updated_at,
                                          open_rehearsals.c.state)).all() == [("k1", 20.0, "second")]
 

@@ -7,17 +7,16 @@ import json
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import lru_cache
 
 from flask import Flask
-
-from sqlalchemy import Connection, Double, Engine, bindparam, delete, func, insert, select
+from sqlalchemy import Double, Engine, bindparam, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from . import kept
 from .engine import get_engine
 from .models import call_log, call_steps, open_rehearsals, practice_calls
 from .recorder import CallEvent
-
 
 PURGE_EVERY_SECONDS = 3600
 
@@ -38,61 +37,68 @@ def writer(app: Flask) -> Callable[[list[CallEvent]], None]:
 
 
 def write_events(engine: Engine, events: list[CallEvent]) -> None:
-    """Write a batch of call events in one transaction: one upsert per call, one insert for all steps."""
+    """Write a batch of call events in one transaction: a row per call, a row per rehearsal, all steps."""
     by_call: dict[str, list[CallEvent]] = {}
     for event in events:
         by_call.setdefault(event.call, []).append(event)
-    steps = []
+    calls, rehearsals, steps = [], [], []
+    for call in sorted(by_call):
+        group = by_call[call]
+        states = [event for event in group if event.rehearsal is not None]
+        if states:  # only the latest state of a rehearsal counts
+            rehearsals.append({"call_key": call, "updated_at": states[-1].at, "state": states[-1].rehearsal})
+        happened = [event for event in group if event.rehearsal is None]
+        if happened:
+            calls.append(_call_row(call, happened))
+            steps.extend({"call_id": call, "at": event.at, "node": node, "reference": reference}
+                         for event in happened for node, reference in event.steps)
     with engine.begin() as connection:
-        # Every writer (each worker of each server) locks the calls' rows in the same order, by id,
-        # so two batches that share calls wait for each other instead of deadlocking (PostgreSQL).
-        for call in sorted(by_call):
-            group = by_call[call]
-            rehearsals = [event for event in group if event.rehearsal is not None]
-            if rehearsals:  # only the latest state of a rehearsal counts
-                latest = rehearsals[-1]
-                _upsert(connection, open_rehearsals, {"call_key": call, "updated_at": latest.at,
-                                                      "state": latest.rehearsal}, ["updated_at", "state"])
-            calls = [event for event in group if event.rehearsal is None]
-            if calls:
-                _upsert_call(connection, call, calls)
-                steps.extend({"call_id": call, "at": event.at, "node": node, "reference": reference}
-                             for event in calls for node, reference in event.steps)
+        dialect = connection.dialect.name
+        # Every writer (each worker of each server) locks rows in the same order: the calls by id,
+        # then the rehearsals by key. Two batches that share rows then wait for each other instead
+        # of deadlocking (PostgreSQL). Each statement runs once for all its rows (executemany).
+        if calls:
+            connection.execute(_calls_upsert(dialect), calls)
+        if rehearsals:
+            connection.execute(_rehearsals_upsert(dialect), rehearsals)
         if steps:
             connection.execute(insert(call_steps), steps)
 
 
-def _upsert_call(connection: Connection, call: str, events: list[CallEvent]) -> None:
-    """One statement for a call's events in this batch, with the effect of writing them one by one."""
-    dialect = connection.dialect.name
+def _call_row(call: str, events: list[CallEvent]) -> dict:
+    """A call's events in this batch as one row, with the effect of writing them one by one."""
     # A status callback comes at the end of the call: its start is an estimate, which only stands
     # for a call with no steps yet.
     first = events[0]
     started = first.at - (first.duration or 0) if not first.steps else first.at
     stepped = [event.at for event in events if event.steps]
-    if stepped:
-        started = min(started, *stepped)
-    outcome = next((event.outcome for event in reversed(events) if event.outcome is not None), None)
-    duration = next((event.duration for event in reversed(events) if event.duration is not None), None)
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(call_log).values(
-        id=call, started_at=started, outcome=outcome, duration=duration)
+    return {"id": call, "started_at": min(started, *stepped) if stepped else started,
+            "first_step": min(stepped) if stepped else None,
+            "outcome": next((event.outcome for event in reversed(events) if event.outcome is not None), None),
+            "duration": next((event.duration for event in reversed(events) if event.duration is not None), None)}
+
+
+@lru_cache(maxsize=4)
+def _calls_upsert(dialect: str):
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(call_log)
     earliest = func.least if dialect == "postgresql" else func.min  # SQLite's two-argument min()
     # Requests for one call may reach several servers and be written in any order: keep the
-    # earliest start of the steps, and the status whenever it comes.
-    start = earliest(call_log.c.started_at, bindparam("first_step", min(stepped), type_=Double)) if stepped else call_log.c.started_at
-    connection.execute(statement.on_conflict_do_update(index_elements=[call_log.c.id], set_={
+    # earliest start of the steps (no steps: first_step is NULL, the start stays), and the status
+    # whenever it comes.
+    start = func.coalesce(earliest(call_log.c.started_at, bindparam("first_step", type_=Double)),
+                          call_log.c.started_at)
+    return statement.on_conflict_do_update(index_elements=[call_log.c.id], set_={
         "started_at": start,
         "outcome": func.coalesce(statement.excluded.outcome, call_log.c.outcome),
         "duration": func.coalesce(statement.excluded.duration, call_log.c.duration),
-    }))
+    })
 
 
-def _upsert(connection: Connection, table, values: dict, replace: list[str]) -> None:
-    dialect = connection.dialect.name
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table).values(values)
-    key = [column.name for column in table.primary_key]
-    connection.execute(statement.on_conflict_do_update(
-        index_elements=key, set_={name: statement.excluded[name] for name in replace}))
+@lru_cache(maxsize=4)
+def _rehearsals_upsert(dialect: str):
+    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(open_rehearsals)
+    return statement.on_conflict_do_update(index_elements=[open_rehearsals.c.call_key], set_={
+        "updated_at": statement.excluded.updated_at, "state": statement.excluded.state})
 
 
 def list_calls(keep_days: int, labels: dict[str, str] | None = None, now: float | None = None) -> list[dict]:
