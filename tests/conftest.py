@@ -138,9 +138,9 @@ class Reply:
 class Caller:
     """Posts to the voice webhooks the way Twilio does, and follows the call."""
 
-    def __init__(self, client):
+    def __init__(self, client, call_sid: str | None = None):
         self.client = client
-        self.call_sid = "CA" + uuid.uuid4().hex
+        self.call_sid = call_sid or "CA" + uuid.uuid4().hex
         self.history: list[Reply] = []
 
     def post(self, url: str, **params: str) -> Reply:

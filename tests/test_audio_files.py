@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT, silent_mp3
 
 from ivr import ConfigError
-from ivr.audio.cache import PHONE, WEB, AudioLibrary, NotAudio, RenderSpec, normalise, write_atomic
+from ivr.audio.cache import PHONE, WEB, AudioLibrary, NotAudio, RenderSpec, normalize, write_atomic
 from ivr.audio.engines import mulaw_wav
 from ivr.audio.probe import probe
 
@@ -51,8 +51,8 @@ def test_probe_skips_id3_tag():
 
 
 def test_normalise_collapses_spaces_only():
-    assert normalise("  Press  1,\n or say   help. ") == "Press 1, or say help."
-    assert normalise("Press\t1 now") == "Press 1 now"
+    assert normalize("  Press  1,\n or say   help. ") == "Press 1, or say help."
+    assert normalize("Press\t1 now") == "Press 1 now"
 
 
 @pytest.mark.parametrize("change", [

@@ -84,8 +84,8 @@ def test_every_reason_in_every_situation(book, contacts, reason, region, card, u
     assert [ch.id for ch in plan.also] == (urgent_also if urgent else also)
     assert [i.id for i in c.gather] == items + ALWAYS
     assert plan.shortcut == shortcut
-    assert plan.practise_url == f"/phone?start={reason}"
-    assert plan.practise_command == f"./scripts/practice.sh --start {reason}"
+    assert plan.practice_url == f"/phone?start={reason}"
+    assert plan.practice_command == f"./scripts/practice.sh --start {reason}"
     assert plan.opener == book.reasons[reason].opener
 
     region_faq = ["abroad"] if region == "abroad" else []
@@ -149,7 +149,7 @@ def test_several_reasons_merge_items_and_answers_without_repeats(book, contacts)
                                         "references", "pen"]
     assert [f.question for f in c.faq] == [
         "How do I dispute a charge?", "How do I check my rewards points?", "How do I report a lost or stolen card?",
-        "How do I call when I'm travelling abroad?", "How do I reach a live person quickly?"]
+        "How do I call when I'm traveling abroad?", "How do I reach a live person quickly?"]
     assert [f.shows_number for f in c.faq] == [False, False, False, True, False]
     assert [p.shortcut for p in c.reasons] == [("2",), ("3",), ("1",)]
     assert c.line.number == "+1-623-492-3932"
@@ -160,7 +160,7 @@ def test_notes_and_escalation_ladder(book, contacts):
     assert [n.label for n in c.notes] == [
         "Representative's name", "Date and time of the call", "Reference number", "What was agreed",
         "Next steps (who does what, by when)", "Follow-up date (call again if you've heard nothing by then)"]
-    assert [(s.title, s.practise_url) for s in c.escalation] == [
+    assert [(s.title, s.practice_url) for s in c.escalation] == [
         ("Representative", "/phone?start=representative"),
         ("Supervisor or manager", "/phone?start=supervisor-hold"),
         ("Formal complaint", "/phone?start=complaint-formal")]

@@ -36,7 +36,7 @@ def test_index_links_to_both_halves(client):
     assert response.status_code == 200
     doc = _doc(response)
     assert [a.get("href") for a in doc.cssselect("main h2 a")] == ["/checklist", "/phone"]
-    assert [_text(a) for a in doc.cssselect("main h2 a")] == ["Prepare a call", "Practise a call"]
+    assert [_text(a) for a in doc.cssselect("main h2 a")] == ["Prepare a call", "Practice a call"]
     assert "Practice simulator: this is not American Express" in _text(doc)
 
 
@@ -64,8 +64,8 @@ def test_page_for_each_reason(client, app, reason):
     [section] = doc.cssselect(f"section.reason[data-reason={reason}]")
     assert _text(section.cssselect("h2")[0]) == book.reasons[reason].title
     assert _text(section.cssselect(".opener")[0]) == f"Say first: “{book.reasons[reason].opener}”"
-    assert section.cssselect(".practise a")[0].get("href") == f"/phone?start={reason}"
-    assert _text(section.cssselect(".practise code")[0]) == f"./scripts/practice.sh --start {reason}"
+    assert section.cssselect(".practice a")[0].get("href") == f"/phone?start={reason}"
+    assert _text(section.cssselect(".practice code")[0]) == f"./scripts/practice.sh --start {reason}"
     call = doc.cssselect(".call-box")[0]
     assert call.cssselect(".number a")[0].get("href") == "tel:+18005282122"
     assert _text(call.cssselect(".number a")[0]) == "1-800-528-2122"
@@ -219,7 +219,7 @@ def test_pdf_for_each_reason_fits_two_letter_pages(client, reason):
     assert "Representative's name" in text and "Reference number" in text and "What was agreed" in text
     assert "Practice simulator: this is not American Express" in text
     # The screen-only parts stay off paper.
-    assert "Practise this call" not in text and "Download reminder" not in text
+    assert "Practice this call" not in text and "Download reminder" not in text
 
 
 def test_pdf_a4_and_letter_sizes(client):

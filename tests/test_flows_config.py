@@ -45,7 +45,7 @@ def test_the_shipped_config_loads_without_warnings():
     line = load_line(ROOT / "config", ROOT / "prompts")
     assert line.warnings == ()
     assert line.flow.start == "welcome"
-    assert len([n for n in line.nodes.values() if n.kind == "menu"]) == 16
+    assert len([n for n in line.nodes.values() if n.kind == "menu"]) == 17
 
 
 def _set(node, field, value):
@@ -130,7 +130,7 @@ def test_unused_prompts_are_warned_about(config_copy):
 def test_flows_check_passes_on_the_shipped_config(runner):
     result = runner.invoke(args=["flows", "check"])
     assert result.exit_code == 0
-    assert "ok: " in result.output and "60 nodes (16 menus)" in result.output
+    assert "ok: " in result.output and "63 nodes (17 menus)" in result.output
 
 
 def test_flows_check_fails_naming_file_and_node(runner, config_copy):

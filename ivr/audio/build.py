@@ -12,7 +12,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ..line.settings import AudioSettings
-from .cache import PHONE, WEB, NotAudio, RenderSpec, mark_built, normalise, read_valid, write_atomic
+from .cache import PHONE, WEB, NotAudio, RenderSpec, mark_built, normalize, read_valid, write_atomic
 from .engines import ESPEAK, EngineDown, EngineError, EspeakEngine, GttsEngine, make_engines, phone_copy_from_mp3
 
 RENDERED, CACHED, FELL_BACK, FAILED = "rendered", "cached", "fell back", "failed"
@@ -111,7 +111,7 @@ class Builder:
         if not self.force and self._complete(spec, text):
             return CACHED
         try:
-            rendered = engine.render(normalise(text), phone=spec.phone_version is not None)
+            rendered = engine.render(normalize(text), phone=spec.phone_version is not None)
             write_atomic(self.folder, spec.filename(text, WEB), rendered.mp3, WEB)
             self._wrote = True
             if rendered.phone is not None:

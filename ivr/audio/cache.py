@@ -31,7 +31,7 @@ BUILD_STAMP = ".built"
 RECHECK_SECONDS = 2.0
 
 
-def normalise(text: str) -> str:
+def normalize(text: str) -> str:
     """The words as the engine receives them: NFC, single spaces, no edge spaces."""
     return " ".join(unicodedata.normalize("NFC", text).split())
 
@@ -50,7 +50,7 @@ class RenderSpec:
     def key(self, text: str, fmt: str) -> str:
         """The content-hash key of `text` rendered in format `fmt` by this spec."""
         version = self.version if fmt == WEB else f"{self.version}; {self.phone_version}"
-        fields = {"schema": KEY_SCHEMA, "text": normalise(text), "lang": self.lang, "accent": self.accent,
+        fields = {"schema": KEY_SCHEMA, "text": normalize(text), "lang": self.lang, "accent": self.accent,
                   "speed": self.speed, "engine": self.engine, "version": version, "format": fmt}
         digest = hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode("utf-8"))
         return digest.hexdigest()[:KEY_LENGTH]

@@ -79,8 +79,8 @@ class ReasonPlan:
     note: str
     opener: str
     steps: tuple[Step, ...]  # the practice line's key path from the start of a call to `node`
-    practise_url: str
-    practise_command: str
+    practice_url: str
+    practice_command: str
 
     @property
     def shortcut(self) -> tuple[str, ...]:
@@ -98,11 +98,11 @@ class Item:
 
 @dataclass(frozen=True)
 class EscalationView:
-    """A rung of the escalation ladder with where to practise it."""
+    """A rung of the escalation ladder with where to practice it."""
 
     title: str
     text: str
-    practise_url: str
+    practice_url: str
 
 
 @dataclass(frozen=True)
@@ -134,12 +134,12 @@ class Checklist:
     mail: MailAddress | None  # shown when a suggested channel is mail
 
 
-def practise_url(node: str) -> str:
+def practice_url(node: str) -> str:
     """The browser phone, starting at `node`."""
     return f"/phone?start={quote(node)}"
 
 
-def practise_command(node: str) -> str:
+def practice_command(node: str) -> str:
     """The terminal practice call starting at `node`."""
     return f"./scripts/practice.sh --start {node}"
 
@@ -229,7 +229,7 @@ def build_checklist(book: ReasonBook, contacts: Contacts, situation: Situation) 
         gather=gather,
         tips=tuple(data.tips),
         notes=tuple(data.notes),
-        escalation=tuple(EscalationView(s.title, s.text, practise_url(s.node)) for s in data.escalation),
+        escalation=tuple(EscalationView(s.title, s.text, practice_url(s.node)) for s in data.escalation),
         faq=faq,
         mail=contacts.mail if "mail" in channels else None,
     )
@@ -248,7 +248,7 @@ def _plan(book: ReasonBook, reason_id: str, urgent: bool) -> ReasonPlan:
         best=_channel(book, best), why=why, also=tuple(_channel(book, c) for c in also),
         note=reason.note, opener=reason.opener,
         steps=book.shortcuts[reason_id],
-        practise_url=practise_url(reason.node), practise_command=practise_command(reason.node))
+        practice_url=practice_url(reason.node), practice_command=practice_command(reason.node))
 
 
 def _channel(book: ReasonBook, channel_id: str) -> ChannelView:

@@ -10,7 +10,7 @@ from .. import store
 from ..runtime import runtime
 from ..voice.security import TOKEN_HEADER, issue_practice_token
 from ..voice.twiml import node_url
-from .summary import clock, duration_words, parse_report, summarise, summary_text
+from .summary import clock, duration_words, parse_report, summarize, summary_text
 
 bp = Blueprint("phone", __name__, url_prefix="/phone", template_folder="templates", static_folder="static")
 MAX_REPORT_BYTES = 1_000_000  # an hour-long call's report is well under this
@@ -59,7 +59,7 @@ def save():
     except ValueError as error:
         return jsonify(error=str(error)), 400
     rt = runtime()
-    summary = summarise(rt.line, report)
+    summary = summarize(rt.line, report)
     call_id, _created = store.save_call(summary, rt.settings.phone.keep_days)
     return jsonify(id=call_id, url=url_for("phone.call", call_id=call_id),
                    text_url=url_for("phone.call_text", call_id=call_id), summary=summary), 201

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
-from ..line.engine import Turn, answer, parse_failures
+from ..line.engine import Call, Turn, answer, parse_failures
 from ..runtime import runtime
 from . import twiml
 from .security import voice_request_allowed
@@ -33,15 +33,15 @@ def node(node_id: str):
     """Speak a node afresh (used by redirects and by ?start= links)."""
     line = runtime().line
     if node_id not in line.nodes:
-        return _reply(Turn(line.flow.defaults.home, notice=line.flow.defaults.apology_prompt))
-    return _reply(Turn(node_id, _failures()))
+        return _reply(Turn(line.flow.defaults.home, notice=line.flow.defaults.apology_prompt, call=_call()))
+    return _reply(Turn(node_id, _failures(), call=_call()))
 
 
 @bp.route("/node/<node_id>/input", methods=["GET", "POST"])
 def node_input(node_id: str):
     """What the caller pressed or said at a node; nothing at all means silence."""
     turn = answer(runtime().line, node_id, request.values.get("Digits"), request.values.get("SpeechResult"),
-                  _failures())
+                  _failures(), _call())
     return _reply(turn)
 
 
@@ -69,6 +69,10 @@ def voice_error(error):
 
 def _failures() -> int:
     return parse_failures(request.args.get("failures"))
+
+
+def _call() -> Call:
+    return Call.from_query(request.args)
 
 
 def _reply(turn: Turn):
