@@ -360,3 +360,32 @@ def audio_dir(espeak_library, tmp_path):
 def audio_app(make_app, audio_dir):
     """An app whose every prompt has espeak-ng audio (MP3 and phone copy)."""
     return make_app(audio_dir=audio_dir)
+
+
+# --- Scripts run in a copy of the project, so no test touches the real .venv or instance/ ---
+
+@pytest.fixture
+def project_copy(tmp_path):
+    """A copy of the app and its scripts in tmp, whose .venv/bin/python is this test interpreter.
+
+    setup.sh is a no-op there (no Debian packages or pip from inside a test), and `audio build`
+    does nothing (no network); everything else runs for real, with instance/ inside the copy.
+    """
+    import os
+    import sys
+
+    root = tmp_path / "project"
+    root.mkdir()
+    for name in ("app.py", "ivr", "config", "prompts", "scripts"):
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, root / name)
+    (root / "scripts" / "setup.sh").write_text("#!/usr/bin/env bash\nexit 0\n")
+    python = root / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text(f'#!/bin/sh\ncase "$*" in *"audio build"*) exit 0;; esac\nexec {sys.executable} "$@"\n')
+    python.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k not in APP_ENVIRONMENT and k not in ("HOST", "PORT")}
+    return root, env

@@ -62,7 +62,9 @@ def test_offline_build_falls_back_says_so_once_and_calls_play_it(make_app, googl
     started = time.perf_counter()
     warm = runner.invoke(args=["audio", "build", "--no-progress"])
     assert time.perf_counter() - started < 1.0
-    assert f"fell back to the offline engine (espeak-ng): {items}" in warm.output
+    assert f"audio: everything is up to date: {items} prompts in {tmp_path / 'audio'}" in warm.output
+    assert f"  {items} of them use offline espeak-ng audio until gTTS can be reached" in warm.output
+    assert "fell back" not in warm.output and "rendered with" not in warm.output
     assert len(google.requests) == 2  # one quick try per build, so audio improves once online
 
     stale = runner.invoke(args=["audio", "build", "--check"])

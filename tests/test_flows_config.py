@@ -173,3 +173,30 @@ def test_a_misspelt_settings_section_stops_start_up(config_copy):
     with pytest.raises(ConfigError) as caught:
         load_settings(path)
     assert caught.value.problems == [f"{path}: phones: Extra inputs are not permitted"]
+
+
+def test_a_stray_brace_in_a_prompt_is_named_by_flows_check_and_start_up(runner, config_copy):
+    stray = config_copy.prompts / "goodbye.txt"
+    stray.write_text("Goodbye {oops\n")
+    result = runner.invoke(args=["flows", "check", "--config", str(config_copy.config),
+                                 "--prompts", str(config_copy.prompts)])
+    assert result.exit_code == 1
+    assert f"error: {stray}: expected '}}' before end of string (placeholders look like {{mail_address}})" \
+        in result.output
+    assert "Traceback" not in result.output
+    env = {**os.environ, "PRACTICE_LINE_CONFIG_DIR": str(config_copy.config),
+           "PRACTICE_LINE_PROMPTS_DIR": str(config_copy.prompts)}
+    started = subprocess.run([sys.executable, "-c", "import app"], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert started.returncode == 1 and "Traceback" not in started.stderr
+    assert f"{stray}: expected '}}' before end of string" in started.stderr
+
+
+def test_a_broken_config_writes_nothing_to_the_instance_folder(config_copy, tmp_path):
+    from ivr import create_app
+    config_copy(_set("dispute-mail", "next", "nowhere"))
+    instance = tmp_path / "instance"
+    with pytest.raises(ConfigError):
+        create_app({"INSTANCE_PATH": str(instance), "CONFIG_DIR": str(config_copy.config),
+                    "PROMPTS_DIR": str(config_copy.prompts)})
+    assert not (instance / "secret_key").exists()

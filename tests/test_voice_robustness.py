@@ -187,3 +187,13 @@ def test_a_body_too_large_to_read_still_gets_spoken_twiml(client, line, route):
     response = client.post(route, data={"CallSid": "CA1", "SpeechResult": "x" * (3 * 1024 * 1024)})
     assert_spoken_twiml(response)
     assert ET.fromstring(response.data).find("Say").text == line.text("apology")
+
+
+def test_a_body_too_large_logs_one_warning_and_no_traceback(client, caplog):
+    import logging
+    with caplog.at_level(logging.INFO):
+        client.post("/voice/node/main/input", data={"CallSid": "CA1", "SpeechResult": "x" * (3 * 1024 * 1024)})
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    assert caplog.records[0].getMessage() == ("voice request refused: 413 Request Entity Too Large on "
+                                              "/voice/node/main/input")
+    assert caplog.records[0].exc_info is None

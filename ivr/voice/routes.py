@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request
+from werkzeug.exceptions import HTTPException
 
 from ..line.engine import Call, Turn, answer, parse_failures
 from ..runtime import runtime
@@ -62,7 +63,11 @@ def unknown(anything: str = ""):
 @bp.errorhandler(Exception)
 def voice_error(error):
     """Errors under /voice/ answer spoken TwiML, so Twilio never says 'application error'."""
-    current_app.logger.exception("voice route failed: %s", error)
+    if isinstance(error, HTTPException):
+        # The caller's request was at fault (a body over the size limit, say): one line, no traceback.
+        current_app.logger.warning("voice request refused: %s %s on %s", error.code, error.name, request.path)
+    else:
+        current_app.logger.exception("voice route failed: %s", error)
     rt = runtime()
     return twiml.xml_response(twiml.apology(rt.line, rt.speaker))
 
