@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .audio.cache import AudioLibrary
 from .audio.engines import library_specs
 from .checklist.reasons import load_reasons
+from .coach.scenarios import load_scenarios
 from .line import ConfigError, load_line
 from .line.settings import load_settings
 from .runtime import Runtime
@@ -47,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     line = load_line(config_dir, Path(app.config["PROMPTS_DIR"]))
     settings = load_settings(config_dir / "settings.yaml", app.config["SETTINGS"])
     reasons = load_reasons(config_dir / "reasons.yaml", line)  # every config check before any disk scan
+    scenarios = load_scenarios(config_dir / "scenarios.yaml", line, reasons.nodes())
     # Only a config that can be served gets an instance folder and a secret written to disk.
     os.makedirs(app.instance_path, exist_ok=True)
     app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or os.environ.get("SECRET_KEY") or _instance_secret(app)
@@ -56,7 +58,7 @@ def create_app(test_config: dict | None = None) -> Flask:
              if settings.audio.enabled else None)
     speaker = Speaker(settings.voice, audio, app.config["PUBLIC_BASE_URL"])
     app.extensions["practice_line"] = Runtime(line, settings, speaker, audio=audio, audio_dir=audio_dir,
-                                           reasons=reasons)
+                                           reasons=reasons, scenarios=scenarios)
 
     # Behind ngrok or a load balancer, rebuild the public URL Twilio signed.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)

@@ -1,16 +1,19 @@
-"""What one app holds after start-up: the compiled line, settings, the speaker, the audio library
-and the reasons for calling."""
+"""What one app holds after start-up: the compiled line, settings, the speaker, the audio library,
+the reasons for calling and the rehearsal scenarios."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from flask import current_app
 
 from .audio.cache import AudioLibrary
 from .checklist.reasons import ReasonBook
+from .coach.scenarios import ScenarioBook
 from .line.compiled import PracticeLine
+from .line.menumap import MenuMap, build_map
 from .line.settings import Settings
 from .voice.speech import Speaker
 
@@ -25,6 +28,12 @@ class Runtime:
     audio: AudioLibrary | None = None  # None when settings turn audio off: every prompt is <Say>
     audio_dir: Path | None = None  # where `audio build` renders to and the library is read from
     reasons: ReasonBook | None = None  # config/reasons.yaml, checked against the flow
+    scenarios: ScenarioBook | None = None  # config/scenarios.yaml: rehearsals at the representative's desk
+
+    @cached_property
+    def menu_map(self) -> MenuMap:
+        """The menu as a tree with every route, worked out on first use (the map, its page, its links)."""
+        return build_map(self.line)
 
 
 def runtime() -> Runtime:

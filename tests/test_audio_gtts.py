@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import time
 import urllib.parse
 
@@ -93,9 +94,7 @@ def test_a_warm_build_makes_no_request(make_app, google):
 
 def test_editing_a_prompt_renders_only_that_prompt(make_app, google, tmp_path, line):
     prompts = tmp_path / "prompts"
-    prompts.mkdir()
-    for path in line.flow_path.parent.parent.joinpath("prompts").glob("*.txt"):
-        (prompts / path.name).write_text(path.read_text())
+    shutil.copytree(line.flow_path.parent.parent / "prompts", prompts)
     first = make_app(settings={"audio": NO_PHONE}, PROMPTS_DIR=prompts)
     assert first.test_cli_runner().invoke(args=["audio", "build", "--no-progress"]).exit_code == 0
     old_url = first.test_client().post("/voice/incoming").data.decode()

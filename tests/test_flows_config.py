@@ -153,19 +153,6 @@ def test_the_app_refuses_to_start_on_a_broken_flow(config_copy):
     assert "flows.yaml: node dispute-mail: next goes to unknown node 'nowhere'" in result.stderr
 
 
-def test_flows_map_prints_the_key_path_to_every_destination(runner, line):
-    result = runner.invoke(args=["flows", "map"])
-    assert result.exit_code == 0
-    lines = result.output.splitlines()
-    assert "  lost or stolen card: 1" in lines
-    assert "  dispute a charge: 2" in lines
-    assert "      dispute by phone: 2 → 1 → any 4 digits" in lines
-    assert "    dispute documents by mail: 2 → 2" in lines
-    assert "    calling from abroad: # → 3" in lines
-    assert "  representative: 0" in lines
-    assert len(lines) == len(line.nodes)
-
-
 def test_a_misspelt_settings_section_stops_start_up(config_copy):
     from ivr.line.settings import load_settings
     path = config_copy.config / "settings.yaml"

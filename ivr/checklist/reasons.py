@@ -127,6 +127,10 @@ class ReasonBook:
         """Reason id -> Reason, in file order."""
         return self.file.reasons
 
+    def nodes(self) -> dict[str, str]:
+        """Reason id -> the flow node it practices."""
+        return {reason_id: reason.node for reason_id, reason in self.file.reasons.items()}
+
 
 def load_reasons(path: Path, line: PracticeLine) -> ReasonBook:
     """Load reasons.yaml, fill placeholders from contacts, check every id; ConfigError names file and reason."""

@@ -131,7 +131,14 @@ def _check_prompts(flow: FlowFile, prompts: PromptLibrary, contact_names: set[st
         if getattr(node, "invalid_prompt", None):
             need(node.invalid_prompt, label, anywhere)
     for unused in sorted(set(prompts.texts) - used_prompts(flow)):
-        report.warnings.append(f"{prompts.path(unused)}: prompt '{unused}' is not used by any node")
+        if prompts.in_subfolder(unused):
+            # The coach's words (prompts/coach/): checked here for placeholders, used by scenarios.yaml.
+            unknown = prompts.placeholders(unused) - contact_names
+            if unknown:
+                report.errors.append(f"{prompts.path(unused)}: unknown placeholder "
+                                     f"{', '.join(sorted('{' + u + '}' for u in unknown))}")
+        else:
+            report.warnings.append(f"{prompts.path(unused)}: prompt '{unused}' is not used by any node")
 
 
 def _check_keys(flow: FlowFile, where: Path, report: Report) -> None:

@@ -23,6 +23,7 @@ class PromptLibrary:
 
     folder: Path
     texts: dict[str, str]
+    paths: dict[str, Path] | None = None  # prompt id -> its file (prompts in a subfolder such as coach/)
 
     def __contains__(self, prompt_id: str) -> bool:
         return prompt_id in self.texts
@@ -37,18 +38,25 @@ class PromptLibrary:
 
     def path(self, prompt_id: str) -> Path:
         """The file a prompt id lives in (for messages that name it)."""
-        return self.folder / f"{prompt_id}.txt"
+        return (self.paths or {}).get(prompt_id) or self.folder / f"{prompt_id}.txt"
+
+    def in_subfolder(self, prompt_id: str) -> bool:
+        """True for words kept in a subfolder (prompts/coach/): spoken by the coach, not by a flow node."""
+        return self.path(prompt_id).parent != self.folder
 
 
 def load_prompts(folder: Path) -> PromptLibrary:
-    """Read every prompts/*.txt; an empty or badly named file stops start-up."""
+    """Read every prompts/*.txt and prompts/*/*.txt; an empty, badly named or repeated id stops start-up."""
     if not folder.is_dir():
         raise ConfigError([f"{folder}: prompts folder not found"])
-    texts, problems = {}, []
-    for path in sorted(folder.glob("*.txt")):
+    texts, paths, problems = {}, {}, []
+    # Subfolders (coach/) share one namespace with the top level: an id names one file.
+    for path in sorted(folder.glob("*.txt")) + sorted(folder.glob("*/*.txt")):
         prompt_id = path.stem
         text = " ".join(path.read_text(encoding="utf-8").split())
-        if not _PROMPT_ID.match(prompt_id):
+        if prompt_id in paths:
+            problems.append(f"{path}: prompt id '{prompt_id}' is already used by {paths[prompt_id]}")
+        elif not _PROMPT_ID.match(prompt_id):
             problems.append(f"{path}: prompt id must be lower-case words joined by hyphens")
         elif not text:
             problems.append(f"{path}: prompt is empty")
@@ -59,6 +67,7 @@ def load_prompts(folder: Path) -> PromptLibrary:
                 problems.append(f"{path}: {exc} (placeholders look like {{mail_address}})")
                 continue
             texts[prompt_id] = text
+            paths[prompt_id] = path
     if problems:
         raise ConfigError(problems)
-    return PromptLibrary(folder=folder, texts=texts)
+    return PromptLibrary(folder=folder, texts=texts, paths=paths)

@@ -28,7 +28,7 @@ def load_model(path: Path, model: type[Model]) -> Model:
 
 
 # Top-level maps whose keys are ids a reader knows: "node dispute", "reason dispute".
-_NAMED = {"nodes": "node", "reasons": "reason"}
+_NAMED = {"nodes": "node", "reasons": "reason", "scenarios": "scenario"}
 
 
 def _where(loc: tuple) -> str:

@@ -11,15 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from ..line.compiled import PracticeLine
 from ..line.engine import Call, Turn, answer, parse_failures, reference_number, spoken_nodes
 from ..line.flows import REFERENCE
+from ..line.masking import MASK, mask_digits  # noqa: F401  (MASK: re-exported for callers of this module)
 
-MASK = "••••"
-# Four or more digits in a row (spaces, dots or dashes between them allowed) could be a card number.
-_DIGIT_RUN = re.compile(r"\d(?:[ .\-]?\d){3,}")
-# What a caller typed or said is never kept as digits: any run of two or more goes, whether
-# typed or spoken, and whatever stands between them ("4, 1, 1", "4 one 1 one") short of a letter.
-_DIGIT_WORD = r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
-_CALLER_DIGIT = rf"(?:\d|\b{_DIGIT_WORD}\b)"
-_CALLER_RUN = re.compile(rf"{_CALLER_DIGIT}(?:[^a-z0-9]*{_CALLER_DIGIT})+", re.IGNORECASE)
 _NODE_URL = re.compile(r"^/voice/node/([^/]+)(/input)?$")
 
 
@@ -59,11 +52,6 @@ def parse_report(data: object) -> CallReport:
     except ValidationError as error:
         problems = [f"{'.'.join(str(p) for p in e['loc']) or 'body'}: {e['msg']}" for e in error.errors()[:5]]
         raise ValueError("The call summary was not accepted. " + "; ".join(problems)) from error
-
-
-def mask_digits(text: str, caller: bool = False) -> str:
-    """Mask digit runs that could be a card number; for the caller's own words, any run of 2+ digits."""
-    return (_CALLER_RUN if caller else _DIGIT_RUN).sub(MASK, text)
 
 
 def call_path(line: PracticeLine, steps: list[RequestStep]) -> list[str]:

@@ -46,6 +46,20 @@ def node_input(node_id: str):
     return _reply(turn)
 
 
+@bp.route("/rehearse/<scenario_id>", methods=["GET", "POST"])
+def rehearse(scenario_id: str):
+    """A rehearsal: the scenario's situation and goal, then the representative's desk."""
+    rt = runtime()
+    if scenario_id not in rt.scenarios:
+        return _reply(Turn(rt.line.flow.defaults.home, notice=rt.line.flow.defaults.apology_prompt))
+    response = twiml.VoiceResponse()
+    for field in ("situation", "goal"):
+        prompt_id = getattr(rt.scenarios.get(scenario_id), field)
+        rt.speaker.speak(response, rt.line.segment(prompt_id))
+    response.redirect(twiml.node_url(rt.line.flow.defaults.representative), method="POST")
+    return twiml.xml_response(response)
+
+
 @bp.route("/status", methods=["GET", "POST"])
 def status():
     """Twilio's call-status callback: acknowledged with an empty reply."""
