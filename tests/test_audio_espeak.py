@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import pytest
 import requests
@@ -59,9 +58,7 @@ def test_offline_build_falls_back_says_so_once_and_calls_play_it(make_app, googl
     reply = type(caller)(app.test_client()).start()  # the build refreshed this app's library
     assert reply.said == [] and len(reply.played) >= 3
 
-    started = time.perf_counter()
-    warm = runner.invoke(args=["audio", "build", "--no-progress"])
-    assert time.perf_counter() - started < 1.0
+    warm = runner.invoke(args=["audio", "build", "--no-progress"])  # renders nothing: the files are there
     assert f"audio: everything is up to date: {items} prompts in {tmp_path / 'audio'}" in warm.output
     assert f"  {items} of them use offline espeak-ng audio until gTTS can be reached" in warm.output
     assert "fell back" not in warm.output and "rendered with" not in warm.output
