@@ -65,13 +65,38 @@ def test_page_for_each_reason(client, app, reason):
     assert _text(section.cssselect("h2")[0]) == book.reasons[reason].title
     assert _text(section.cssselect(".opener")[0]) == f"Say first: “{book.reasons[reason].opener}”"
     assert section.cssselect(".practice a")[0].get("href") == f"/phone?start={reason}"
-    assert _text(section.cssselect(".practice code")[0]) == f"./scripts/practice.sh --start {reason}"
+    assert section.cssselect("code") == []  # a person gets a link, never a developer command
     call = doc.cssselect(".call-box")[0]
     assert call.cssselect(".number a")[0].get("href") == "tel:+18005282122"
     assert _text(call.cssselect(".number a")[0]) == "1-800-528-2122"
     assert _text(call.cssselect(".verify")[0]) == "The number on the back of your card is the one to trust. " + VERIFY
+    urgency = "now" if reason == "lost-card" else "soon"  # a lost card can't wait
     assert doc.cssselect(".share a")[0].get("href") == \
-        f"http://localhost/checklist?reason={reason}&region=us&card=personal&urgency=soon"
+        f"http://localhost/checklist?reason={reason}&region=us&card=personal&urgency={urgency}"
+    have_ready = _text(doc.cssselect("section.gather")[0]).lower()
+    assert "password" not in have_ready and "user id" not in have_ready and " pin" not in have_ready
+    assert ("No representative will ask for your password or PIN, so never give them on a call; they are only "
+            "for logging in to the website or the app.") in [_text(li) for li in doc.cssselect("section.tips li")]
+
+
+@pytest.mark.parametrize("query, urgency, label", [
+    ("reason=lost-card", "now", "Urgent: today"),
+    ("reason=dispute&reason=lost-card", "now", "Urgent: today"),
+    ("reason=lost-card&urgency=whenever", "whenever", "No rush"),
+    ("reason=dispute", "soon", "In the next few days"),
+])
+def test_a_lost_card_defaults_to_urgent(client, query, urgency, label):
+    doc = _doc(client.get(f"/checklist?{query}"))
+    assert _text(doc.cssselect(".situation")[0]).endswith(label)
+    assert f"urgency={urgency}" in doc.cssselect(".share a")[0].get("href")
+
+
+@pytest.mark.parametrize("url", ["/", "/checklist", "/checklist?reason=dispute&reason=lost-card&region=abroad",
+                                 "/checklist?reason=nope", "/phone", "/phone?start=dispute", "/no-such-page"])
+def test_caller_pages_show_links_not_developer_commands(client, url):
+    page = client.get(url).get_data(as_text=True)
+    for command in ("./scripts/", "practice.sh", "flask --app", ".venv/", "pytest"):
+        assert command not in page, (url, command)
 
 
 def test_page_abroad_corporate_urgent(client):
@@ -285,10 +310,20 @@ def test_reminder_ics(client):
     assert "call Card Member Customer Service on +1-623-492-5450 (24 hours a day, 7 days a week). " \
            "Collect calls are accepted from abroad." in description
     assert "The number on the back of your card is the one to trust. " + VERIFY in description
-    assert ("Your checklist: http://localhost/checklist?reason=dispute&region=abroad&card=personal&urgency=soon"
-            in description)
+    # No PUBLIC_BASE_URL: a link to this machine would be useless on a phone's calendar, so none.
+    assert "Your checklist:" not in description and "http" not in description
+    assert "url" not in event
     [alarm] = event.walk("VALARM")
     assert alarm.decoded("trigger") == dt.timedelta(hours=9)
+
+
+def test_reminder_links_to_the_public_base_url(make_app):
+    client = make_app(PUBLIC_BASE_URL="https://line.example.org/").test_client()
+    day = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    [event] = Calendar.from_ical(client.get(f"/checklist/reminder.ics?reason=dispute&date={day}").data).walk("VEVENT")
+    link = "https://line.example.org/checklist?reason=dispute&region=us&card=personal&urgency=soon"
+    assert str(event["url"]) == link
+    assert f"Your checklist: {link}" in str(event["description"])
 
 
 def test_reminder_uid_is_stable_for_the_same_checklist_and_day(client):

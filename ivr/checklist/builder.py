@@ -15,6 +15,7 @@ from .reasons import FaqEntry, NoteField, ReasonBook
 SHOWN_MAX = 40  # a bad value is echoed back in a message, cut to this length
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 REMINDER_HORIZON_DAYS = 2 * 366  # a follow-up further off than this is a typo
+URGENT = "now"  # the urgency a reason marked always_urgent defaults to
 
 
 class BadRequest(Exception):
@@ -80,7 +81,6 @@ class ReasonPlan:
     opener: str
     steps: tuple[Step, ...]  # the practice line's key path from the start of a call to `node`
     practice_url: str
-    practice_command: str
 
     @property
     def shortcut(self) -> tuple[str, ...]:
@@ -139,11 +139,6 @@ def practice_url(node: str) -> str:
     return f"/phone?start={quote(node)}"
 
 
-def practice_command(node: str) -> str:
-    """The terminal practice call starting at `node`."""
-    return f"./scripts/practice.sh --start {node}"
-
-
 def parse_situation(params: Mapping[str, Sequence[str]], book: ReasonBook) -> Situation:
     """Read reason/region/card/urgency from GET parameters; BadRequest says what to fix."""
     data = book.file
@@ -161,7 +156,10 @@ def parse_situation(params: Mapping[str, Sequence[str]], book: ReasonBook) -> Si
         problems.append("Choose at least one reason for calling.")
     region = _one(params, "region", "us", data.regions, "where you are calling from", problems)
     card = _one(params, "card", next(iter(data.cards)), data.cards, "your card type", problems)
-    urgency = _one(params, "urgency", data.default_urgency, data.urgency, "how urgent it is", problems)
+    # A lost card can't wait: unless the caller says otherwise, its checklist is for calling now.
+    urgent = any(data.reasons[r].always_urgent for r in reasons)
+    default = URGENT if urgent and URGENT in data.urgency else data.default_urgency
+    urgency = _one(params, "urgency", default, data.urgency, "how urgent it is", problems)
     if problems:
         raise BadRequest(problems)
     return Situation(tuple(reasons), region, card, urgency)
@@ -194,7 +192,7 @@ def parse_date(params: Mapping[str, Sequence[str]], today: dt.date) -> dt.date:
 def build_checklist(book: ReasonBook, contacts: Contacts, situation: Situation) -> Checklist:
     """Everything one printed page says for `situation`."""
     data = book.file
-    urgent = situation.urgency == "now"
+    urgent = situation.urgency == URGENT
     plans = tuple(_plan(book, rid, urgent) for rid in situation.reasons)
 
     card = data.cards[situation.card]
@@ -248,7 +246,7 @@ def _plan(book: ReasonBook, reason_id: str, urgent: bool) -> ReasonPlan:
         best=_channel(book, best), why=why, also=tuple(_channel(book, c) for c in also),
         note=reason.note, opener=reason.opener,
         steps=book.shortcuts[reason_id],
-        practice_url=practice_url(reason.node), practice_command=practice_command(reason.node))
+        practice_url=practice_url(reason.node))
 
 
 def _channel(book: ReasonBook, channel_id: str) -> ChannelView:
