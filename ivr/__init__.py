@@ -13,9 +13,11 @@ from .audio.cache import AudioLibrary
 from .audio.engines import library_specs
 from .checklist.reasons import load_reasons
 from .coach.scenarios import load_scenarios
+from .coach.moves import load_recognizer
 from .line import ConfigError, load_line
 from .line.settings import load_settings
 from .runtime import Runtime
+from .voice.compiled import CompiledReplies
 from .voice.speech import Speaker
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -49,16 +51,27 @@ def create_app(test_config: dict | None = None) -> Flask:
     settings = load_settings(config_dir / "settings.yaml", app.config["SETTINGS"])
     reasons = load_reasons(config_dir / "reasons.yaml", line)  # every config check before any disk scan
     scenarios = load_scenarios(config_dir / "scenarios.yaml", line, reasons.nodes())
+    recognizer = load_recognizer(config_dir / "moves.yaml")
     # Only a config that can be served gets an instance folder and a secret written to disk.
     os.makedirs(app.instance_path, exist_ok=True)
-    app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or os.environ.get("SECRET_KEY") or _instance_secret(app)
+    secret = app.config.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
+    if not secret and (app.config.get("DATABASE_URL") or os.environ.get("DATABASE_URL")):
+        # A shared database means several servers; each would make its own key, and a practice-call
+        # token from one would be refused by the next.
+        app.logger.warning("SECRET_KEY is not set, but DATABASE_URL is: set the same SECRET_KEY on every "
+                           "server, or practice-call tokens from one server fail on the others.")
+    app.config["SECRET_KEY"] = secret or _instance_secret(app)
     audio_dir = Path(app.instance_path, app.config["AUDIO_DIR"] or settings.audio.cache_dir).resolve()
     # Indexed once here (and again after `audio build`), so a webhook only looks up a dict.
     audio = (AudioLibrary(audio_dir, line.spoken(), lambda: library_specs(settings.audio))
              if settings.audio.enabled else None)
     speaker = Speaker(settings.voice, audio, app.config["PUBLIC_BASE_URL"])
+    replies = CompiledReplies(line, speaker, settings.voice)
+    if speaker.base_url:  # the URL every request will use is known: compile the line now, once
+        replies.warm(speaker.base_url)
     app.extensions["practice_line"] = Runtime(line, settings, speaker, audio=audio, audio_dir=audio_dir,
-                                           reasons=reasons, scenarios=scenarios)
+                                           reasons=reasons, scenarios=scenarios, replies=replies,
+                                           recognizer=recognizer)
 
     # Behind ngrok or a load balancer, rebuild the public URL Twilio signed.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)
@@ -67,7 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _register(app: Flask) -> None:
-    from . import cli, store
+    from . import cli, store, web
     from .audio import routes as audio_routes
     from .checklist import routes as checklist_routes
     from .phone import routes as phone_routes
@@ -77,6 +90,7 @@ def _register(app: Flask) -> None:
         app.register_blueprint(blueprint)
     store.init_app(app)
     cli.init_app(app)
+    web.init_app(app)
 
     @app.context_processor
     def issuer_name() -> dict:

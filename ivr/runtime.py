@@ -1,5 +1,5 @@
 """What one app holds after start-up: the compiled line, settings, the speaker, the audio library,
-the reasons for calling and the rehearsal scenarios."""
+the reasons for calling, the rehearsal scenarios and the coach's move recognizer."""
 
 from __future__ import annotations
 
@@ -11,10 +11,12 @@ from flask import current_app
 
 from .audio.cache import AudioLibrary
 from .checklist.reasons import ReasonBook
+from .coach.moves import MoveRecognizer
 from .coach.scenarios import ScenarioBook
 from .line.compiled import PracticeLine
 from .line.menumap import MenuMap, build_map
 from .line.settings import Settings
+from .voice.compiled import CompiledReplies
 from .voice.speech import Speaker
 
 
@@ -29,6 +31,8 @@ class Runtime:
     audio_dir: Path | None = None  # where `audio build` renders to and the library is read from
     reasons: ReasonBook | None = None  # config/reasons.yaml, checked against the flow
     scenarios: ScenarioBook | None = None  # config/scenarios.yaml: rehearsals at the representative's desk
+    recognizer: MoveRecognizer | None = None  # config/moves.yaml: what a caller said, as moves
+    replies: CompiledReplies | None = None  # the voice replies, compiled once per turn
 
     @cached_property
     def menu_map(self) -> MenuMap:

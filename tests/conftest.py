@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import requests
 import responses
+import yaml
 
 from ivr import create_app
 
@@ -24,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Variables that would point a test at a real token, URL, secret or folder.
 APP_ENVIRONMENT = ["TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "SECRET_KEY", "PRACTICE_LINE_CONFIG_DIR",
+                   "TWILIO_ACCOUNT_SID", "TWILIO_API_KEY", "TWILIO_API_SECRET", "TWILIO_API_BASE",
                    "PRACTICE_LINE_PROMPTS_DIR", "PRACTICE_LINE_AUDIO_DIR"]
 
 
@@ -46,6 +48,20 @@ def no_internet(monkeypatch):
         return real_send(adapter, request, *args, **kwargs)
 
     monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", send)
+
+
+def copy_config(tmp_path: Path, name: str):
+    """A copy of config/ to break: (folder, path of `name` in it, edit) where edit(fn) rewrites that file's YAML."""
+    folder = tmp_path / "config"
+    shutil.copytree(ROOT / "config", folder)
+    path = folder / name
+
+    def edit(change):
+        data = yaml.safe_load(path.read_text())
+        change(data)
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+    return folder, path, edit
 
 
 @pytest.fixture
@@ -376,7 +392,7 @@ def project_copy(tmp_path):
 
     root = tmp_path / "project"
     root.mkdir()
-    for name in ("app.py", "ivr", "config", "prompts", "scripts"):
+    for name in ("app.py", "gunicorn.conf.py", "ivr", "config", "prompts", "scripts"):
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))

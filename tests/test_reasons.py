@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
+from conftest import copy_config
 from ivr import ConfigError, create_app
 from ivr.line.compiled import Step
 
@@ -59,15 +59,7 @@ def test_security_code_is_on_the_front(app):
 @pytest.fixture
 def config_copy(tmp_path):
     """A copy of config/ to break; returns (folder, edit) where edit(fn) rewrites reasons.yaml."""
-    folder = tmp_path / "config"
-    shutil.copytree(ROOT / "config", folder)
-    path = folder / "reasons.yaml"
-
-    def edit(change):
-        data = yaml.safe_load(path.read_text())
-        change(data)
-        path.write_text(yaml.safe_dump(data, sort_keys=False))
-
+    folder, _path, edit = copy_config(tmp_path, "reasons.yaml")
     return folder, edit
 
 

@@ -57,7 +57,7 @@ def test_the_server_listens_on_host_and_port(project_copy, script):
     finally:
         out = stop(process)
     if script == "scripts/run.sh":
-        assert f"serving on http://127.0.0.1:{port}" in out
+        assert f"Listening at: http://127.0.0.1:{port}" in out  # gunicorn's own word for it
 
 
 def test_app_py_defaults_to_127_0_0_1_port_5000(project_copy):

@@ -141,6 +141,8 @@ class AudioLibrary:
         self._older: dict[str, AudioFile] = {}  # files of earlier words, found when asked for
         self._stamp: float | None = None
         self._checked = 0.0
+        # Called after every re-index, e.g. to compile the TwiML that plays the new files.
+        self.on_refresh: list[Callable[[], None]] = []
         self.refresh()
 
     def refresh(self) -> None:
@@ -158,6 +160,8 @@ class AudioLibrary:
                     if found.phone is not None:
                         by_name[found.phone.name] = found.phone
         self.by_text, self.by_name = by_text, by_name
+        for listener in self.on_refresh:
+            listener()
 
     def refresh_if_rebuilt(self) -> None:
         """Re-index if another process finished a build; looks at the disk at most every RECHECK_SECONDS."""

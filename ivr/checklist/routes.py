@@ -9,8 +9,6 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 
 from ..runtime import runtime
 from .builder import BadRequest, Checklist, build_checklist, parse_date, parse_situation
-from .pdf import render_pdf
-from .reminder import reminder_ics
 
 bp = Blueprint("checklist", __name__, template_folder="templates", static_folder="static",
                static_url_path="/checklist/static")
@@ -50,6 +48,8 @@ def pdf():
     except BadRequest as bad:
         return _form(bad.problems), 400
     html = render_template("checklist/checklist.html", **_context(checklist), paper=paper)
+    from .pdf import render_pdf  # WeasyPrint takes half a second to import: only when a PDF is asked for
+
     data = render_pdf(html, static_roots())
     name = f"checklist-{'-'.join(checklist.situation.reasons)}.pdf"
     return Response(data, mimetype="application/pdf",
@@ -70,6 +70,8 @@ def reminder():
     context = {**_context(checklist), "reminder_url": link}
     summary = render_template("checklist/reminder-summary.txt", **context).strip()
     description = render_template("checklist/reminder.txt", **context).strip()
+    from .reminder import reminder_ics  # icalendar is slow to import and only this route needs it
+
     data = reminder_ics(summary, description, day, link, checklist.situation.query(),
                         dt.datetime.now(dt.timezone.utc))
     return Response(data, mimetype="text/calendar",

@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..checklist.reasons import load_reasons
+from ..coach.moves import MOVES, load_recognizer
 from ..coach.scenarios import load_scenarios
 from ..line.compiled import load_line
 from ..line.errors import ConfigError
@@ -24,12 +25,13 @@ flows = AppGroup("flows", help="Check the menu config, or print or draw it as a 
 @click.option("--config", "config_dir", type=click.Path(path_type=Path), help="Config folder to check instead.")
 @click.option("--prompts", "prompts_dir", type=click.Path(path_type=Path), help="Prompts folder to check instead.")
 def check_command(config_dir: Path | None, prompts_dir: Path | None) -> None:
-    """Load and validate the menu, the reasons for calling and the scenarios; exit non-zero naming file and node."""
+    """Validate the menu, the reasons for calling, the scenarios and the moves; exit non-zero naming each error."""
     config_dir = config_dir or Path(current_app.config["CONFIG_DIR"])
     try:
         line = load_line(config_dir, prompts_dir or Path(current_app.config["PROMPTS_DIR"]))
         reasons = load_reasons(config_dir / "reasons.yaml", line)
         scenarios = load_scenarios(config_dir / "scenarios.yaml", line, reasons.nodes())
+        load_recognizer(config_dir / "moves.yaml")
     except ConfigError as error:
         for problem in error.problems:
             click.echo(f"error: {problem}", err=True)
@@ -40,6 +42,7 @@ def check_command(config_dir: Path | None, prompts_dir: Path | None) -> None:
     click.echo(f"ok: {line.flow_path}: {len(line.nodes)} nodes ({menus} menus), {len(line.texts)} prompts")
     click.echo(f"ok: {reasons.path}: {len(reasons.reasons)} reasons for calling")
     click.echo(f"ok: {scenarios.path}: {len(scenarios.scenarios)} rehearsal scenarios")
+    click.echo(f"ok: {config_dir / 'moves.yaml'}: {len(MOVES)} moves")
 
 
 @flows.command("map")

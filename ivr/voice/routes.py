@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 from ..line.engine import Call, Turn, answer, parse_failures
 from ..runtime import runtime
 from . import twiml
+from .fields import webhook_fields
 from .security import voice_request_allowed
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -41,9 +42,9 @@ def node(node_id: str):
 @bp.route("/node/<node_id>/input", methods=["GET", "POST"])
 def node_input(node_id: str):
     """What the caller pressed or said at a node; nothing at all means silence."""
-    turn = answer(runtime().line, node_id, request.values.get("Digits"), request.values.get("SpeechResult"),
-                  _failures(), _call())
-    return _reply(turn)
+    fields = webhook_fields(request)
+    turn = answer(runtime().line, node_id, fields.get("Digits"), fields.get("SpeechResult"), _failures(), _call())
+    return _reply(turn, fields)
 
 
 @bp.route("/rehearse/<scenario_id>", methods=["GET", "POST"])
@@ -94,7 +95,6 @@ def _call() -> Call:
     return Call.from_query(request.args)
 
 
-def _reply(turn: Turn):
-    rt = runtime()
-    call_sid = request.values.get("CallSid", "")[:64]
-    return twiml.xml_response(twiml.render(rt.line, rt.speaker, rt.settings.voice, turn, call_sid))
+def _reply(turn: Turn, fields: dict[str, str] | None = None):
+    call_sid = (fields if fields is not None else webhook_fields(request)).get("CallSid", "")[:64]
+    return twiml.xml_response(runtime().replies.respond(turn, call_sid))

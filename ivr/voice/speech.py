@@ -36,20 +36,22 @@ class Speaker:
         """
         if self.audio is None:
             return None
-        base, phone = self._request_view()
+        base, phone = self.request_view()
         if base is None:  # no request and no public URL: a relative URL would not play
             return None
         audio = self.audio.playable(text, phone=phone)
         return f"{base}{AUDIO_PREFIX}/{audio.name}" if audio is not None else None
 
-    def _request_view(self) -> tuple[str | None, bool]:
+    def request_view(self) -> tuple[str | None, bool]:
+        """(base URL of audio URLs, phone copy?) for this request: all a reply's audio depends on."""
         # A reply speaks a dozen segments: work out the base URL and the caller's kind once.
         if not has_request_context():
             return self.base_url, False
         environ = request.environ
         view = environ.get(_REQUEST_VIEW)
         if view is None:
-            self.audio.refresh_if_rebuilt()  # a build by another process shows up within seconds
+            if self.audio is not None:
+                self.audio.refresh_if_rebuilt()  # a build by another process shows up within seconds
             view = (self.base_url or request.url_root.rstrip("/"), TWILIO_SIGNATURE in environ)
             environ[_REQUEST_VIEW] = view
         return view

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import quote, urlencode
+from xml.sax.saxutils import escape
 
 from flask import Response
 from twilio.twiml.voice_response import VoiceResponse
@@ -24,6 +26,21 @@ def input_url(node_id: str, failures: int = 0, call: Call | None = None) -> str:
     """Where a node's <Gather> sends what it heard (or, after silence, nothing)."""
     query = {"failures": str(failures)} | (call.query() if call else {})
     return f"/voice/node/{quote(node_id)}/input?{urlencode(query)}"
+
+
+# A stored reply is rendered for this stand-in call; each real call's counts are put into its URLs after.
+CALL_MARK_TURNS = 987_654
+
+
+def stored_turn(turn: Turn) -> Turn:
+    """The turn a stored reply is kept under: the call's counts left out (only whether a person spoke shows)."""
+    return replace(turn, call=Call(turns=CALL_MARK_TURNS, met=turn.call.met))
+
+
+def with_call(line: PracticeLine, document: bytes, stored: Turn, turn: Turn) -> bytes:
+    """A reply rendered for `stored` (see stored_turn) made right for `turn`: its URLs carry the call's counts."""
+    mark = escape(urlencode(next_call(line, stored).query())).encode()
+    return document.replace(mark, escape(urlencode(next_call(line, turn).query())).encode())
 
 
 def render(line: PracticeLine, speaker: Speaker, voice: VoiceSettings, turn: Turn, call_sid: str) -> VoiceResponse:
@@ -105,10 +122,15 @@ def _speak_ending(line: PracticeLine, speaker: Speaker, response: VoiceResponse,
                   call_sid: str) -> None:
     for segment in segments:
         if segment.prompt_id == REFERENCE:
-            for digit in reference_number(call_sid, node_id):
-                speaker.speak(response, line.segment(f"digit-{digit}"))
+            speak_reference(line, speaker, response, call_sid, node_id)
         else:
             speaker.speak(response, segment)
+
+
+def speak_reference(line: PracticeLine, speaker: Speaker, parent, call_sid: str, node_id: str) -> None:
+    """The call's reference number for `node_id`, digit by digit: the one part of a reply that is per call."""
+    for digit in reference_number(call_sid, node_id):
+        speaker.speak(parent, line.segment(f"digit-{digit}"))
 
 
 def _after_person(line: PracticeLine, segment: Segment, call: Call) -> Segment:
@@ -160,6 +182,6 @@ def rejection(line: PracticeLine, speaker: Speaker) -> VoiceResponse:
     return response
 
 
-def xml_response(twiml: VoiceResponse, status: int = 200) -> Response:
-    """Serve TwiML with an XML content type (Twilio rejects anything else)."""
-    return Response(str(twiml), status=status, mimetype="text/xml")
+def xml_response(twiml: VoiceResponse | bytes, status: int = 200) -> Response:
+    """Serve TwiML (or a TwiML document already encoded) with an XML content type (Twilio rejects anything else)."""
+    return Response(twiml if isinstance(twiml, bytes) else str(twiml), status=status, mimetype="text/xml")

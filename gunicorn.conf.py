@@ -1,0 +1,28 @@
+"""gunicorn settings for Practice Line (`gunicorn app:app` from the project root reads this file).
+
+HOST and PORT choose the address (127.0.0.1:5000), WEB_CONCURRENCY the number of worker processes
+(2), GUNICORN_THREADS the threads in each (4). Anything else can be overridden with
+GUNICORN_CMD_ARGS, e.g. "--access-logfile -".
+"""
+
+import os
+
+bind = f"{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '5000'}"
+workers = int(os.environ.get("WEB_CONCURRENCY") or 2)
+# Threads let a worker answer other calls while one waits on the database, and keep connections
+# from a load balancer alive; the GIL makes more than a few per worker pointless.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS") or 4)
+# Load the app once in the master: config errors stop start-up before any worker forks, and the
+# workers share the loaded line, prompt texts and compiled TwiML pages copy-on-write.
+preload_app = True
+# Twilio gives up on a webhook after 15 s; a worker stuck for 30 s is restarted.
+timeout = 30
+graceful_timeout = 10
+keepalive = 5  # behind a load balancer that reuses connections
+# The workers' heartbeat files live in memory, so a slow disk never gets a healthy worker killed.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+# A fresh worker now and then keeps a slow leak (in any library) from growing without bound.
+max_requests = 20000
+max_requests_jitter = 2000
+errorlog = "-"

@@ -1,0 +1,22 @@
+"""flask coach: the rehearsal coach's tools (classify what a caller said into moves)."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from flask.cli import AppGroup
+
+from ..runtime import runtime
+
+coach = AppGroup("coach", help="The rehearsal coach: moves, scenarios.")
+
+
+@coach.command("classify")
+@click.argument("texts", nargs=-1)
+def classify_command(texts: tuple[str, ...]) -> None:
+    """Print the moves in each TEXT, one JSON object a line; with no TEXT, read one utterance a line from stdin."""
+    recognizer = runtime().recognizer
+    lines = texts or (line.rstrip("\r\n") for line in click.get_text_stream("stdin"))
+    for text in lines:
+        click.echo(json.dumps({"text": text, "moves": recognizer.recognize(text)}))

@@ -1,0 +1,1 @@
+"""Benchmark helpers: the bare comparison app and the Twilio-shaped request mix."""

@@ -1,0 +1,86 @@
+"""Webhook throughput under gunicorn against a bare Flask app, measured back to back (see bench_load.sh).
+
+Run: .venv/bin/python -m scripts.bench.load [--rounds 2] [--seconds 10] [--connections 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import tempfile
+from pathlib import Path
+
+from .servers import ROOT, gunicorn
+from .webhooks import lua, webhook_mix
+
+from ivr.line import load_line  # noqa: E402  (servers put the project on sys.path)
+
+LINE_APP, BARE_APP = "app:app", "scripts.bench.bare_app:app"
+
+
+def server_cpu_seconds(group: int) -> float:
+    """CPU time (user + system) used so far by every process of the process group `group` (gunicorn's)."""
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # the process ended meanwhile
+            continue
+        if int(fields[2]) == group:  # pgrp; utime and stime follow at fields 11 and 12
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(base: str, script: Path, seconds: int, connections: int, threads: int) -> tuple[float, int]:
+    """(requests per second, requests) wrk reaches against `base`; RuntimeError if any request failed."""
+    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "-s", str(script), base],
+                         capture_output=True, text=True, check=True).stdout
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    errors = re.search(r"Socket errors: .*", out)
+    if bad:
+        raise RuntimeError(f"{bad.group(1)} requests failed against {base}:\n{out}")
+    if errors and re.search(r"(read|write|timeout) [1-9]", errors.group(0)):
+        print(f"  note: {errors.group(0)}")
+    return float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1)), int(re.search(r"(\d+) requests in", out).group(1))
+
+
+def measure(app: str, script: Path, args) -> tuple[float, float]:
+    """Serve `app`, warm it up for a second, then measure it: (requests/s, requests per server CPU second)."""
+    with gunicorn(app, env={"WEB_CONCURRENCY": str(args.workers)}) as (base, process):
+        wrk(base, script, 1, args.connections, args.threads)
+        cpu = server_cpu_seconds(process.pid)
+        rate, done = wrk(base, script, args.seconds, args.connections, args.threads)
+        return rate, done / max(server_cpu_seconds(process.pid) - cpu, 1e-9)
+
+
+def main() -> None:
+    """Measure the line and the bare app back to back, `rounds` times, and print the ratios."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=50)
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (WEB_CONCURRENCY) for both")
+    args = parser.parse_args()
+    mix = webhook_mix(load_line(ROOT / "config", ROOT / "prompts"))
+    with tempfile.TemporaryDirectory() as tmp:
+        script = Path(tmp, "requests.lua")
+        script.write_text(lua(mix))
+        print(f"wrk: {args.connections} connections, {args.seconds} s, {len(mix)} Twilio-shaped webhook "
+              f"requests round robin; gunicorn.conf.py with {args.workers} workers for both apps")
+        ratios = []
+        for round_no in range(1, args.rounds + 1):
+            line, line_cpu = measure(LINE_APP, script, args)
+            bare, bare_cpu = measure(BARE_APP, script, args)
+            ratios.append(line / bare)
+            print(f"round {round_no}: Practice Line {line:7.0f} req/s   bare Flask {bare:7.0f} req/s   "
+                  f"ratio {line / bare:.2f}   (per server CPU second: {line_cpu:.0f} / {bare_cpu:.0f} = "
+                  f"{line_cpu / bare_cpu:.2f})")
+    print("ratio: " + ", ".join(f"{r:.2f}" for r in ratios) + "  (goal: at least 0.80)")
+    print("The per-CPU-second ratio leaves out whatever else the machine runs meanwhile.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""Compiled TwiML: what a webhook serves from the cache is exactly what twiml.render says afresh."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from conftest import Caller
+
+from ivr.audio.cache import mark_built
+from ivr.line.engine import Turn
+from ivr.voice import twiml
+
+SIGNED = {"X-Twilio-Signature": "not-checked-without-a-token"}
+CALLS = ["CA" + "1" * 32, "CA" + "2" * 32, "CAb0b"]
+
+
+def turns(line):
+    """Every turn a webhook can ask for: each node, at each failure count, with each notice."""
+    d = line.flow.defaults
+    notices = [None, d.no_input_prompt, d.invalid_prompt, d.failure_prompt, d.apology_prompt]
+    for node_id, compiled in line.nodes.items():
+        node_notices = notices + [p for p in [getattr(compiled.node, "invalid_prompt", None)] if p]
+        for failures in range(d.max_failures):
+            for notice in node_notices:
+                yield Turn(node_id, failures, notice)
+
+
+def fresh(app, turn, call_sid) -> bytes:
+    """What twiml.render says for `turn` in the current request, with no cache involved."""
+    rt = app.extensions["practice_line"]
+    return str(twiml.render(rt.line, rt.speaker, rt.settings.voice, turn, call_sid)).encode()
+
+
+@pytest.mark.parametrize("headers", [None, SIGNED], ids=["browser", "twilio"])
+@pytest.mark.parametrize("with_audio", [False, True], ids=["say", "play"])
+def test_every_turn_served_from_the_cache_equals_a_fresh_render(make_app, audio_dir, tmp_path, headers, with_audio):
+    app = make_app(audio_dir=audio_dir if with_audio else tmp_path / "no-audio")
+    rt = app.extensions["practice_line"]
+    checked = 0
+    with app.test_request_context("/voice/incoming", method="POST", headers=headers or {}):
+        for turn in turns(rt.line):
+            for call_sid in CALLS:
+                expected = fresh(app, turn, call_sid)
+                assert rt.replies.respond(turn, call_sid) == expected, (turn, call_sid)
+                assert rt.replies.respond(turn, call_sid) == expected, (turn, call_sid)  # now from the cache
+                checked += 1
+    assert checked >= 3 * 5 * len(rt.line.nodes) * len(CALLS)
+
+
+def test_the_cache_holds_replies_with_reference_numbers_and_fills_them_per_call(audio_app):
+    rt = audio_app.extensions["practice_line"]
+    with audio_app.test_request_context("/voice/node/end-lost-card", method="POST", headers=SIGNED):
+        first = rt.replies.respond(Turn("end-lost-card"), "CA" + "1" * 32)
+        second = rt.replies.respond(Turn("end-lost-card"), "CA" + "2" * 32)
+        (_view, replies), = rt.replies._raw_views.values()
+        reply = replies[Turn("end-lost-card")]
+    assert reply is not None and reply.references == ("end-lost-card",)  # compiled, not rendered each time
+    assert first != second  # two calls, two reference numbers
+
+
+def test_a_rebuilt_library_changes_what_calls_hear(make_app, audio_dir, tmp_path):
+    folder = tmp_path / "library"
+    app = make_app(audio_dir=folder)
+    rt = app.extensions["practice_line"]
+    before = Caller(app.test_client()).start()
+    assert before.played == [] and before.said[0] == rt.line.text("welcome")
+    # A build from another shell: the files appear, then the build's stamp; the app re-indexes.
+    shutil.copytree(audio_dir, folder, dirs_exist_ok=True)
+    mark_built(folder)
+    rt.audio.refresh()
+    after = Caller(app.test_client()).start()
+    assert after.said == [] and len(after.played) == len(before.said)
+    with app.test_request_context("/voice/incoming", method="POST"):
+        assert rt.replies.respond(Turn("welcome"), "CA1") == fresh(app, Turn("welcome"), "CA1")
+
+
+def test_public_base_url_compiles_every_node_at_start_up(make_app, audio_dir):
+    app = make_app(audio_dir=audio_dir, PUBLIC_BASE_URL="https://line.example.org")
+    rt = app.extensions["practice_line"]
+    compiled = {view: replies for view, (_speaker, replies) in rt.replies._views.items()}
+    assert set(compiled) == {("https://line.example.org", True), ("https://line.example.org", False)}
+    for replies in compiled.values():
+        assert set(replies) == {Turn(node_id) for node_id in rt.line.nodes}
+        assert None not in replies.values()
