@@ -83,10 +83,11 @@ def _register(app: Flask) -> None:
     from . import cli, store, web
     from .audio import routes as audio_routes
     from .checklist import routes as checklist_routes
+    from .map import routes as map_routes
     from .phone import routes as phone_routes
     from .voice import routes as voice_routes
 
-    for blueprint in (voice_routes.bp, audio_routes.bp, phone_routes.bp, checklist_routes.bp):
+    for blueprint in (voice_routes.bp, audio_routes.bp, phone_routes.bp, checklist_routes.bp, map_routes.bp):
         app.register_blueprint(blueprint)
     store.init_app(app)
     cli.init_app(app)

@@ -182,9 +182,9 @@ class Caller:
         assert last.redirect, "a <Gather> must be followed by a <Redirect> for silence"
         return self.post(last.redirect)
 
-    def walk(self, answers: list[str]) -> Reply:
-        """From the welcome, give each answer in turn ('-' is silence; words are speech)."""
-        reply = self.start()
+    def walk(self, answers: list[str], start: str = "/voice/incoming") -> Reply:
+        """From the welcome (or `start`), give each answer in turn ('-' is silence; words are speech)."""
+        reply = self.start(start)
         for answer in answers:
             assert not reply.hung_up, f"call ended before answer {answer!r}"
             if answer == "-":

@@ -82,8 +82,8 @@ def test_the_text_map_shows_the_silence_and_escalation_routes(runner):
         "From any menu or question (not repeated under each node):",
         "  0 · representative → representative (not at: speaking with a representative, speaking with a supervisor)",
         "  no input ×3 → representative (not at: speaking with a representative, speaking with a supervisor)",
-        "  no match ×3 → representative (not at: dispute merchant, ask about a benefit, leave feedback, "
-        "speaking with a representative, speaking with a supervisor)",
+        ("  no match ×3 → representative (not at: dispute merchant, ask about a benefit, leave feedback, "
+         "speaking with a representative, speaking with a supervisor)"),
         "  after 50 turns → time limit, call ended",
     ]
     desk = lines.index("      speaking with a representative [menu]")
@@ -143,7 +143,11 @@ def test_every_node_of_the_flow_appears_in_the_svg_with_its_label(svg, line):
     nodes = {g.get("id"): g for g in svg.iter(f"{SVG}g") if g.get("class") == "node"}
     assert len(line.nodes) > 50
     for node_id, compiled in line.nodes.items():
-        assert words(nodes[f"node-{node_id}"]) == compiled.label
+        shown = words(nodes[f"node-{node_id}"])
+        # A question's box also says what it wants.
+        assert shown == compiled.label or (compiled.kind == "collect" and shown.startswith(compiled.label + " (")), shown
+    assert words(nodes["node-lost-card-identity"]) == "identity check (lost card) (any 4 digits)"
+    assert words(nodes["node-dispute-merchant"]) == "dispute merchant (say a few words)"
     assert nodes["node-lost-card-identity"].findtext(f"{SVG}title") == "identity check (lost card): a question"
     assert next(nodes["node-main"].iter(f"{SVG}polygon")).get("fill") == "#dbeafe"  # a menu: a blue box
     assert next(nodes["node-lost-card-identity"].iter(f"{SVG}polygon")).get("fill") == "#fef3c7"

@@ -200,10 +200,10 @@ def test_unknown_and_expired_calls_are_404(app, client, monkeypatch):
 def test_purge_command_deletes_expired_calls(app, client, runner, monkeypatch):
     client.post("/phone/calls", json=report())
     client.post("/phone/calls", json=report())
-    assert runner.invoke(args=["calls", "purge"]).output == "Removed 0 expired practice calls.\n"
+    assert runner.invoke(args=["calls", "purge"]).output == "Removed 0 expired practice calls.\nRemoved 0 expired rehearsal reports.\n"
     later = time.time() + 31 * 86400
     monkeypatch.setattr("ivr.store.summaries.time.time", lambda: later)
-    assert runner.invoke(args=["calls", "purge"]).output == "Removed 2 expired practice calls.\n"
+    assert runner.invoke(args=["calls", "purge"]).output == "Removed 2 expired practice calls.\nRemoved 0 expired rehearsal reports.\n"
     assert saved_rows(app) == []
 
 
@@ -234,4 +234,4 @@ def test_the_path_retraces_silence_and_failures_like_the_voice_routes(client, ca
     assert "?failures=2&turn=3" in steps[-1]["url"]
     body = client.post("/phone/calls", json=report(requests=steps, ended_by="caller")).get_json()
     assert [s["node"] for s in body["summary"]["path"]] == ["welcome", "main", "representative", "representative-desk"]
-    assert reply.action == "/voice/node/representative-desk/input?failures=0&turn=4&handoffs=1&met=1"
+    assert reply.action.startswith("/voice/desk/input?state=")

@@ -41,7 +41,7 @@ def test_start_at_a_chosen_node(runner, line):
 def test_interactive_call_reads_typed_answers(runner, line):
     result = runner.invoke(args=["practice"], input="agent\n2\n")
     assert f"  {line.text('representative-greeting')}" in result.output
-    assert f"  {line.text('end-representative')}" in result.output
+    assert f"  {line.text('desk-goodbye')}" in result.output  # 2: "that's all" at the desk
     assert result.output.rstrip().endswith("(the line hangs up)")
 
 

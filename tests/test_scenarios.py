@@ -108,28 +108,28 @@ def test_an_unknown_reason_is_named_with_file_and_scenario(config_copy):
 
 def test_a_missing_prompt_is_named_with_file_scenario_and_field(config_copy):
     problems = broken(config_copy, lambda d: d["scenarios"]["name-change"].update(cannot="name-change-nope"))
-    assert problems == [f"{config_copy / 'config' / 'scenarios.yaml'}: scenario name-change, cannot: prompt "
-                        "'name-change-nope' not found (expected prompts/coach/name-change-nope.txt)"]
+    assert problems == [(f"{config_copy / 'config' / 'scenarios.yaml'}: scenario name-change, cannot: prompt "
+                         "'name-change-nope' not found (expected prompts/coach/name-change-nope.txt)")]
 
 
 def test_a_misspelt_field_is_named_with_file_and_scenario(config_copy):
     problems = broken(config_copy, lambda d: d["scenarios"]["stolen-abroad"].update(titel="x"))
-    assert problems == [f"{config_copy / 'config' / 'scenarios.yaml'}: scenario stolen-abroad, titel: "
-                        "Extra inputs are not permitted"]
+    assert problems == [(f"{config_copy / 'config' / 'scenarios.yaml'}: scenario stolen-abroad, titel: "
+                         "Extra inputs are not permitted")]
 
 
 def test_the_rubric_must_list_every_item(config_copy):
     problems = broken(config_copy, lambda d: d["rubric"].pop("confirmed"))
-    assert problems == [f"{config_copy / 'config' / 'scenarios.yaml'}: rubric: must list exactly stated-purpose, "
-                        "gave-details, stated-outcome, stayed-polite, asked-name, asked-reference, asked-next-steps, "
-                        "confirmed, escalated-well"]
+    assert problems == [(f"{config_copy / 'config' / 'scenarios.yaml'}: rubric: must list exactly stated-purpose, "
+                         "gave-details, stated-outcome, stayed-polite, asked-name, asked-reference, asked-next-steps, "
+                         "confirmed, escalated-well")]
 
 
 def test_a_coach_prompt_with_an_unknown_placeholder_names_its_file(config_copy):
     (config_copy / "prompts" / "coach" / "trip-delay-formal.txt").write_text("Write to {mail_adress}.\n")
     problems = broken(config_copy, lambda d: None)
-    assert problems == [f"{config_copy / 'prompts' / 'coach' / 'trip-delay-formal.txt'}: unknown placeholder "
-                        "{mail_adress}"]
+    assert problems == [(f"{config_copy / 'prompts' / 'coach' / 'trip-delay-formal.txt'}: unknown placeholder "
+                         "{mail_adress}")]
 
 
 def test_flows_check_checks_the_scenarios(runner, config_copy):
@@ -141,3 +141,18 @@ def test_flows_check_checks_the_scenarios(runner, config_copy):
     assert f"error: {path}: scenario missing-points: reason 'points' is not a reason in reasons.yaml" in result.output
     ok = runner.invoke(args=["flows", "check"])
     assert "scenarios.yaml: 8 rehearsal scenarios" in ok.output
+
+
+def test_coach_scenarios_json_lists_id_title_and_reason(runner):
+    import json
+    result = runner.invoke(args=["coach", "scenarios", "--json"])
+    assert result.exit_code == 0
+    listed = json.loads(result.output)
+    assert listed[0] == {"id": "unknown-charge", "title": "A charge you don't recognize", "reason": "dispute"}
+    assert [(s["id"], s["reason"]) for s in listed] == list(SCENARIO_REASONS.items())
+
+
+def test_coach_scenarios_prints_a_table(runner):
+    lines = runner.invoke(args=["coach", "scenarios"]).output.splitlines()
+    assert len(lines) == 8
+    assert lines[1] == "stolen-abroad          lost-card      A card stolen while traveling abroad"

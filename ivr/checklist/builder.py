@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode
 
 from ..line.compiled import Step
 from ..line.contacts import Contacts, MailAddress, tel_uri
+from ..map import map_url
 from .reasons import FaqEntry, NoteField, ReasonBook
 
 SHOWN_MAX = 40  # a bad value is echoed back in a message, cut to this length
@@ -80,6 +81,7 @@ class ReasonPlan:
     note: str
     opener: str
     steps: tuple[Step, ...]  # the practice line's key path from the start of a call to `node`
+    map_url: str  # the menu map with the nodes those keys pass through marked
     practice_url: str
 
     @property
@@ -245,7 +247,7 @@ def _plan(book: ReasonBook, reason_id: str, urgent: bool) -> ReasonPlan:
         id=reason_id, title=reason.title, node=reason.node,
         best=_channel(book, best), why=why, also=tuple(_channel(book, c) for c in also),
         note=reason.note, opener=reason.opener,
-        steps=book.shortcuts[reason_id],
+        steps=book.shortcuts[reason_id], map_url=map_url(book.walks[reason_id]),
         practice_url=practice_url(reason.node))
 
 

@@ -11,6 +11,7 @@ from pydantic import Field
 from ..line.compiled import PracticeLine, Step
 from ..line.errors import ConfigError
 from ..line.flows import NodeId, StrictModel
+from ..line.menumap import build_map
 from ..line.prompts import placeholders
 from ..line.yamlfile import load_model
 
@@ -119,6 +120,7 @@ class ReasonBook:
 
     file: ReasonsFile
     shortcuts: dict[str, tuple[Step, ...]]  # reason id -> keys from the start of a call to its node
+    walks: dict[str, tuple[str, ...]]  # reason id -> the nodes those keys pass through (for the menu map)
     faq_with_numbers: frozenset[str]  # FAQ ids whose answer shows a telephone number
     path: Path
 
@@ -142,6 +144,7 @@ def load_reasons(path: Path, line: PracticeLine) -> ReasonBook:
         raise ConfigError(problems)
     book_file = ReasonsFile.model_validate(filled)
     paths = line.key_paths()
+    menu = build_map(line)
     problems = _cross_check(book_file, line, paths, path)
     if problems:
         raise ConfigError(problems)
@@ -151,6 +154,7 @@ def load_reasons(path: Path, line: PracticeLine) -> ReasonBook:
     return ReasonBook(
         file=book_file,
         shortcuts={rid: paths[r.node] for rid, r in book_file.reasons.items()},
+        walks={rid: menu.path_to(r.node) for rid, r in book_file.reasons.items()},
         faq_with_numbers=with_numbers,
         path=path,
     )

@@ -20,3 +20,17 @@ def classify_command(texts: tuple[str, ...]) -> None:
     lines = texts or (line.rstrip("\r\n") for line in click.get_text_stream("stdin"))
     for text in lines:
         click.echo(json.dumps({"text": text, "moves": recognizer.recognize(text)}))
+
+
+@coach.command("scenarios")
+@click.option("--json", "as_json", is_flag=True, help='Print [{"id": ..., "title": ..., "reason": ...}].')
+def scenarios_command(as_json: bool) -> None:
+    """List the rehearsal scenarios (config/scenarios.yaml): id, reason for calling, title."""
+    cards = runtime().scenarios.cards()
+    if as_json:
+        click.echo(json.dumps([{"id": c.id, "title": c.title, "reason": c.reason} for c in cards]))
+        return
+    width = max(len(c.id) for c in cards)
+    reason_width = max(len(c.reason) for c in cards)
+    for card in cards:
+        click.echo(f"{card.id:<{width}}  {card.reason:<{reason_width}}  {card.title}")

@@ -14,7 +14,7 @@ from ..coach.moves import MOVES, load_recognizer
 from ..coach.scenarios import load_scenarios
 from ..line.compiled import load_line
 from ..line.errors import ConfigError
-from ..map.drawing import FORMATS, dot_graph, render_png, render_svg
+from ..map.drawing import FORMATS, GraphvizMissing, dot_graph, render_png, render_svg
 from ..map.text import text_map
 from ..runtime import runtime
 
@@ -55,14 +55,14 @@ def map_command(fmt: str, output: Path | None) -> None:
     """Print the menu map: each node under the node that leads to it, in key order, with the routes
     for 0, silence and too many tries; or draw it with Graphviz (the Debian graphviz package)."""
     menu = runtime().menu_map
-    if fmt == "png":
-        if output is None and sys.stdout.isatty():
-            raise click.UsageError("A PNG is binary: give --output FILE, or redirect standard output to a file.")
-        body: bytes = render_png(menu)
-    else:
-        text = {"text": lambda: "\n".join(text_map(menu)) + "\n", "dot": lambda: dot_graph(menu).source,
-                "svg": lambda: render_svg(menu)}[fmt]()
-        body = text.encode()
+    if fmt == "png" and output is None and sys.stdout.isatty():
+        raise click.UsageError("A PNG is binary: give --output FILE, or redirect standard output to a file.")
+    draw = {"text": lambda: ("\n".join(text_map(menu)) + "\n").encode(), "dot": lambda: dot_graph(menu).source.encode(),
+            "svg": lambda: render_svg(menu).encode(), "png": lambda: render_png(menu)}
+    try:
+        body = draw[fmt]()
+    except GraphvizMissing as error:
+        raise click.ClickException(str(error)) from error
     if output:
         output.write_bytes(body)
         click.echo(f"wrote {output} ({fmt}, {len(body)} bytes)", err=True)

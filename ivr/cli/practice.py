@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
 from ..audio.players import find_player
+from ..phone.summary import parse_report, summarize
 from ..runtime import runtime
+from ..voice.desk import rehearsal_of_call, scenario_start_url
 from ..voice.security import TOKEN_HEADER, issue_practice_token
-from .terminal import TerminalCall, scripted_answers
+from .terminal import CallRecord, TerminalCall, scripted_answers
 
 
 @click.command("practice")
 @with_appcontext  # a plain command gets no app context from app.cli (test runners call app.cli directly)
 @click.option("--keys", default=None, help='Answers to give in turn, e.g. "1 1234 0"; "-" is silence.')
 @click.option("--start", "start_node", default=None, help="Start at this node instead of the welcome.")
+@click.option("--scenario", "scenario_id", default=None,
+              help="Rehearse a scenario: its situation is read, then the representative answers.")
 @click.option("--sound", is_flag=True, help="Also play the prompt audio, if a player (mpg123, ffplay, play) exists.")
-def practice_command(keys: str | None, start_node: str | None, sound: bool) -> None:
+@click.option("--json", "as_json", is_flag=True,
+              help="Print only one JSON object at the end: transcript, path, references and (rehearsals) report.")
+def practice_command(keys: str | None, start_node: str | None, scenario_id: str | None, sound: bool,
+                     as_json: bool) -> None:
     """Place a practice call in the terminal (interactive unless --keys is given)."""
+    rt = runtime()
+    if scenario_id is not None and scenario_id not in rt.scenarios:
+        raise click.BadParameter(f"unknown scenario '{scenario_id}' (known: {', '.join(rt.scenarios.scenarios)})",
+                                 param_hint="--scenario")
     if keys is not None:
         answers = scripted_answers(keys)
 
@@ -26,19 +39,43 @@ def practice_command(keys: str | None, start_node: str | None, sound: bool) -> N
             return next(answers)
     else:
         def answer() -> str | None:
-            return click.prompt("key or phrase (Enter for silence)", default="", show_default=False)
+            # With --json, stdout carries only the JSON: ask on stderr.
+            return click.prompt("key or phrase (Enter for silence)", default="", show_default=False, err=as_json)
 
-    click.echo("Practice Line: a simulator. Nobody real answers, and no real card number is needed.")
+    show = (lambda _line: None) if as_json else click.echo
+    show("Practice Line: a simulator. Nobody real answers, and no real card number is needed.")
     # With TWILIO_AUTH_TOKEN set the voice routes want a signature; the terminal is a
     # practice caller like the browser phone, so it carries the same kind of token.
     token = issue_practice_token(current_app.config["SECRET_KEY"])
     client = current_app.test_client()
     client.environ_base["HTTP_" + TOKEN_HEADER.upper().replace("-", "_")] = token
-    call = TerminalCall(client, answer, click.echo, caption=_captioner(sound))
-    url = f"/voice/node/{start_node}" if start_node else "/voice/incoming"
+    call = TerminalCall(client, answer, show, caption=_captioner(sound))
+    if scenario_id is not None:
+        url = scenario_start_url(scenario_id)
+    else:
+        url = f"/voice/node/{start_node}" if start_node else "/voice/incoming"
     record = call.run(url)
     if not record.hung_up:
-        click.echo("(you hung up)")
+        show("(you hung up)")
+    if as_json:
+        click.echo(json.dumps(_call_json(call.call_sid, record)))
+
+
+def _call_json(call_sid: str, record: CallRecord) -> dict:
+    """The call as --json prints it, built the way the browser phone's summary and report are."""
+    rt = runtime()
+    posted = parse_report({"call_sid": call_sid, "duration_seconds": 0,
+                           "ended_by": "line" if record.hung_up else "caller", "requests": record.requests,
+                           "transcript": [{**entry, "at": 0} for entry in record.transcript]})
+    summary = summarize(rt.line, posted)
+    out = {"transcript": [{"who": e["who"], "text": e["text"]} for e in summary["transcript"]],
+           "path": summary["path"], "references": summary["references"]}
+    # Like the browser phone, a terminal rehearsal's report is kept (and purged) with the others.
+    rehearsal = rehearsal_of_call(rt, summary, call_sid, posted.requests)
+    if rehearsal is not None:
+        report = rehearsal[0]
+        out["report"] = {"score": report["score"], "out_of": report["out_of"], "items": report["items"]}
+    return out
 
 
 def _captioner(sound: bool):

@@ -21,6 +21,8 @@ class CallRecord:
     said: list[str] = field(default_factory=list)  # every prompt, in order
     urls: list[str] = field(default_factory=list)  # every webhook fetched
     hung_up: bool = False  # True when the line hung up, False when the caller did
+    transcript: list[dict] = field(default_factory=list)  # {"who": "line" | "caller", "text": ...}, in order
+    requests: list[dict] = field(default_factory=list)  # {"url", "digits", "speech"}: what each webhook was sent
 
 
 def scripted_answers(keys: str) -> Iterator[str | None]:
@@ -67,6 +69,7 @@ class TerminalCall:
 
     def _fetch(self, url: str, extra: dict[str, str]) -> tuple[str, dict[str, str]] | None:
         self.record.urls.append(url)
+        self.record.requests.append({"url": url, "digits": extra.get("Digits"), "speech": extra.get("SpeechResult")})
         form = {"CallSid": self.call_sid, "From": "+15550100", "To": "+15550199",
                 "CallStatus": "in-progress", "Direction": "inbound", **extra}
         reply = self.client.post(url, data=form)
@@ -108,6 +111,7 @@ class TerminalCall:
             text = self.caption(text)
         if text:
             self.record.said.append(text)
+            self.record.transcript.append({"who": "line", "text": text})
             digit = spoken_key(text)
             if digit is not None and digit.isdigit() and not text[0].isdigit():
                 self._digits.append(digit)  # "Seven." -> 7, so the number reads as one
@@ -124,6 +128,7 @@ class TerminalCall:
             return None  # Twilio moves on to the verb after <Gather>
         given = given.strip()
         action = gather.get("action") or url
+        self.record.transcript.append({"who": "caller", "text": given})
         if all(ch in "0123456789*#" for ch in given):
             self.show(f"> pressed {given}")
             finish = gather.get("finishOnKey", "#")

@@ -11,9 +11,11 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import dataclass
+from itertools import pairwise
 
 from .compiled import PracticeLine, Step
 from .engine import Call, answer, silence
+from .flowcheck import edges
 
 KEY_ORDER = "1234567890*#"
 OPTION, NEXT, ESCALATION, FAILURE, SILENCE = "option", "next", "escalation", "failure", "silence"
@@ -102,7 +104,7 @@ class MenuMap:
     def path_edges(self, path: list[str]) -> set[MapEdge]:
         """The drawn routes between consecutive nodes of `path` (a shared route where that is the one)."""
         found: set[MapEdge] = set()
-        for here, there in zip(path, path[1:]):
+        for here, there in pairwise(path):
             own = [e for e in self.edges if e.source == here and e.target == there]
             if own:
                 found.update(own)
@@ -125,8 +127,10 @@ def build_map(line: PracticeLine) -> MenuMap:
     written: list[MapEdge] = []
     probed: list[MapEdge] = []
     for node_id in line.nodes:
-        written += _written_routes(line, node_id)
-        probed += _probed_routes(line, node_id)
+        own = _written_routes(line, node_id)
+        found = _probed_routes(line, node_id)
+        written += own + _other_routes(line, node_id, own + found)
+        probed += found
     ladder = _ladder(line, probed)
     # An option into the escalation ladder (a supervisor, the formal complaint) is an escalation too.
     written = [MapEdge(e.source, e.target, ESCALATION, e.key, e.phrase) if e.kind == OPTION and e.target in ladder
@@ -177,6 +181,15 @@ def _written_routes(line: PracticeLine, node_id: str) -> list[MapEdge]:
         phrase = str(Step(digits=node.digits, words=node.input == "speech")) if compiled.kind == "collect" else ""
         routes.append(MapEdge(node_id, following, NEXT, None, phrase))
     return routes
+
+
+def _other_routes(line: PracticeLine, node_id: str, known: list[MapEdge]) -> list[MapEdge]:
+    """Any way on that the flow check knows of and the map has not shown (a field of a newer kind of node).
+
+    The back key and the home phrases go somewhere from every menu; like repeat, they are left out."""
+    node = line.flow.nodes[node_id]
+    skip = {e.target for e in known} | {getattr(node, "back", None) or line.flow.defaults.home}
+    return [MapEdge(node_id, target, NEXT) for target in dict.fromkeys(edges(line.flow, node_id)) if target not in skip]
 
 
 def _probed_routes(line: PracticeLine, node_id: str) -> list[MapEdge]:

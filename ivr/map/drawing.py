@@ -5,22 +5,26 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import graphviz
 from lxml import etree
 
-from ..line.menumap import SHARED, SHARED_LABEL, MapEdge, MenuMap, edge_order
+from ..line.menumap import NEXT, SHARED, SHARED_LABEL, MapEdge, MenuMap, edge_order
+
+if TYPE_CHECKING:
+    import graphviz
 
 SVG_NS = "http://www.w3.org/2000/svg"
 XLINK_NS = "http://www.w3.org/1999/xlink"
 
 FONT = "DejaVu Sans"
+LABEL_WIDTH = 14  # characters a node label line holds: narrow boxes keep the picture within a screen
 APART_COLOR = "#b45309"  # escalation, silence and failure routes: one color, dashed
 KIND_STYLES = {
     "menu": {"shape": "box", "style": "filled,bold", "fillcolor": "#dbeafe"},
-    "collect": {"shape": "parallelogram", "style": "filled", "fillcolor": "#fef3c7"},
+    "collect": {"shape": "box", "style": "filled,diagonals", "fillcolor": "#fef3c7"},
     "message": {"shape": "box", "style": "rounded,filled", "fillcolor": "#f3f4f6"},
-    "hold": {"shape": "hexagon", "style": "filled", "fillcolor": "#ede9fe"},
+    "hold": {"shape": "hexagon", "style": "filled", "fillcolor": "#ede9fe", "margin": "0,0"},
     "end": {"shape": "box", "style": "filled", "peripheries": "2", "fillcolor": "#dcfce7"},
 }
 OTHER_STYLE = {"shape": "ellipse", "style": "filled", "fillcolor": "#ffffff"}  # a kind this map does not know yet
@@ -28,6 +32,10 @@ KIND_WORDS = {"menu": "a menu", "collect": "a question", "message": "a message",
               "end": "an ending"}
 SHARED_ID = "shared-routes"
 FORMATS = ("text", "dot", "svg", "png")
+
+
+class GraphvizMissing(RuntimeError):
+    """Graphviz's dot program is not installed (the Debian package graphviz)."""
 
 
 @dataclass(frozen=True)
@@ -73,8 +81,10 @@ def edge_title(menu: MenuMap, edge: DrawnEdge) -> str:
 
 def dot_graph(menu: MenuMap, link: Callable[[str], str] | None = None) -> graphviz.Digraph:
     """The map as a Graphviz graph; `link(node_id)` gives each node's URL (none when omitted)."""
+    import graphviz  # imported when drawing, not at start-up: it is slow to import and rarely needed
+
     graph = graphviz.Digraph("menu_map", graph_attr={
-        "rankdir": "LR", "nodesep": "0.06", "ranksep": "0.22", "fontname": FONT, "fontsize": "10",
+        "rankdir": "LR", "nodesep": "0.05", "ranksep": "0.02", "fontname": FONT, "fontsize": "10",
         "newrank": "true", "ordering": "out", "bgcolor": "white", "pad": "0.1",
         "label": "Practice Line menu map", "labelloc": "t", "labeljust": "l",
     }, node_attr={"fontname": FONT, "fontsize": "9", "margin": "0.06,0.02", "height": "0.25", "penwidth": "1"},
@@ -85,12 +95,17 @@ def dot_graph(menu: MenuMap, link: Callable[[str], str] | None = None) -> graphv
         for b in menu.branches()}
     for node in menu.nodes.values():
         attrs = dict(KIND_STYLES.get(node.kind, OTHER_STYLE))
-        attrs.update(id=node_dom_id(node.id), label=wrap(node.label, 20), tooltip=describe(menu, node.id))
+        answer = " ".join(e.phrase for e in menu.routes_from(node.id) if e.kind == NEXT and e.phrase)
+        label = wrap(node.label, LABEL_WIDTH) + (f"\n({answer})" if answer else "")
+        attrs.update(id=node_dom_id(node.id), label=label, tooltip=describe(menu, node.id))
         if link:
             attrs["URL"] = link(node.id)
-        (clusters[node.branch] if node.branch in clusters else graph).node(node.id, **attrs)
+        clusters.get(node.branch, graph).node(node.id, **attrs)
     for cluster in clusters.values():
         graph.subgraph(cluster)
+    if menu.hub and menu.nodes[menu.hub].way_in:
+        # What comes before the hub (the welcome) stands beside it, not a column of its own.
+        graph.body.append(f'{{rank=same; "{menu.nodes[menu.hub].way_in}"; "{menu.hub}"}}')
     if menu.shared:
         graph.node(SHARED, label=wrap(SHARED_LABEL, 12), id=SHARED_ID, shape="note", style="dashed",
                    color=APART_COLOR, fontcolor=APART_COLOR, tooltip=f"routes from {SHARED_LABEL}")
@@ -109,7 +124,10 @@ def dot_graph(menu: MenuMap, link: Callable[[str], str] | None = None) -> graphv
         if isinstance(edge, tuple):
             graph.edge(*edge, style="invis")
             continue
-        attrs = {"id": edge.id, "label": "\n".join(r.label for r in edge.routes if r.label),
+        # What a question wants is written in its box; only choices and escalations label arrows,
+        # since in Graphviz every labeled arrow widens the picture by its label.
+        words = [r.label for r in edge.routes if r.label and r.kind != NEXT]
+        attrs = {"id": edge.id, "label": "\n".join(words),
                  "tooltip": edge_title(menu, edge)}
         if edge.apart:
             attrs.update(style="dashed", color=APART_COLOR, fontcolor=APART_COLOR)
@@ -121,13 +139,22 @@ def dot_graph(menu: MenuMap, link: Callable[[str], str] | None = None) -> graphv
 
 def render_svg(menu: MenuMap, link: Callable[[str], str] | None = None) -> str:
     """The map as a standalone SVG document whose nodes and arrows carry readable <title>s."""
-    raw = dot_graph(menu, link).pipe(format="svg", encoding="utf-8")
-    return readable_titles(raw, menu)
+    return readable_titles(_pipe(dot_graph(menu, link), "svg").decode(), menu)
 
 
 def render_png(menu: MenuMap) -> bytes:
     """The map as a PNG image."""
-    return dot_graph(menu).pipe(format="png")
+    return _pipe(dot_graph(menu), "png")
+
+
+def _pipe(graph: graphviz.Digraph, fmt: str) -> bytes:
+    import graphviz
+
+    try:
+        return graph.pipe(format=fmt)
+    except graphviz.ExecutableNotFound as error:
+        raise GraphvizMissing("Drawing the menu map needs Graphviz's dot: install the Debian package graphviz "
+                              "(./scripts/setup.sh does).") from error
 
 
 def readable_titles(svg: str, menu: MenuMap) -> str:

@@ -7,7 +7,9 @@ from datetime import datetime, timezone
 from flask import Blueprint, Response, current_app, jsonify, render_template, request, url_for
 
 from .. import store
+from ..map import map_url
 from ..runtime import runtime
+from ..voice.desk import rehearsal_of_call
 from ..voice.security import TOKEN_HEADER, issue_practice_token
 from ..voice.twiml import node_url
 from .summary import clock, duration_words, parse_report, summarize, summary_text
@@ -47,7 +49,12 @@ def token():
 
 @bp.post("/calls")
 def save():
-    """Store a call summary posted at hang-up; 201 with its address, or 400 saying what to fix."""
+    """Store a call summary posted at hang-up; 201 with its address, or 400 saying what to fix.
+
+    For a call that rehearsed at the representative's desk the reply also carries "report" (the coach's
+    report: scenario, score, out_of, items, summary) and "report_id" (for /rehearse/progress). The page
+    sends nothing extra: the report is scored here from the signed state in its last desk webhook.
+    """
     if (request.content_length or 0) > MAX_REPORT_BYTES:
         return jsonify(error=f"The call summary is too large: at most {MAX_REPORT_BYTES} bytes."), 400
     request.max_content_length = MAX_REPORT_BYTES  # also bounds a body sent without a length
@@ -55,14 +62,17 @@ def save():
     if data is None:
         return jsonify(error="Send the call summary as JSON (Content-Type: application/json)."), 400
     try:
-        report = parse_report(data)
+        posted = parse_report(data)
     except ValueError as error:
         return jsonify(error=str(error)), 400
     rt = runtime()
-    summary = summarize(rt.line, report)
+    summary = summarize(rt.line, posted)
+    rehearsal = rehearsal_of_call(rt, summary, posted.call_sid, posted.requests)
     call_id, _created = store.save_call(summary, rt.settings.phone.keep_days)
+    extra = {"report": rehearsal[0], "report_id": rehearsal[1]} if rehearsal else {}
     return jsonify(id=call_id, url=url_for("phone.call", call_id=call_id),
-                   text_url=url_for("phone.call_text", call_id=call_id), summary=summary), 201
+                   text_url=url_for("phone.call_text", call_id=call_id),
+                   map_url=map_url([step["node"] for step in summary["path"]]), summary=summary, **extra), 201
 
 
 @bp.get("/calls/<call_id>")
@@ -74,6 +84,7 @@ def call(call_id: str):
     summary, created = found
     return render_template("phone/call.html", summary=summary, created=created, call_id=call_id,
                            keep_days=runtime().settings.phone.keep_days, clock=clock,
+                           map_url=map_url([step["node"] for step in summary["path"]]),
                            duration=duration_words(summary["duration_seconds"]))
 
 

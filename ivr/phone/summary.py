@@ -20,7 +20,7 @@ class RequestStep(BaseModel):
     """One webhook the browser phone fetched, with what the caller gave it."""
 
     model_config = ConfigDict(extra="forbid")
-    url: str = Field(max_length=500)
+    url: str = Field(max_length=2000)  # a desk webhook carries its signed state (under 1 kB)
     digits: str | None = Field(default=None, pattern=r"^[0-9*#]{0,64}$")
     speech: str | None = Field(default=None, max_length=2000)
 

@@ -7,7 +7,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..line.engine import Call, Turn, answer, parse_failures
 from ..runtime import runtime
-from . import twiml
+from . import desk, twiml
 from .fields import webhook_fields
 from .security import voice_request_allowed
 
@@ -36,7 +36,7 @@ def node(node_id: str):
     line = runtime().line
     if node_id not in line.nodes:
         return _reply(Turn(line.flow.defaults.home, notice=line.flow.defaults.apology_prompt, call=_call()))
-    return _reply(Turn(node_id, _failures(), call=_call()))
+    return _reply(Turn(node_id, _failures(), call=_call()))  # a desk reached this way asks what the call is about
 
 
 @bp.route("/node/<node_id>/input", methods=["GET", "POST"])
@@ -44,7 +44,7 @@ def node_input(node_id: str):
     """What the caller pressed or said at a node; nothing at all means silence."""
     fields = webhook_fields(request)
     turn = answer(runtime().line, node_id, fields.get("Digits"), fields.get("SpeechResult"), _failures(), _call())
-    return _reply(turn, fields)
+    return _reply(turn, fields, came_from=node_id)
 
 
 @bp.route("/rehearse/<scenario_id>", methods=["GET", "POST"])
@@ -53,17 +53,27 @@ def rehearse(scenario_id: str):
     rt = runtime()
     if scenario_id not in rt.scenarios:
         return _reply(Turn(rt.line.flow.defaults.home, notice=rt.line.flow.defaults.apology_prompt))
-    response = twiml.VoiceResponse()
-    for field in ("situation", "goal"):
-        prompt_id = getattr(rt.scenarios.get(scenario_id), field)
-        rt.speaker.speak(response, rt.line.segment(prompt_id))
-    response.redirect(twiml.node_url(rt.line.flow.defaults.representative), method="POST")
+    return twiml.xml_response(desk.start_rehearsal(rt, scenario_id, webhook_fields(request).get("CallSid", "")[:64]))
+
+
+@bp.route("/desk/input", methods=["GET", "POST"])
+def desk_input():
+    """A turn at the representative's or supervisor's desk: words, a key, or (nothing) silence."""
+    rt = runtime()
+    fields = webhook_fields(request)
+    response = desk.take_turn(rt, request.args.get(desk.STATE_ARG), fields.get("Digits"), fields.get("SpeechResult"),
+                              fields.get("CallSid", "")[:64])
+    if response is None:  # a state we did not sign: start again from the main menu
+        return _reply(Turn(rt.line.flow.defaults.home, notice=rt.line.flow.defaults.apology_prompt))
     return twiml.xml_response(response)
 
 
 @bp.route("/status", methods=["GET", "POST"])
 def status():
-    """Twilio's call-status callback: acknowledged with an empty reply."""
+    """Twilio's call-status callback: a finished call's open rehearsal becomes a stored report."""
+    call_sid = request.values.get("CallSid", "")[:64]  # a status callback is rare: the full form is fine
+    if call_sid and request.values.get("CallStatus") in ("completed", "busy", "failed", "no-answer", "canceled"):
+        desk.finish_from_status(runtime(), call_sid)
     return twiml.xml_response(twiml.VoiceResponse())
 
 
@@ -95,6 +105,11 @@ def _call() -> Call:
     return Call.from_query(request.args)
 
 
-def _reply(turn: Turn, fields: dict[str, str] | None = None):
+def _reply(turn: Turn, fields: dict[str, str] | None = None, came_from: str | None = None):
+    rt = runtime()
     call_sid = (fields if fields is not None else webhook_fields(request)).get("CallSid", "")[:64]
-    return twiml.xml_response(runtime().replies.respond(turn, call_sid))
+    at_desk = desk.desk_on_the_way(rt, turn.node)
+    if at_desk is not None:  # the representative's desk is a conversation, not a menu
+        return twiml.xml_response(desk.start_at_desk(rt, *at_desk, came_from=came_from, notice=turn.notice,
+                                                     call_sid=call_sid))
+    return twiml.xml_response(rt.replies.respond(turn, call_sid))

@@ -200,6 +200,7 @@ async function finish(reason) {
   $("hangup").disabled = true;
   $("summary-duration").textContent = seconds >= 60 ? `${Math.floor(seconds / 60)} min ${seconds % 60} s` : `${seconds} s`;
   $("summary-path").replaceChildren();
+  $("summary-map").hidden = true;
   $("summary-references").textContent = "";
   $("summary-saved").textContent = "Saving the summary…";
   $("summary-download").hidden = true;
@@ -218,12 +219,14 @@ async function finish(reason) {
   }
 }
 
-function showSummary({ url, text_url: textUrl, summary }) {
+function showSummary({ url, text_url: textUrl, map_url: mapUrl, summary }) {
   for (const step of summary.path) {
     const item = document.createElement("li");
     item.textContent = step.label;
     $("summary-path").append(item);
   }
+  $("summary-map").href = mapUrl;
+  $("summary-map").hidden = false;
   $("summary-references").textContent = summary.references.length
     ? summary.references.map((r) => `${r.number} (${r.label})`).join(", ") : "None on this call.";
   const link = document.createElement("a");

@@ -1,0 +1,46 @@
+"""The coach's report on a rehearsal, and its spoken summary (about 30 seconds at most)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .rubric import score
+from .scenarios import ScenarioBook
+
+if TYPE_CHECKING:  # the dialogue speaks the summary, so it imports this module
+    from .dialogue import DeskState
+
+MAX_WELL = 2  # things that went well, said on the phone
+MAX_TRY = 2  # things to try next time, said on the phone
+
+
+def build_report(book: ScenarioBook, state: DeskState) -> dict:
+    """The report: {"scenario", "score", "out_of", "items": [{"id", "met", "said", "tip"}], "summary"}.
+
+    Only the items that applied are listed, so out_of == len(items); `said` quotes the caller's own
+    words (digit runs masked); `summary` is the text of the spoken summary.
+    """
+    items = score(book, state)
+    return {
+        "scenario": state.scenario or book.file.default_scenario,
+        "score": sum(1 for item in items if item.met),
+        "out_of": len(items),
+        "items": [{"id": i.id, "met": i.met, "said": i.said, "tip": book.text(i.tip)} for i in items],
+        "summary": " ".join(book.text(p) for p in spoken_summary(book, state)),
+    }
+
+
+def spoken_summary(book: ScenarioBook, state: DeskState) -> list[str]:
+    """Prompt ids of the summary: what went well, then the two most useful things to try next time."""
+    items = {item.id: item for item in score(book, state)}
+    order = [item_id for item_id in book.file.rubric if item_id in items]  # most useful first
+    well = [items[i] for i in order if items[i].met][:MAX_WELL]
+    missed = [items[i] for i in order if not items[i].met][:MAX_TRY]
+    said = ["coach-intro"]
+    said += ["coach-went-well", *(book.file.rubric[i.id].well for i in well)] if well else ["coach-none-met"]
+    if missed:
+        said += ["coach-try-next" if len(missed) > 1 else "coach-try-one", *(i.tip for i in missed)]
+    else:
+        said.append("coach-all-met")
+    return said + ["coach-outro"]
+

@@ -1,0 +1,412 @@
+"""Whole rehearsals at the representative's desk, through the real voice webhooks, and the coach's report.
+
+For every scenario, a caller who follows the guide and one who doesn't, each with the exact report
+items expected. The representative pushes back before any supervisor; a reference number is read only
+when asked for; a hostile caller is told apart from a merely frustrated one; silence ends politely.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import Caller
+
+from ivr.line.engine import reference_number
+from ivr.voice.desk import scenario_start_url
+
+ITEMS = ["stated-purpose", "gave-details", "stated-outcome", "stayed-polite", "asked-name", "asked-reference",
+         "asked-next-steps", "confirmed", "escalated-well"]
+
+# scenario: (purpose, details, outcome, confirmation), as a caller might say them (speech-recognition text).
+GUIDE_WORDS = {
+    "unknown-charge": (
+        "hi i'm calling about a charge on my statement that i don't recognize",
+        "it's from bright lake electronics on march third for eighty four dollars and twenty cents",
+        "i'd like the charge removed while it's investigated",
+        "so just to confirm you'll send a letter within thirty days"),
+    "stolen-abroad": (
+        "hi i'm calling because my card was stolen while i'm traveling abroad",
+        "it happened this morning in lisbon and i last used it at a cafe yesterday",
+        "please cancel it and send a replacement to my hotel",
+        "so just to confirm the emergency card goes to my hotel"),
+    "missing-points": (
+        "i'm calling about rewards points that are missing from my account",
+        "it was a flight from skyway air on april second and i expected three thousand two hundred points",
+        "i'd like the missing points added to my account",
+        "so just to confirm the points will show on my next statement"),
+    "payment-not-posted": (
+        "i'm calling about a payment that hasn't posted to my account",
+        "i paid two hundred fifty dollars on may twenty eighth and i have a confirmation",
+        "i'd like the late fee removed",
+        "so just to confirm you'll trace the payment and waive the fee"),
+    "name-change": (
+        "hi i'm calling because i got married",
+        "the account is in the name carter and since last month my name is rivera",
+        "i'd like my name changed on my account",
+        "so just to confirm you'll send an upload link"),
+    "application-no-answer": (
+        "i'm calling about an application i made that has had no answer",
+        "i applied online on february tenth and it's been three weeks",
+        "i'd like a decision on my application",
+        "so just to confirm you'll email me the decision"),
+    "call-went-nowhere": (
+        "i'm calling about a duplicate charge that still hasn't been fixed",
+        "my card ends in 3 3 4 8 and i called on july eighth and nobody called back",
+        "i'd like the duplicate charge refunded",
+        "so just to confirm the refund shows within three business days"),
+    "trip-delay": (
+        "i'm calling about a trip delay claim under my card benefits",
+        "my flight was delayed nine hours on august twentieth and the hotel cost a hundred and eighty dollars",
+        "i'd like the hotel cost refunded",
+        "so just to confirm you'll email me a claim form"),
+}
+# What the report quotes for the details: digit runs masked, long words cut at a word.
+DETAILS_SAID = {
+    "unknown-charge": "it's from bright lake electronics on march third for eighty four dollars and…",
+    "stolen-abroad": "it happened this morning in lisbon and i last used it at a cafe yesterday",
+    "missing-points": "it was a flight from skyway air on april second and i expected three thousand…",
+    "payment-not-posted": "i paid two hundred fifty dollars on may twenty eighth and i have a confirmation",
+    "name-change": "the account is in the name carter and since last month my name is rivera",
+    "application-no-answer": "i applied online on february tenth and it's been three weeks",
+    "call-went-nowhere": "my card ends in •••• and i called on july eighth and nobody called back",
+    "trip-delay": "my flight was delayed nine hours on august twentieth and the hotel cost a…",
+}
+SUPERVISOR = "could i speak to a supervisor please"
+NAME = "can i have your name please"
+FORMAL = "i'd like to make a formal complaint"
+REFERENCE = "could i have a reference number for this call"
+NEXT_STEPS = "what happens next and by when"
+GOODBYE = "thank you that's all"
+EARLY = "put me through to a manager now"
+HOSTILE = "you people are useless"
+INSIST = "i want to speak to your manager"
+
+
+class RecordingCaller(Caller):
+    """A caller that also keeps what it sent to each webhook, as the browser phone does."""
+
+    def __init__(self, client):
+        super().__init__(client)
+        self.sent: list[tuple[str, str | None, str | None]] = []
+
+    def post(self, url, **params):
+        self.sent.append((url, params.get("SpeechResult"), params.get("Digits")))
+        return super().post(url, **params)
+
+
+@pytest.fixture
+def caller(client):
+    return RecordingCaller(client)
+
+
+@pytest.fixture
+def book(app):
+    return app.extensions["practice_line"].scenarios
+
+
+def words(book, scenario_id, field):
+    return book.words(scenario_id, field)
+
+
+def test_every_scenario_has_scripted_callers(book):
+    assert list(GUIDE_WORDS) == list(book.scenarios)
+
+
+@pytest.mark.parametrize("scenario_id", list(GUIDE_WORDS))
+def test_a_caller_who_follows_the_guide(caller, client, line, book, scenario_id):
+    purpose, details, outcome, confirmation = GUIDE_WORDS[scenario_id]
+    scenario = book.get(scenario_id)
+    start = caller.start(scenario_start_url(scenario_id))
+    assert start.said[:2] == [words(book, scenario_id, "situation"), words(book, scenario_id, "goal")]
+    assert line.text("representative-greeting") in start.said
+    assert caller.say(purpose).said == [words(book, scenario_id, "ask_details")]
+    assert caller.say(details).said == [line.text("desk-ask-outcome")]
+    # Purpose, details and outcome known: the representative answers, and pushes back.
+    assert caller.say(outcome).said == [words(book, scenario_id, "can"), words(book, scenario_id, "cannot")]
+    transfer = caller.say(SUPERVISOR)
+    assert transfer.said == [line.text("supervisor-hold"), line.text("supervisor-greeting")]
+    offer = caller.say(NAME)
+    assert offer.said == [line.text("desk-name-supervisor"), words(book, scenario_id, "supervisor")]
+    if not scenario.supervisor_resolves:
+        assert caller.say(FORMAL).said == [words(book, scenario_id, "formal"), line.text("desk-anything-else")]
+    digits = [line.text(f"digit-{d}") for d in reference_number(caller.call_sid, "representative-desk")]
+    assert caller.say(REFERENCE).said == [line.text("reference-intro"), *digits, line.text("desk-anything-else")]
+    assert caller.say(NEXT_STEPS).said == [words(book, scenario_id, "next_steps"), line.text("desk-anything-else")]
+    assert caller.say(confirmation).said == [line.text("desk-confirm"), line.text("desk-anything-else")]
+    end = caller.say(GOODBYE)
+    assert end.hung_up and end.gather is None
+    assert end.said == [line.text(p) for p in (
+        "desk-goodbye", "coach-intro", "coach-went-well", "well-stated-purpose", "well-gave-details",
+        "coach-all-met", "coach-outro")]
+    report = hang_up_in_the_browser(client, caller)["report"]
+    assert report["scenario"] == scenario_id
+    assert (report["score"], report["out_of"]) == (9, 9)
+    assert [(i["id"], i["met"]) for i in report["items"]] == [(item, True) for item in ITEMS]
+    said = {i["id"]: i["said"] for i in report["items"]}
+    escalation = SUPERVISOR if scenario.supervisor_resolves else f"{SUPERVISOR} … {FORMAL}"
+    assert said == {"stated-purpose": purpose, "gave-details": DETAILS_SAID[scenario_id],
+                    "stated-outcome": outcome, "stayed-polite": "", "asked-name": NAME, "asked-reference": REFERENCE,
+                    "asked-next-steps": NEXT_STEPS, "confirmed": confirmation, "escalated-well": escalation}
+
+
+@pytest.mark.parametrize("scenario_id", list(GUIDE_WORDS))
+def test_a_caller_who_does_not_follow_the_guide(caller, client, line, book, scenario_id):
+    purpose = GUIDE_WORDS[scenario_id][0]
+    caller.start(scenario_start_url(scenario_id))
+    # Asked for a supervisor as the opening words: the representative tries first.
+    assert caller.say(EARLY).said == [line.text("desk-try-first"), line.text("desk-ask-purpose")]
+    assert caller.say(purpose).said == [words(book, scenario_id, "ask_details")]
+    assert caller.say(HOSTILE).said == [line.text("desk-calm"), words(book, scenario_id, "ask_details")]
+    # Asked again, the supervisor comes anyway: nobody is kept from one.
+    assert caller.say(INSIST).said == [line.text("supervisor-hold"), line.text("supervisor-greeting")]
+    end = caller.say(GOODBYE)
+    assert end.hung_up
+    assert end.said == [line.text(p) for p in (
+        "desk-goodbye", "coach-intro", "coach-went-well", "well-stated-purpose", "coach-try-next",
+        "tip-gave-details", "tip-stated-outcome", "coach-outro")]
+    assert line.text("reference-intro") not in [t for reply in caller.history for t in reply.said]
+    report = hang_up_in_the_browser(client, caller)["report"]
+    assert (report["score"], report["out_of"]) == (1, 9)
+    assert [(i["id"], i["met"], i["said"]) for i in report["items"]] == [
+        ("stated-purpose", True, purpose), ("gave-details", False, ""), ("stated-outcome", False, ""),
+        ("stayed-polite", False, HOSTILE), ("asked-name", False, ""), ("asked-reference", False, ""),
+        ("asked-next-steps", False, ""), ("confirmed", False, ""), ("escalated-well", False, EARLY)]
+
+
+def hang_up_in_the_browser(client, caller) -> dict:
+    """Post the call the way the browser phone does at hang-up (each webhook and what it was sent)."""
+    body = {"call_sid": caller.call_sid, "duration_seconds": 60, "ended_by": "line",
+            "requests": [{"url": url, "speech": speech, "digits": digits} for url, speech, digits in caller.sent],
+            "transcript": [{"who": "line", "text": "Hello", "at": 0}]}
+    response = client.post("/phone/calls", json=body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+# --- Telling callers apart, and the rules of the desk ---
+
+def rehearse(caller, scenario_id, *answers):
+    """Start a rehearsal and give each answer in turn ('-' is silence; keys are pressed; else words)."""
+    return caller.walk(list(answers), start=scenario_start_url(scenario_id))
+
+
+FRUSTRATED = "i'm really frustrated with this situation i'd like the charge removed"
+
+
+def test_a_frustrated_caller_is_not_a_hostile_one(caller, client, line):
+    purpose, details, _outcome, _confirm = GUIDE_WORDS["unknown-charge"]
+    reply = rehearse(caller, "unknown-charge", purpose, details, FRUSTRATED)
+    assert line.text("desk-calm") not in reply.said
+    assert reply.said[0] == line.text("unknown-charge-can")  # heard as the outcome wanted
+    rehearse_end = caller.say(GOODBYE)
+    assert rehearse_end.hung_up
+    items = {i["id"]: (i["met"], i["said"]) for i in hang_up_in_the_browser(client, caller)["report"]["items"]}
+    assert items["stayed-polite"] == (True, "")
+    assert items["stated-outcome"] == (True, FRUSTRATED)
+
+
+def test_a_hostile_caller_gets_a_calm_reply_and_loses_stayed_polite(caller, client, line):
+    purpose, details, _outcome, _confirm = GUIDE_WORDS["unknown-charge"]
+    reply = rehearse(caller, "unknown-charge", purpose, details, "this is ridiculous you're an idiot")
+    assert reply.said == [line.text("desk-calm"), line.text("desk-ask-outcome")]
+    caller.say(GOODBYE)
+    items = {i["id"]: (i["met"], i["said"]) for i in hang_up_in_the_browser(client, caller)["report"]["items"]}
+    assert items["stayed-polite"] == (False, "this is ridiculous you're an idiot")
+
+
+def test_the_representative_pushes_back_before_any_supervisor(caller, line):
+    purpose, details, outcome, _confirm = GUIDE_WORDS["payment-not-posted"]
+    rehearse(caller, "payment-not-posted", purpose, details, outcome, SUPERVISOR)
+    heard = [text for reply in caller.history for text in reply.said]
+    pushback = heard.index(line.text("payment-not-posted-cannot"))
+    assert heard.index(line.text("supervisor-greeting")) > pushback
+    assert heard.index(line.text("supervisor-hold")) > pushback
+
+
+def test_a_reference_number_is_read_only_when_asked_for(caller, line):
+    caller.call_sid = "CA" + "0123456789abcdef" * 2
+    purpose, details, outcome, _confirm = GUIDE_WORDS["missing-points"]
+    rehearse(caller, "missing-points", purpose, details, outcome)
+    heard = [text for reply in caller.history for text in reply.said]
+    assert line.text("reference-intro") not in heard
+    reply = caller.say(REFERENCE)
+    # A known CallSid gives a known reference: the representative's desk's own, digit by digit.
+    assert reply.said == [line.text("reference-intro"), "Four.", "Zero.", "Seven.", "Four.", "Eight.", "Two.",
+                          "Nine.", "Seven.", line.text("desk-anything-else")]
+
+
+def test_silence_at_the_desk_prompts_then_ends_politely(caller, line):
+    reply = rehearse(caller, "name-change", "-")
+    assert reply.said == [line.text("desk-still-there")]
+    assert reply.gather is not None
+    end = caller.silence()
+    assert end.hung_up
+    assert end.said[0] == line.text("desk-goodbye-silent")
+    assert "call again" in end.said[0]  # says what to do next
+
+
+def test_a_silent_caller_from_the_welcome_is_done_within_sixty_webhooks(caller):
+    reply = caller.start()
+    for _ in range(59):
+        if reply.hung_up:
+            break
+        reply = caller.silence()
+    assert reply.hung_up
+    assert len(caller.history) <= 60
+
+
+def test_nonsense_at_the_desk_ends_politely(caller, line):
+    reply = rehearse(caller, "trip-delay", "banana bread recipe", "purple monkey dishwasher")
+    assert reply.said[0] == line.text("desk-not-sure")
+    end = caller.say("blah blah blah")
+    assert end.hung_up and end.said[0] == line.text("desk-goodbye-unclear")
+
+
+def test_zero_at_the_desk_says_you_are_already_speaking_with_a_representative(caller, line):
+    reply = rehearse(caller, "unknown-charge", "0")
+    assert reply.said == [line.text("desk-already-representative")]
+    caller.say(GUIDE_WORDS["unknown-charge"][0])
+    caller.say(GUIDE_WORDS["unknown-charge"][1])
+    caller.say(GUIDE_WORDS["unknown-charge"][2])
+    caller.say(SUPERVISOR)
+    assert caller.press("0").said == [line.text("desk-already-supervisor")]
+
+
+def test_star_at_the_desk_goes_back_to_the_menu(caller, line):
+    reply = rehearse(caller, "unknown-charge", "*")
+    assert reply.redirect == "/voice/node/main"
+    assert reply.gather is None and not reply.hung_up
+
+
+def test_keys_alone_can_escalate_and_finish(caller, line):
+    reply = rehearse(caller, "call-went-nowhere", "1")
+    assert reply.said == [line.text("desk-try-first"), line.text("desk-ask-purpose")]
+    reply = caller.press("1")
+    assert reply.said == [line.text("supervisor-hold"), line.text("supervisor-greeting")]
+    reply = caller.press("1")  # at the supervisor's desk, 1 is the formal route
+    assert reply.said[0] == line.text("call-went-nowhere-formal")
+    assert caller.press("2").said[0] == line.text("desk-goodbye")
+
+
+def test_a_branch_gives_the_desk_its_scenario(caller, line):
+    caller.start()
+    caller.press("2")  # dispute
+    reply = caller.press("0")
+    assert reply.said[:2] == [line.text("representative-hold"), line.text("representative-greeting")]
+    assert caller.say("i'm calling about a charge i don't recognize").said == [line.text("unknown-charge-details")]
+
+
+def test_zero_at_the_main_menu_asks_and_the_purpose_picks_the_scenario(caller, line):
+    caller.start()
+    caller.press("0")
+    reply = caller.say("hi i'm calling because my card was stolen while i'm traveling abroad")
+    assert reply.said == [line.text("stolen-abroad-details")]
+
+
+def test_a_state_we_did_not_sign_is_an_apology_not_an_error(caller, line):
+    reply = caller.post("/voice/desk/input?state=forged.token", SpeechResult="hello")
+    assert reply.status == 200
+    assert reply.said[0] == line.text("apology")
+
+
+def test_the_spoken_summary_is_about_thirty_seconds_at_most(caller, line):
+    reply = rehearse(caller, "unknown-charge", GUIDE_WORDS["unknown-charge"][0], GOODBYE)
+    summary = reply.said[reply.said.index(line.text("coach-intro")):]
+    assert len(" ".join(summary).split()) <= 80  # about 150 words a minute
+
+
+# --- Reports: stored, kept like call summaries, finished by Twilio's status callback ---
+
+def test_the_browser_gets_a_stored_report_it_can_load(app, caller, client):
+    rehearse(caller, "stolen-abroad", GUIDE_WORDS["stolen-abroad"][0], GOODBYE)
+    body = hang_up_in_the_browser(client, caller)
+    assert body["report"]["score"] == 2 and body["report"]["out_of"] == 8  # no pushback yet: no escalation item
+    assert [s["node"] for s in body["summary"]["path"]] == ["representative-desk"]
+    from ivr import store
+    with app.test_request_context():
+        loaded, _created = store.load_report(body["report_id"], 30)
+    assert loaded == body["report"]
+
+
+def test_a_call_that_never_reached_a_desk_has_no_report(client, caller):
+    caller.walk(["#", "3", "2"])
+    body = hang_up_in_the_browser(client, caller)
+    assert "report" not in body and "report_id" not in body
+
+
+def test_a_twilio_caller_who_hangs_up_mid_conversation_still_gets_a_report(app, client, line):
+    caller = Caller(client)
+    client.environ_base["HTTP_X_TWILIO_SIGNATURE"] = "unchecked-without-a-token"
+    caller.start(scenario_start_url("unknown-charge"))
+    caller.say(GUIDE_WORDS["unknown-charge"][0])
+    caller.say(REFERENCE)
+    reply = caller.post("/voice/status", CallStatus="completed")
+    assert reply.status == 200 and reply.verbs == []
+    from ivr.store.reports import SCHEMA  # noqa: F401  (the table exists once a report is stored)
+    with app.test_request_context():
+        from ivr import store
+        db = store.get_db()
+        rows = db.execute("SELECT report FROM rehearsal_reports").fetchall()
+        assert db.execute("SELECT count(*) FROM open_rehearsals").fetchone()[0] == 0
+    import json
+    assert len(rows) == 1
+    report = json.loads(rows[0]["report"])
+    assert [(i["id"], i["met"]) for i in report["items"] if i["met"]] == [
+        ("stated-purpose", True), ("stayed-polite", True), ("asked-reference", True)]
+
+
+def test_reports_expire_with_the_call_summaries(app, monkeypatch):
+    import time
+
+    from ivr import store
+    kept = {"scenario": "x", "score": 0, "out_of": 0, "items": []}
+    with app.test_request_context():
+        report_id, created = store.save_report(kept, 30, now=1000.0)
+        assert created == 1000.0
+        assert store.load_report(report_id, 30, now=1000.0 + 29 * 86400) == (kept, 1000.0)
+        assert store.load_report(report_id, 30, now=1000.0 + 30 * 86400) is None
+    with app.test_request_context():
+        store.save_report(kept, 30)
+        store.save_report(kept, 30)
+    later = time.time() + 31 * 86400
+    monkeypatch.setattr("ivr.store.reports.time.time", lambda: later)
+    monkeypatch.setattr("ivr.store.summaries.time.time", lambda: later)
+    out = app.test_cli_runner().invoke(args=["calls", "purge"]).output
+    assert out == "Removed 0 expired practice calls.\nRemoved 2 expired rehearsal reports.\n"
+
+
+# --- The terminal ---
+
+def test_practice_scenario_json_prints_one_object_with_the_report(runner, line):
+    purpose, details, outcome, _confirm = GUIDE_WORDS["unknown-charge"]
+    keys = f'"{purpose}" "{details}" "{outcome}" "{REFERENCE}" 2'
+    result = runner.invoke(args=["practice", "--scenario", "unknown-charge", "--json", "--keys", keys])
+    assert result.exit_code == 0, result.output
+    import json
+    out = json.loads(result.output)  # one object, nothing else on stdout
+    assert list(out) == ["transcript", "path", "references", "report"]
+    assert out["transcript"][0] == {"who": "line", "text": line.text("unknown-charge-situation")}
+    assert {"who": "caller", "text": purpose} in out["transcript"]
+    assert {"who": "caller", "text": "2"} in out["transcript"]
+    assert out["path"] == [{"node": "representative-desk", "label": "speaking with a representative"}]
+    assert [r["label"] for r in out["references"]] == ["speaking with a representative"]
+    assert len(out["references"][0]["number"]) == 8
+    report = out["report"]
+    assert list(report) == ["score", "out_of", "items"]
+    assert (report["score"], report["out_of"]) == (5, 9)
+    assert [i["id"] for i in report["items"] if i["met"]] == [
+        "stated-purpose", "gave-details", "stated-outcome", "stayed-polite", "asked-reference"]
+    assert all(set(i) == {"id", "met", "said", "tip"} for i in report["items"])
+
+
+def test_practice_scenario_starts_at_the_desk_after_the_situation(runner, line):
+    result = runner.invoke(args=["practice", "--scenario", "trip-delay", "--keys", "2"])
+    lines = result.output.splitlines()
+    assert lines[1:3] == [f"  {line.text('trip-delay-situation')}", f"  {line.text('trip-delay-goal')}"]
+    assert f"  {line.text('representative-greeting')}" in lines
+    assert result.output.rstrip().endswith("(the line hangs up)")
+
+
+def test_practice_names_an_unknown_scenario(runner):
+    result = runner.invoke(args=["practice", "--scenario", "nope", "--keys", "2"])
+    assert result.exit_code == 2
+    assert "unknown scenario 'nope' (known: unknown-charge, stolen-abroad," in result.output
