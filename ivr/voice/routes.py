@@ -111,5 +111,5 @@ def _reply(turn: Turn, fields: dict[str, str] | None = None, came_from: str | No
     at_desk = desk.desk_on_the_way(rt, turn.node)
     if at_desk is not None:  # the representative's desk is a conversation, not a menu
         return twiml.xml_response(desk.start_at_desk(rt, *at_desk, came_from=came_from, notice=turn.notice,
-                                                     call_sid=call_sid))
+                                                     call_sid=call_sid, before=turn.call.turns + 1))
     return twiml.xml_response(rt.replies.respond(turn, call_sid))
