@@ -76,6 +76,8 @@ PAGES = [
     Page("phone, after hang-up", "/phone", then=_hang_up),
     Page("saved call summary", "/phone", then=_saved_summary),
     Page("unknown saved call", "/phone/calls/no-such-call", status=404),
+    Page("menu map", "/map"),
+    Page("menu map with a path marked", "/map?path=welcome,main,lost-card,lost-card-identity"),
     Page("page not found", "/no-such-page", status=404),
     Page("method not allowed", "/phone/token", status=405),
 ]
