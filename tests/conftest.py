@@ -187,13 +187,16 @@ class Caller:
         reply = self.start(start)
         for answer in answers:
             assert not reply.hung_up, f"call ended before answer {answer!r}"
-            if answer == "-":
-                reply = self.silence()
-            elif all(ch in "0123456789*#" for ch in answer):
-                reply = self.press(answer)
-            else:
-                reply = self.say(answer)
+            reply = self.give(answer)
         return reply
+
+    def give(self, answer: str) -> Reply:
+        """One answer: '-' is silence, keys are pressed, anything else is said."""
+        if answer == "-":
+            return self.silence()
+        if all(ch in "0123456789*#" for ch in answer):
+            return self.press(answer)
+        return self.say(answer)
 
     def _action(self) -> str:
         last = self.history[-1]

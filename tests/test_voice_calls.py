@@ -120,14 +120,8 @@ def follow(caller, answers, limit=60):
         if reply.gather is None and reply.redirect:
             reply = caller.post(reply.redirect)
             continue
-        give = answers[turn % len(answers)]
+        reply = caller.give(answers[turn % len(answers)])
         turn += 1
-        if give == "-":
-            reply = caller.silence()
-        elif all(ch in "0123456789*#" for ch in give):
-            reply = caller.press(give)
-        else:
-            reply = caller.say(give)
     return reply
 
 
