@@ -1,6 +1,5 @@
 """Loading and checking the menu: bad config stops start-up, naming the file and node."""
 
-import os
 import shutil
 import subprocess
 import sys
@@ -142,12 +141,14 @@ def test_flows_check_fails_naming_file_and_node(runner, config_copy):
         in result.output
 
 
-def test_the_app_refuses_to_start_on_a_broken_flow(config_copy):
+def test_the_app_refuses_to_start_on_a_broken_flow(config_copy, project_copy):
     config_copy(_set("dispute-mail", "next", "nowhere"))
-    env = {**os.environ, "PRACTICE_LINE_CONFIG_DIR": str(config_copy.config),
+    root, clean = project_copy
+    env = {**clean, "PRACTICE_LINE_CONFIG_DIR": str(config_copy.config),
            "PRACTICE_LINE_PROMPTS_DIR": str(config_copy.prompts)}
-    result = subprocess.run([sys.executable, "-c", "import app"], cwd=ROOT, env=env,
+    result = subprocess.run([sys.executable, "-c", "import app"], cwd=root, env=env,
                             capture_output=True, text=True, timeout=60)
+    assert not (root / "instance").exists()  # nothing written for a config that cannot be served
     assert result.returncode == 1
     assert "Practice Line cannot start" in result.stderr
     assert "flows.yaml: node dispute-mail: next goes to unknown node 'nowhere'" in result.stderr
@@ -162,7 +163,7 @@ def test_a_misspelt_settings_section_stops_start_up(config_copy):
     assert caught.value.problems == [f"{path}: phones: Extra inputs are not permitted"]
 
 
-def test_a_stray_brace_in_a_prompt_is_named_by_flows_check_and_start_up(runner, config_copy):
+def test_a_stray_brace_in_a_prompt_is_named_by_flows_check_and_start_up(runner, config_copy, project_copy):
     stray = config_copy.prompts / "goodbye.txt"
     stray.write_text("Goodbye {oops\n")
     result = runner.invoke(args=["flows", "check", "--config", str(config_copy.config),
@@ -171,9 +172,10 @@ def test_a_stray_brace_in_a_prompt_is_named_by_flows_check_and_start_up(runner, 
     assert f"error: {stray}: expected '}}' before end of string (placeholders look like {{mail_address}})" \
         in result.output
     assert "Traceback" not in result.output
-    env = {**os.environ, "PRACTICE_LINE_CONFIG_DIR": str(config_copy.config),
+    root, clean = project_copy
+    env = {**clean, "PRACTICE_LINE_CONFIG_DIR": str(config_copy.config),
            "PRACTICE_LINE_PROMPTS_DIR": str(config_copy.prompts)}
-    started = subprocess.run([sys.executable, "-c", "import app"], cwd=ROOT, env=env,
+    started = subprocess.run([sys.executable, "-c", "import app"], cwd=root, env=env,
                              capture_output=True, text=True, timeout=60)
     assert started.returncode == 1 and "Traceback" not in started.stderr
     assert f"{stray}: expected '}}' before end of string" in started.stderr

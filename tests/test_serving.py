@@ -1,4 +1,4 @@
-"""Running it: app.py and scripts/run.sh serve on HOST and PORT (default 127.0.0.1:5000)."""
+"""Running it: `python app.py` serves on HOST and PORT (default 127.0.0.1:5000)."""
 
 import os
 import signal
@@ -46,18 +46,17 @@ def stop(process) -> str:
     return out
 
 
-@pytest.mark.parametrize("script", ["app.py", "scripts/run.sh"])
-def test_the_server_listens_on_host_and_port(project_copy, script):
+def test_app_py_listens_on_host_and_port(project_copy):
+    # scripts/run.sh (gunicorn) on HOST and PORT: tests/test_serve.py.
     root, env = project_copy
     port = free_port()
-    command = [str(root / ".venv/bin/python"), "app.py"] if script == "app.py" else ["bash", "scripts/run.sh"]
-    process = serve(command, root, {**env, "HOST": "127.0.0.1", "PORT": str(port), "SECRET_KEY": "test"})
+    process = serve([str(root / ".venv/bin/python"), "app.py"], root,
+                    {**env, "HOST": "127.0.0.1", "PORT": str(port), "SECRET_KEY": "test"})
     try:
         assert wait_for(f"http://127.0.0.1:{port}/phone", process) == 200
     finally:
         out = stop(process)
-    if script == "scripts/run.sh":
-        assert f"Listening at: http://127.0.0.1:{port}" in out  # gunicorn's own word for it
+    assert f"Running on http://127.0.0.1:{port}" in out
 
 
 def test_app_py_defaults_to_127_0_0_1_port_5000(project_copy):
