@@ -26,3 +26,10 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 max_requests = 20000
 max_requests_jitter = 2000
 errorlog = "-"
+
+
+def when_ready(server):
+    """Compile the line's replies once in the master (with PUBLIC_BASE_URL set), before workers fork."""
+    from ivr import warm_up
+
+    warm_up(server.app.wsgi())

@@ -66,9 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     audio = (AudioLibrary(audio_dir, line.spoken(), lambda: library_specs(settings.audio))
              if settings.audio.enabled else None)
     speaker = Speaker(settings.voice, audio, app.config["PUBLIC_BASE_URL"])
-    replies = CompiledReplies(line, speaker, settings.voice)
-    if speaker.base_url:  # the URL every request will use is known: compile the line now, once
-        replies.warm(speaker.base_url)
+    replies = CompiledReplies(line, speaker, settings.voice)  # compiled on first use, or by warm_up()
     app.extensions["practice_line"] = Runtime(line, settings, speaker, audio=audio, audio_dir=audio_dir,
                                            reasons=reasons, scenarios=scenarios, replies=replies,
                                            recognizer=recognizer)
@@ -79,15 +77,27 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
+def warm_up(app: Flask) -> None:
+    """Compile every node's reply now, when PUBLIC_BASE_URL says which URL requests will use.
+
+    gunicorn calls this in its master before the workers fork, so they share the compiled replies.
+    """
+    rt = app.extensions["practice_line"]
+    if rt.speaker.base_url:
+        rt.replies.warm(rt.speaker.base_url)
+
+
 def _register(app: Flask) -> None:
     from . import cli, store, web
     from .audio import routes as audio_routes
     from .checklist import routes as checklist_routes
     from .map import routes as map_routes
     from .phone import routes as phone_routes
+    from .rehearse import routes as rehearse_routes
     from .voice import routes as voice_routes
 
-    for blueprint in (voice_routes.bp, audio_routes.bp, phone_routes.bp, checklist_routes.bp, map_routes.bp):
+    for blueprint in (voice_routes.bp, audio_routes.bp, phone_routes.bp, checklist_routes.bp, map_routes.bp,
+                      rehearse_routes.bp):
         app.register_blueprint(blueprint)
     store.init_app(app)
     cli.init_app(app)
@@ -118,4 +128,4 @@ def _instance_secret(app: Flask) -> str:
     return path.read_text().strip()
 
 
-__all__ = ["create_app", "ConfigError"]
+__all__ = ["create_app", "warm_up", "ConfigError"]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Webhook throughput: Practice Line under gunicorn against a bare Flask app answering one constant
 # TwiML menu, same gunicorn settings, same wrk load, back to back, twice; prints the ratio.
-# Extra arguments go to scripts/bench/load.py (--rounds, --seconds, --connections, --workers).
+# Extra arguments go to scripts/bench/load.py (--rounds, --seconds, --repeats, --connections, --workers).
 set -euo pipefail
 source "$(dirname "$0")/_common.sh"
 apt_install wrk

@@ -23,16 +23,16 @@ TUNE = ROOT / "tests" / "data" / "moves" / "tune.tsv"
 
 # Just below what scripts/eval_moves.py measured on the held-back part: (precision, recall).
 FLOORS = {
-    "purpose": (0.95, 0.90),
-    "details": (0.92, 0.95),
-    "outcome": (0.90, 0.95),
-    "ask-name": (0.95, 0.85),
-    "ask-reference": (0.95, 0.95),
-    "ask-next-steps": (0.95, 0.90),
-    "confirm": (0.95, 0.95),
+    "purpose": (0.95, 0.85),
+    "details": (0.95, 0.95),
+    "outcome": (0.85, 0.95),
+    "ask-name": (0.95, 0.90),
+    "ask-reference": (0.90, 0.95),
+    "ask-next-steps": (0.90, 0.95),
+    "confirm": (0.95, 0.90),
     "ask-supervisor": (0.95, 0.95),
     "formal-complaint": (0.95, 0.95),
-    "hostile": (0.95, 0.95),
+    "hostile": (0.95, 0.90),
 }
 
 

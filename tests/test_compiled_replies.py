@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import runpy
 import shutil
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from conftest import Caller
@@ -12,6 +15,7 @@ from ivr.line.engine import Call, Turn
 from ivr.voice import twiml
 from ivr.voice.twiml import stored_turn
 
+ROOT = Path(__file__).resolve().parent.parent
 SIGNED = {"X-Twilio-Signature": "not-checked-without-a-token"}
 CALLS = ["CA" + "1" * 32, "CA" + "2" * 32, "CAb0b"]
 
@@ -82,9 +86,12 @@ def test_a_rebuilt_library_changes_what_calls_hear(make_app, audio_dir, tmp_path
         assert rt.replies.respond(Turn("welcome"), "CA1") == fresh(app, Turn("welcome"), "CA1")
 
 
-def test_public_base_url_compiles_every_node_at_start_up(make_app, audio_dir):
+def test_gunicorn_compiles_every_node_before_its_workers_fork(make_app, audio_dir):
     app = make_app(audio_dir=audio_dir, PUBLIC_BASE_URL="https://line.example.org")
     rt = app.extensions["practice_line"]
+    assert rt.replies._views == {}  # importing the app compiles nothing: start-up stays quick
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    config["when_ready"](SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app)))
     compiled = {view: replies for view, (_speaker, replies) in rt.replies._views.items()}
     assert set(compiled) == {("https://line.example.org", True), ("https://line.example.org", False)}
     for replies in compiled.values():

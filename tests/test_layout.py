@@ -11,7 +11,7 @@ import pytest
 IVR = Path(__file__).resolve().parent.parent / "ivr"
 # Pure packages: the menu engine and the coach's models. They may import only themselves.
 PURE = ("line", "coach")
-SURFACES = ("voice", "audio", "phone", "checklist", "store", "cli", "web", "map")
+SURFACES = ("voice", "audio", "phone", "checklist", "store", "cli", "web", "map", "rehearse")
 
 
 def imports_of(path: Path) -> set[str]:

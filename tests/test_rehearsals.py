@@ -7,6 +7,8 @@ when asked for; a hostile caller is told apart from a merely frustrated one; sil
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+
 import pytest
 from conftest import Caller
 
@@ -308,10 +310,15 @@ def test_a_state_we_did_not_sign_is_an_apology_not_an_error(caller, line):
     assert reply.said[0] == line.text("apology")
 
 
-def test_the_spoken_summary_is_about_thirty_seconds_at_most(caller, line):
+def test_the_spoken_summary_is_about_thirty_seconds_at_most(caller, line, book):
     reply = rehearse(caller, "unknown-charge", GUIDE_WORDS["unknown-charge"][0], GOODBYE)
     summary = reply.said[reply.said.index(line.text("coach-intro")):]
-    assert len(" ".join(summary).split()) <= 80  # about 150 words a minute
+    assert summary[-1] == line.text("coach-outro")
+    # The longest a summary can be: the two longest "went well" lines and the two longest tips.
+    def longest_two(kind):
+        return sorted((len(line.text(getattr(w, kind)).split()) for w in book.file.rubric.values()))[-2:]
+    fixed = sum(len(line.text(p).split()) for p in ("coach-intro", "coach-went-well", "coach-try-next", "coach-outro"))
+    assert fixed + sum(longest_two("well")) + sum(longest_two("tip")) <= 75  # 30 s at 150 words a minute
 
 
 # --- Reports: stored, kept like call summaries, finished by Twilio's status callback ---
@@ -410,3 +417,31 @@ def test_practice_names_an_unknown_scenario(runner):
     result = runner.invoke(args=["practice", "--scenario", "nope", "--keys", "2"])
     assert result.exit_code == 2
     assert "unknown scenario 'nope' (known: unknown-charge, stolen-abroad," in result.output
+
+
+# --- Whatever arrives at a desk, spoken TwiML that Twilio accepts ---
+
+def test_hostile_posts_to_a_real_desk_get_spoken_twiml(client, caller):
+    from test_voice_robustness import HOSTILE, assert_spoken_twiml
+    desk_url = caller.start(scenario_start_url("unknown-charge")).action
+    for url in (desk_url, "/voice/desk/input?state=forged.state", "/voice/desk/input?state=" + "x" * 9000):
+        for data in HOSTILE.values():
+            assert_spoken_twiml(client.post(url, data=data))
+
+
+def test_every_kind_of_desk_reply_is_valid_twiml_2016(caller, make_app):
+    from lxml import etree
+    from test_voice_robustness import ROOT, without_known_gaps
+    schema = etree.XMLSchema(etree.parse(str(ROOT / "tests" / "data" / "TwiML-2016.xsd")))
+    caller.client = make_app(settings={"voice": {"hold_pause_seconds": 2}}).test_client()  # holds with a pause
+    purpose, details, outcome, confirmation = GUIDE_WORDS["missing-points"]
+    rehearse(caller, "missing-points", "0", "-", purpose, details, outcome, SUPERVISOR, FORMAL, REFERENCE,
+             NEXT_STEPS, confirmation, "9", GOODBYE)
+    assert len(caller.history) == 13 and caller.history[-1].hung_up
+    assert any(r.root.find("Pause") is not None for r in caller.history)
+    for reply in caller.history:
+        root = without_known_gaps(ET.tostring(reply.root))
+        assert schema.validate(root), schema.error_log.last_error
+        verbs = reply.verbs
+        if "Gather" in verbs:
+            assert verbs[verbs.index("Gather") + 1] == "Redirect"

@@ -9,7 +9,8 @@ from lxml import etree
 ROUTES = ["/voice/incoming", "/voice/node/main", "/voice/node/main/input", "/voice/node/dispute-identity/input",
           "/voice/node/dispute-merchant/input", "/voice/node/end-dispute/input", "/voice/node/no-such-node",
           "/voice/node/no-such-node/input", "/voice/", "/voice/not/a/route", "/voice/node/%00%ff",
-          "/voice/node/..%2F..%2Fetc%2Fpasswd/input", "/voice/node/" + "x" * 3000]
+          "/voice/node/..%2F..%2Fetc%2Fpasswd/input", "/voice/node/" + "x" * 3000,
+          "/voice/rehearse/unknown-charge", "/voice/rehearse/%00%ff", "/voice/desk/input"]
 
 HOSTILE = {
     "no parameters at all": {},

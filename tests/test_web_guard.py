@@ -84,3 +84,11 @@ def test_a_shared_database_without_a_shared_secret_key_is_named_at_start_up(make
     caplog.clear()
     make_app(SECRET_KEY="shared-by-every-server")
     assert "SECRET_KEY" not in caplog.text
+
+
+def test_the_coach_report_post_answers_429_after_its_limit(client):
+    assert LIMITS["rehearse.moves"].startswith("10 per minute")
+    for _ in range(10):
+        assert client.post("/rehearse/moves", json={"lines": ["I want a supervisor"]}, headers=CLIENT).status_code == 200
+    refused = client.post("/rehearse/moves", json={"lines": ["I want a supervisor"]}, headers=CLIENT)
+    assert refused.status_code == 429 and "10 per 1 minute" in refused.json["error"]

@@ -3,8 +3,6 @@ call instead of a stat of every file a reply plays. Where inotify is missing the
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
 from pathlib import Path
 
@@ -14,6 +12,9 @@ _IN_NONBLOCK, _IN_CLOEXEC = os.O_NONBLOCK, os.O_CLOEXEC
 
 
 def _libc():
+    import ctypes  # only once a reply plays audio: ctypes is slow to import
+    import ctypes.util
+
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or None, use_errno=True)
         return libc if hasattr(libc, "inotify_init1") else None

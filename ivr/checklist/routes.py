@@ -103,7 +103,14 @@ def _context(checklist: Checklist) -> dict:
         "store_key": situation.query(),
         "reminder_default": (today + dt.timedelta(days=7)).isoformat(),
         "today": today.isoformat(),
+        "rehearsals": _rehearsals(situation.reasons),
     }
+
+
+def _rehearsals(reason_ids) -> dict:
+    """Each chosen reason's escalation scenario (where it has one), to rehearse in the browser phone."""
+    scenarios = runtime().scenarios
+    return {rid: scenarios.card(sid) for rid in reason_ids if (sid := scenarios.for_reason(rid))}
 
 
 def _form(problems: list[str] | None = None) -> str:

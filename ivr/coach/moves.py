@@ -120,13 +120,18 @@ def _compile(patterns: list[str], classes: dict[str, list[str]]) -> re.Pattern:
             if name not in classes:
                 raise KeyError(f"unknown class {{{name}}} in {pattern!r}")
         expanded = re.sub(r"\{([a-z-]+)\}", lambda m: "(?:" + "|".join(map(re.escape, classes[m[1]])) + ")", pattern)
-        expanded = re.sub(r"\s*\.\.\.\s*", lambda _m: " " + GAP, expanded.strip())
-        try:
-            re.compile(expanded)
-        except re.error as exc:
-            raise re.error(f"{exc} in {pattern!r}") from exc
-        parts.append(f"(?:{expanded})")
-    return re.compile(r"(?<!\S)(?:" + "|".join(parts) + r")(?!\S)")
+        parts.append((pattern, re.sub(r"\s*\.\.\.\s*", lambda _m: " " + GAP, expanded.strip())))
+    try:
+        # One compile per move: compiling is the costly part of start-up, so each pattern is
+        # compiled alone only to name the one that is broken.
+        return re.compile(r"(?<!\S)(?:" + "|".join(f"(?:{e})" for _p, e in parts) + r")(?!\S)")
+    except re.error:
+        for pattern, expanded in parts:
+            try:
+                re.compile(expanded)
+            except re.error as exc:
+                raise re.error(f"{exc} in {pattern!r}") from exc
+        raise
 
 
 def _why(exc: Exception) -> str:

@@ -8,8 +8,9 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from .. import store
 from ..map import map_url
+from ..rehearse.reports import ITEM_TITLES, MAX_IDS, MOVE_NAMES
 from ..runtime import runtime
-from ..voice.desk import rehearsal_of_call
+from ..voice.desk import rehearsal_of_call, scenario_start_url
 from ..voice.security import TOKEN_HEADER, issue_practice_token
 from ..voice.twiml import node_url
 from .summary import clock, duration_words, parse_report, summarize, summary_text
@@ -20,13 +21,15 @@ MAX_REPORT_BYTES = 1_000_000  # an hour-long call's report is well under this
 
 @bp.get("")
 def phone():
-    """The phone page; ?start=<node id> starts the call at that point of the menu."""
+    """The phone page; ?start=<node id> starts the call at that point of the menu, ?scenario=<id> a rehearsal."""
     rt = runtime()
     line = rt.line
     start = request.args.get("start", "").strip()[:100]
     known = start in line.nodes
+    wanted = request.args.get("scenario", "").strip()[:100]
+    card = rt.scenarios.card(wanted) if wanted in rt.scenarios else None
     config = {
-        "startUrl": node_url(start) if known else url_for("voice.incoming"),
+        "startUrl": scenario_start_url(card.id) if card else node_url(start) if known else url_for("voice.incoming"),
         "dialUrl": node_url(line.flow.defaults.representative),
         "tokenUrl": url_for("phone.token"),
         "tokenHeader": TOKEN_HEADER,
@@ -34,9 +37,19 @@ def phone():
         "captionsUrl": url_for("audio.captions"),
         "browserSpeech": rt.settings.phone.browser_speech,
         "captionSecondsPerWord": rt.settings.phone.caption_seconds_per_word,
+        # A rehearsal's report: how to show it, where its page is, and how many ids the browser keeps.
+        "scenario": card.id if card else None,
+        "reportUrl": url_for("rehearse.report", report_id="REPORT_ID"),
+        "progressUrl": url_for("rehearse.progress"),
+        "movesUrl": url_for("rehearse.moves"),
+        "keepReports": MAX_IDS,
+        "itemTitles": ITEM_TITLES,
+        "moveNames": MOVE_NAMES,
     }
-    return render_template("phone/phone.html", config=config, start_label=line.nodes[start].label if known else None,
-                           unknown_start=start if start and not known else None,
+    return render_template("phone/phone.html", config=config, scenario=card,
+                           unknown_scenario=wanted if wanted and not card else None,
+                           start_label=line.nodes[start].label if known and not card else None,
+                           unknown_start=start if start and not known and not card else None,
                            keep_days=rt.settings.phone.keep_days)
 
 

@@ -9,10 +9,12 @@ from flask import Flask, jsonify, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-# Endpoint -> limit. A person practicing asks for a token and posts a summary once a call.
+# Endpoint -> limit. A person practicing asks for a token and posts a summary once a call, and a
+# rehearsal's report page asks the coach about its transcript once.
 LIMITS = {
     "phone.token": "30 per minute; 300 per hour",
     "phone.save": "10 per minute; 100 per hour",
+    "rehearse.moves": "10 per minute; 100 per hour",  # once a rehearsal, after hang-up
 }
 VOICE = "/voice/"
 

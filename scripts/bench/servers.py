@@ -41,13 +41,16 @@ def wait_until_up(url: str, seconds: float = 30.0, process: subprocess.Popen | N
 
 
 @contextmanager
-def gunicorn(app: str, port: int | None = None, env: dict[str, str] | None = None, probe: str = "/voice/status"):
-    """Serve the WSGI `app` ("module:name") with gunicorn.conf.py on 127.0.0.1; yields (base URL, process)."""
+def gunicorn(app: str, port: int | None = None, env: dict[str, str] | None = None, probe: str = "/voice/status",
+             log=None):
+    """Serve the WSGI `app` ("module:name") with gunicorn.conf.py on 127.0.0.1; yields (base URL, process).
+
+    The server's log goes to `log` (a file), else nowhere."""
     port = port or free_port()
     environment = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), **(env or {})}
     process = subprocess.Popen([PYTHON, "-m", "gunicorn", "--config", str(ROOT / "gunicorn.conf.py"), app],
-                               cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               start_new_session=True)
+                               cwd=ROOT, env=environment, stdout=subprocess.DEVNULL,
+                               stderr=log if log is not None else subprocess.DEVNULL, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base + probe, process=process)
@@ -65,5 +68,3 @@ def stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-    if process.stderr:
-        process.stderr.close()

@@ -1,5 +1,6 @@
 // The phone page: buttons, keyboard, captions, transcript and summary around the TwiML player.
 import { TwimlPlayer, sleep } from "./player.js";
+import { hideReport, showReport } from "/rehearse/static/report-panel.js";
 
 const config = JSON.parse(document.getElementById("phone-config").textContent);
 const $ = (id) => document.getElementById(id);
@@ -45,6 +46,7 @@ function addLine(who, text) {
   const list = $("transcript");
   list.append(item);
   list.scrollTop = list.scrollHeight;
+  return item;
 }
 
 /** Speak with the browser's voice where it has one; never wait on it for ever. */
@@ -137,7 +139,8 @@ function onEvent(type, detail) {
         addLine("caller", digits.length > 1 ? `You entered ${digits.length} keys (not kept).`
           : `You pressed ${KEY_NAMES[digits] ?? digits}.`);
       } else {
-        addLine("caller", `You said: “${detail.SpeechResult}”`);
+        // Spoken lines are the ones the coach hears: after a rehearsal they are marked with their moves.
+        addLine("caller", `You said: “${detail.SpeechResult}”`).dataset.said = detail.SpeechResult;
       }
       break;
     case "silence":
@@ -161,6 +164,7 @@ async function startCall() {
   requests = [];
   $("transcript").replaceChildren();
   $("summary").hidden = true;
+  hideReport();
   $("entry").textContent = "";
   $("call").disabled = true;
   $("hangup").disabled = false;
@@ -219,7 +223,7 @@ async function finish(reason) {
   }
 }
 
-function showSummary({ url, text_url: textUrl, map_url: mapUrl, summary }) {
+function showSummary({ url, text_url: textUrl, map_url: mapUrl, summary, report, report_id: reportId }) {
   for (const step of summary.path) {
     const item = document.createElement("li");
     item.textContent = step.label;
@@ -235,6 +239,7 @@ function showSummary({ url, text_url: textUrl, map_url: mapUrl, summary }) {
   $("summary-saved").replaceChildren("Saved at ", link, ", with digits you typed left out.");
   $("summary-download").href = textUrl;
   $("summary-download").hidden = false;
+  if (report) showReport(report, reportId, config);
 }
 
 function pressKey(key) {

@@ -1,0 +1,1 @@
+"""Blueprint /rehearse: the escalation scenarios, a saved coach's report, and progress over attempts."""
