@@ -78,6 +78,9 @@ PAGES = [
     Page("unknown saved call", "/phone/calls/no-such-call", status=404),
     Page("menu map", "/map"),
     Page("menu map with a path marked", "/map?path=welcome,main,lost-card,lost-card-identity"),
+    Page("rehearsals", "/rehearse"),
+    Page("rehearsal progress", "/rehearse/progress"),
+    Page("unknown rehearsal report", "/rehearse/reports/no-such-report", status=404),
     Page("page not found", "/no-such-page", status=404),
     Page("method not allowed", "/phone/token", status=405),
 ]
