@@ -30,6 +30,8 @@ errorlog = "-"
 
 def when_ready(server):
     """Compile the line's replies once in the master (with PUBLIC_BASE_URL set), before workers fork."""
-    from ivr import warm_up
+    app = server.app.wsgi()
+    if "practice_line" in getattr(app, "extensions", {}):  # not, say, the benchmark's bare app
+        from ivr import warm_up
 
-    warm_up(server.app.wsgi())
+        warm_up(app)

@@ -39,9 +39,10 @@ def say(page, words: str) -> None:
     listening(page)
 
 
-def rehearse(page, base: str, book, scenario: str, lines: list[str]) -> None:
+def rehearse(page, base: str, book, scenario: str, lines: list[str], opened: bool = False) -> None:
     """One rehearsal from the situation card to hang-up, saying each line in turn."""
-    page.goto(f"{base}/phone?scenario={scenario}")
+    if not opened:
+        page.goto(f"{base}/phone?scenario={scenario}")
     page.locator("#call").click()
     expect(page.locator("#transcript li.who-line").first).to_have_text(
         re.compile(re.escape(book.words(scenario, "situation")) + "$"))
@@ -74,8 +75,9 @@ def test_a_typed_rehearsal_ends_with_the_report_beside_the_transcript(page, live
     purpose = page.locator('#report-items li[data-item="stated-purpose"]')
     expect(purpose.locator(".item-head")).to_have_text("Met: Said what the call is about")
     expect(purpose.locator(".said")).to_have_text(f"You said: “{GUIDE[0]}”")
+    # The tip is the coach's prompt, word for word (its wording lives in prompts/coach/).
     expect(page.locator('#report-items li[data-item="asked-next-steps"] .tip')).to_have_text(
-        "Tip: Ask about next steps, for example: What should I expect now, and by when?")
+        "Tip: " + book.text("tip-asked-next-steps"))
 
     # The caller's lines carry the moves the coach heard, in the order they were said.
     marks = page.locator("#transcript li.who-caller .moves")
@@ -101,7 +103,11 @@ def test_a_typed_rehearsal_ends_with_the_report_beside_the_transcript(page, live
 
 
 def test_the_progress_chart_shows_two_attempts(page, live_server, book, artifacts):
-    rehearse(page, live_server, book, "unknown-charge", GUIDE[:1])
+    page.goto(f"{live_server}/rehearse")
+    page.screenshot(path=str(artifacts / "rehearse-scenarios.png"), full_page=True)
+    page.get_by_role("link", name="Start rehearsal: A charge you don't recognize").click()
+    page.wait_for_url("**/phone?scenario=unknown-charge")
+    rehearse(page, live_server, book, "unknown-charge", GUIDE[:1], opened=True)
     rehearse(page, live_server, book, "stolen-abroad", [
         "hi i'm calling because my card was stolen while i'm traveling abroad",
         "please cancel it and send a replacement to my hotel"])
