@@ -33,7 +33,7 @@ def line():
     ("lost-card-security", "*", "lost-card"),
     ("more-options", "3", "abroad"),
     ("representative-desk", "1", "supervisor-hold"),
-    ("supervisor-desk", "1", "supervisor-formal"),
+    ("supervisor-desk", "1", "complaint-formal"),
     ("lost-card-security", "2", "lost-card-security-wrong"),
     ("lost-card-security-wrong", "1", "lost-card-security"),
 ])

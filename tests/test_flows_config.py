@@ -129,7 +129,7 @@ def test_unused_prompts_are_warned_about(config_copy):
 def test_flows_check_passes_on_the_shipped_config(runner):
     result = runner.invoke(args=["flows", "check"])
     assert result.exit_code == 0
-    assert "ok: " in result.output and "63 nodes (17 menus)" in result.output
+    assert "ok: " in result.output and "62 nodes (17 menus)" in result.output
 
 
 def test_flows_check_fails_naming_file_and_node(runner, config_copy):

@@ -52,8 +52,7 @@ def test_the_list_holds_every_node_once_as_a_link(client, line):
     wrong = items["item-lost-card-security-wrong"]
     assert wrong.text_content().split() == (
         "2 · on the back → security answer (wrong) (a menu) "
-        "1 · try again → security code question (lost card) (listed elsewhere on this page) "
-        "→ no response, call ended (listed elsewhere on this page)").split()
+        "1 · try again → security code question (lost card) (listed elsewhere on this page)").split()
     assert doc.cssselect(".shared-routes li")[0].text_content().split() == (
         "0 · representative → representative (not at: speaking with a representative, speaking with a supervisor)"
     ).split()

@@ -189,7 +189,9 @@ def _other_routes(line: PracticeLine, node_id: str, known: list[MapEdge]) -> lis
     The back key and the home phrases go somewhere from every menu; like repeat, they are left out."""
     node = line.flow.nodes[node_id]
     skip = {e.target for e in known} | {getattr(node, "back", None) or line.flow.defaults.home}
-    return [MapEdge(node_id, target, NEXT) for target in dict.fromkeys(edges(line.flow, node_id)) if target not in skip]
+    # The goodbyes for a caller who gives nothing are drawn from what the engine does (no input ×2, after 50 turns).
+    ways = edges(line.flow, node_id, forced_endings=False)
+    return [MapEdge(node_id, target, NEXT) for target in dict.fromkeys(ways) if target not in skip]
 
 
 def _probed_routes(line: PracticeLine, node_id: str) -> list[MapEdge]:
