@@ -35,6 +35,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.from_mapping(
         TWILIO_AUTH_TOKEN=os.environ.get("TWILIO_AUTH_TOKEN") or None,
         PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL") or None,
+        # None: SQLite at instance/practice-line.sqlite. postgresql://... uses PostgreSQL (psycopg 3).
+        DATABASE_URL=os.environ.get("DATABASE_URL") or None,
         CONFIG_DIR=Path(os.environ.get("PRACTICE_LINE_CONFIG_DIR") or PROJECT_ROOT / "config"),
         PROMPTS_DIR=Path(os.environ.get("PRACTICE_LINE_PROMPTS_DIR") or PROJECT_ROOT / "prompts"),
         # None: settings.yaml's audio.cache_dir, relative to the instance folder.

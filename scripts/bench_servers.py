@@ -21,9 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from pgcluster import PostgresCluster, server_bin  # noqa: E402  (the tests' throwaway cluster)
-
 from scripts.bench.servers import gunicorn  # noqa: E402
+
+try:
+    from pgcluster import PostgresCluster, server_bin  # the tests' throwaway cluster (tests/pgcluster.py)
+except ImportError:  # a checkout from before the PostgreSQL store
+    PostgresCluster = server_bin = None
 
 
 def main() -> None:
@@ -35,6 +38,8 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=40)
     parser.add_argument("--log", type=Path, help="write the servers' logs to this file")
     args = parser.parse_args()
+    if server_bin is None:
+        raise SystemExit("tests/pgcluster.py is missing: this checkout has no PostgreSQL store yet.")
     bin_dir = server_bin()
     if bin_dir is None:
         raise SystemExit("PostgreSQL's server is not installed (Debian: postgresql); ./scripts/test.sh installs it.")

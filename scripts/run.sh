@@ -7,6 +7,8 @@ source "$(dirname "$0")/_common.sh"
 "$ROOT/scripts/setup.sh"
 cd "$ROOT"
 "$PY" -m flask --app app flows check
+# Build or upgrade the database schema (SQLite by default, PostgreSQL with DATABASE_URL); safe to repeat.
+"$PY" -m flask --app app db upgrade
 # Offline this falls back to espeak-ng in seconds; a prompt with no audio is spoken with <Say>.
 "$PY" -m flask --app app audio build || echo "Some prompts have no audio; calls speak them with <Say>."
 exec "$PY" -m gunicorn --config "$ROOT/gunicorn.conf.py" app:app

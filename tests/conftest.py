@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 import shutil
 import urllib.parse
@@ -18,7 +19,7 @@ import requests
 import responses
 import yaml
 
-from ivr import create_app
+from ivr import create_app, store
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -26,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Variables that would point a test at a real token, URL, secret or folder.
 APP_ENVIRONMENT = ["TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "SECRET_KEY", "PRACTICE_LINE_CONFIG_DIR",
                    "TWILIO_ACCOUNT_SID", "TWILIO_API_KEY", "TWILIO_API_SECRET", "TWILIO_API_BASE",
-                   "PRACTICE_LINE_PROMPTS_DIR", "PRACTICE_LINE_AUDIO_DIR"]
+                   "PRACTICE_LINE_PROMPTS_DIR", "PRACTICE_LINE_AUDIO_DIR", "DATABASE_URL"]
 
 
 @pytest.fixture(autouse=True)
@@ -72,6 +73,8 @@ def make_app(tmp_path):
     library is empty and every prompt is <Say> (a build by ./scripts/run.sh never leaks in).
     """
 
+    made = []
+
     def make(settings: dict | None = None, audio_dir: Path | None = None, **config):
         sections: dict[str, dict] = {"voice": {"hold_pause_seconds": 0}}
         for name, values in (settings or {}).items():
@@ -86,9 +89,12 @@ def make_app(tmp_path):
             "INSTANCE_PATH": str(tmp_path),
             **config,
         })
+        made.append(app)
         return app
 
-    return make
+    yield make
+    for app in made:  # write what the call log still holds, close database connections
+        store.shutdown(app)
 
 
 @pytest.fixture
@@ -408,3 +414,58 @@ def project_copy(tmp_path):
     python.chmod(0o755)
     env = {k: v for k, v in os.environ.items() if k not in APP_ENVIRONMENT and k not in ("HOST", "PORT")}
     return root, env
+
+
+# --- The store on both databases: SQLite (the default) and a throwaway PostgreSQL server ---
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL cluster for the session (Debian's server as the postgres user); stopped at the end.
+
+    If it cannot start, the tests that need it fail under CI=true, and are skipped elsewhere.
+    """
+    from pgcluster import PostgresCluster, server_bin
+
+    bin_dir = server_bin()
+    problem = None if bin_dir else "PostgreSQL's server is not installed: run ./scripts/test.sh, which installs it"
+    cluster = PostgresCluster(bin_dir) if bin_dir else None
+    if cluster is not None:
+        try:
+            cluster.start()
+        except (RuntimeError, OSError) as error:
+            problem = f"the test PostgreSQL server did not start: {error}"
+    try:
+        if problem:
+            (pytest.fail if os.environ.get("CI") == "true" else pytest.skip)(problem)
+        yield cluster
+    finally:
+        if cluster is not None:
+            cluster.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request):
+    """None (the default SQLite file in the instance folder) or an emptied PostgreSQL database's URL."""
+    if request.param == "sqlite":
+        return None
+    server = request.getfixturevalue("postgres_server")
+    empty(server.url)
+    return server.url
+
+
+def empty(url: str) -> None:
+    """Drop every table of a PostgreSQL database."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("DROP SCHEMA public CASCADE")
+        connection.execute("CREATE SCHEMA public")
+
+
+@pytest.fixture
+def store_app(make_app, database_url):
+    """An app on each database, its schema built by `flask db upgrade` as a user would."""
+    app = make_app(DATABASE_URL=database_url)
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    return app

@@ -8,10 +8,12 @@ import uuid
 
 import itsdangerous.timed
 import pytest
+from sqlalchemy import select
 
 from ivr import store
 from ivr.line.engine import reference_number
 from ivr.phone.summary import MASK, mask_digits
+from ivr.store.models import practice_calls
 from ivr.voice.security import TOKEN_HEADER, issue_practice_token
 
 
@@ -44,8 +46,8 @@ def report(**changes) -> dict:
 
 
 def saved_rows(app) -> list[dict]:
-    with app.app_context():
-        return [json.loads(r["summary"]) for r in store.get_db().execute("SELECT summary FROM practice_calls")]
+    with store.get_engine(app).connect() as connection:
+        return [json.loads(summary) for summary in connection.execute(select(practice_calls.c.summary)).scalars()]
 
 
 # --- the page -------------------------------------------------------------------------------
@@ -191,19 +193,23 @@ def test_unknown_and_expired_calls_are_404(app, client, monkeypatch):
     data = client.post("/phone/calls", json=report()).get_json()
     assert client.get(data["url"]).status_code == 200
     later = time.time() + 31 * 86400  # keep_days defaults to 30
-    monkeypatch.setattr("ivr.store.summaries.time.time", lambda: later)
+    monkeypatch.setattr("ivr.store.kept.time.time", lambda: later)
     gone = client.get(data["url"])
     assert gone.status_code == 404 and "deleted 30 days after the call" in gone.get_data(as_text=True)
     assert client.get(data["text_url"]).status_code == 404
 
 
+PURGED_NOTHING = "Removed 0 expired practice calls.\nRemoved 0 expired call-log records.\nRemoved 0 expired rehearsal reports.\n"
+
+
 def test_purge_command_deletes_expired_calls(app, client, runner, monkeypatch):
     client.post("/phone/calls", json=report())
     client.post("/phone/calls", json=report())
-    assert runner.invoke(args=["calls", "purge"]).output == "Removed 0 expired practice calls.\nRemoved 0 expired rehearsal reports.\n"
+    assert runner.invoke(args=["calls", "purge"]).output == PURGED_NOTHING
     later = time.time() + 31 * 86400
-    monkeypatch.setattr("ivr.store.summaries.time.time", lambda: later)
-    assert runner.invoke(args=["calls", "purge"]).output == "Removed 2 expired practice calls.\nRemoved 0 expired rehearsal reports.\n"
+    monkeypatch.setattr("ivr.store.kept.time.time", lambda: later)
+    assert runner.invoke(args=["calls", "purge"]).output == (
+        "Removed 2 expired practice calls.\nRemoved 0 expired call-log records.\nRemoved 0 expired rehearsal reports.\n")
     assert saved_rows(app) == []
 
 
@@ -212,7 +218,7 @@ def test_saving_a_call_purges_expired_ones(make_app, monkeypatch):
     client = app.test_client()
     client.post("/phone/calls", json=report())
     later = time.time() + 2 * 86400
-    monkeypatch.setattr("ivr.store.summaries.time.time", lambda: later)
+    monkeypatch.setattr("ivr.store.kept.time.time", lambda: later)
     client.post("/phone/calls", json=report())
     assert len(saved_rows(app)) == 1
 

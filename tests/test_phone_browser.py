@@ -6,8 +6,10 @@ import json
 import re
 
 import pytest
+from sqlalchemy import select
 
 from ivr import store
+from ivr.store.models import practice_calls
 
 expect = pytest.importorskip("playwright.sync_api").expect
 pytestmark = pytest.mark.browser
@@ -127,9 +129,9 @@ def test_saying_a_phrase_reaches_the_dispute_branch_and_a_reference(app, page, l
     expect(page.locator("#transcript li.who-caller", has_text="You entered 4 keys (not kept).")).to_have_count(2)
     expect(page.locator("#transcript li.who-caller", has_text="You entered 6 keys (not kept).")).to_have_count(1)
 
-    with app.app_context():
-        [row] = store.get_db().execute("SELECT summary FROM practice_calls").fetchall()
-    summary = json.loads(row["summary"])
+    with store.get_engine(app).connect() as connection:
+        [row] = connection.execute(select(practice_calls.c.summary)).scalars().all()
+    summary = json.loads(row)
     assert summary["references"] == [{"label": "dispute opened", "number": number}]
     assert [s["label"] for s in summary["path"]][:3] == ["welcome", "main menu", "dispute a charge"]
     kept = json.dumps(summary["transcript"]) + json.dumps(summary["path"])

@@ -348,15 +348,16 @@ def test_a_twilio_caller_who_hangs_up_mid_conversation_still_gets_a_report(app, 
     caller.say(REFERENCE)
     reply = caller.post("/voice/status", CallStatus="completed")
     assert reply.status == 200 and reply.verbs == []
-    from ivr.store.reports import SCHEMA  # noqa: F401  (the table exists once a report is stored)
-    with app.test_request_context():
-        from ivr import store
-        db = store.get_db()
-        rows = db.execute("SELECT report FROM rehearsal_reports").fetchall()
-        assert db.execute("SELECT count(*) FROM open_rehearsals").fetchone()[0] == 0
+    from sqlalchemy import func, select
+
+    from ivr import store
+    from ivr.store.models import open_rehearsals, rehearsal_reports
+    with store.get_engine(app).connect() as connection:
+        rows = connection.execute(select(rehearsal_reports.c.report)).scalars().all()
+        assert connection.execute(select(func.count()).select_from(open_rehearsals)).scalar() == 0
     import json
     assert len(rows) == 1
-    report = json.loads(rows[0]["report"])
+    report = json.loads(rows[0])
     assert [(i["id"], i["met"]) for i in report["items"] if i["met"]] == [
         ("stated-purpose", True), ("stayed-polite", True), ("asked-reference", True)]
 
@@ -375,10 +376,9 @@ def test_reports_expire_with_the_call_summaries(app, monkeypatch):
         store.save_report(kept, 30)
         store.save_report(kept, 30)
     later = time.time() + 31 * 86400
-    monkeypatch.setattr("ivr.store.reports.time.time", lambda: later)
-    monkeypatch.setattr("ivr.store.summaries.time.time", lambda: later)
+    monkeypatch.setattr("ivr.store.kept.time.time", lambda: later)
     out = app.test_cli_runner().invoke(args=["calls", "purge"]).output
-    assert out == "Removed 0 expired practice calls.\nRemoved 2 expired rehearsal reports.\n"
+    assert out == "Removed 0 expired practice calls.\nRemoved 0 expired call-log records.\nRemoved 2 expired rehearsal reports.\n"
 
 
 # --- The terminal ---

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -67,6 +68,8 @@ def test_run_sh_serves_the_line_with_gunicorn_on_host_and_port(project_copy, off
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/phone", timeout=5) as page:
             assert page.status == 200
         assert "gunicorn" in log_text(log) and f"Listening at: http://127.0.0.1:{port}" in log_text(log)
+        assert re.search(r"^Database sqlite:///\S+/practice-line\.sqlite: (upgraded from|already at)", log_text(log),
+                         re.MULTILINE), "run.sh did not run flask db upgrade"
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

@@ -7,6 +7,7 @@ from flask import Flask
 from .audio import audio
 from .calls import calls
 from .coach import coach
+from .db import db
 from .flows import flows
 from .practice import practice_command
 from .twilio import twilio_group
@@ -14,5 +15,5 @@ from .twilio import twilio_group
 
 def init_app(app: Flask) -> None:
     """Register every command group on `app`."""
-    for command in (flows, audio, practice_command, calls, coach, twilio_group):
+    for command in (flows, audio, practice_command, calls, coach, db, twilio_group):
         app.cli.add_command(command)

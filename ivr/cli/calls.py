@@ -1,21 +1,47 @@
-"""flask calls: the stored practice calls."""
+"""flask calls: the stored calls (Twilio's call log and the browser phone's summaries)."""
 
 from __future__ import annotations
+
+import json
 
 import click
 from flask.cli import AppGroup
 
+from .. import store
 from ..runtime import runtime
-from ..store import purge_expired, purge_expired_reports
 
-calls = AppGroup("calls", help="Stored practice calls.")
+calls = AppGroup("calls", help="Stored calls: Twilio's call log and the browser phone's summaries.")
+
+
+@calls.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list instead of a table.")
+def list_command(as_json: bool) -> None:
+    """List kept calls, oldest first: source, start, duration, outcome, path and reference numbers."""
+    rt = runtime()
+    store.call_recorder().flush()  # what this process still holds goes in first
+    found = store.list_calls(rt.settings.phone.keep_days, {n: c.label for n, c in rt.line.nodes.items()})
+    if as_json:
+        click.echo(json.dumps(found, indent=2))
+        return
+    if not found:
+        click.echo("No calls kept.")
+        return
+    click.echo(f"{'source':<8} {'started (UTC)':<20} {'duration':>8}  {'outcome':<12} {'id':<14} path [references]")
+    for call in found:
+        duration = "" if call["duration"] is None else f"{call['duration'] // 60}:{call['duration'] % 60:02d}"
+        references = " ".join(ref["number"] for ref in call["references"])
+        click.echo(f"{call['source']:<8} {call['started'].replace('T', ' ').rstrip('Z'):<20} {duration:>8}  "
+                   f"{call['outcome'] or '':<12} {call['id'][:12] + '…':<14} {' > '.join(call['path'])}"
+                   + (f" [{references}]" if references else ""))
+    click.echo(f"{len(found)} call{'s' if len(found) != 1 else ''}.")
 
 
 @calls.command("purge")
 def purge_command() -> None:
-    """Delete practice calls and rehearsal reports older than phone.keep_days."""
+    """Delete browser call summaries, call-log records and rehearsal reports older than phone.keep_days."""
     keep_days = runtime().settings.phone.keep_days
-    removed = purge_expired(keep_days)
-    click.echo(f"Removed {removed} expired practice call{'s' if removed != 1 else ''}.")
-    reports = purge_expired_reports(keep_days)
-    click.echo(f"Removed {reports} expired rehearsal report{'s' if reports != 1 else ''}.")
+    store.call_recorder().flush()
+    for what, removed in (("practice call", store.purge_expired(keep_days)),
+                          ("call-log record", store.purge_call_log(keep_days)),
+                          ("rehearsal report", store.purge_expired_reports(keep_days))):
+        click.echo(f"Removed {removed} expired {what}{'s' if removed != 1 else ''}.")

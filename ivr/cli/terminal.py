@@ -70,7 +70,7 @@ class TerminalCall:
     def _fetch(self, url: str, extra: dict[str, str]) -> tuple[str, dict[str, str]] | None:
         self.record.urls.append(url)
         self.record.requests.append({"url": url, "digits": extra.get("Digits"), "speech": extra.get("SpeechResult")})
-        form = {"CallSid": self.call_sid, "From": "+15550100", "To": "+15550199",
+        form = {"CallSid": self.call_sid, "From": "client:practice-terminal", "To": "+15550199",
                 "CallStatus": "in-progress", "Direction": "inbound", **extra}
         reply = self.client.post(url, data=form)
         root = ET.fromstring(reply.data)

@@ -23,6 +23,7 @@ APART = frozenset({ESCALATION, FAILURE, SILENCE})  # drawn apart from a menu's o
 SHARED = "@shared"  # the source of routes every listening node has ("any menu or question"); not a node id
 SHARED_LABEL = "any menu or question"
 QUIET_KINDS = frozenset({"message", "hold", "end"})  # nodes that speak without listening
+KNOWN_KINDS = QUIET_KINDS | {"menu", "collect"}
 # What the "no match" probe says: no digits, no phrase of any menu.
 NONSENSE = "xyzzy plugh"
 MAX_TRIES = 10  # a probe that has not left the node after this many answers never will
@@ -188,6 +189,8 @@ def _other_routes(line: PracticeLine, node_id: str, known: list[MapEdge]) -> lis
 
     The back key and the home phrases go somewhere from every menu; like repeat, they are left out."""
     node = line.flow.nodes[node_id]
+    if node.kind in KNOWN_KINDS:  # their routes are all read above; the flow check's extras are global keys
+        return []
     skip = {e.target for e in known} | {getattr(node, "back", None) or line.flow.defaults.home}
     # The goodbyes for a caller who gives nothing are drawn from what the engine does (no input ×2, after 50 turns).
     ways = edges(line.flow, node_id, forced_endings=False)

@@ -1,8 +1,66 @@
-"""The database: what the app keeps between requests (browser call summaries, rehearsal reports)."""
+"""The database: browser call summaries, the call log and rehearsal reports, through SQLAlchemy
+(SQLite in the instance folder by default, PostgreSQL by DATABASE_URL; Alembic migrations).
 
-from .reports import (keep_open_rehearsal, load_report, purge_expired_reports, save_report,
-                      take_open_rehearsal)
-from .summaries import database_path, get_db, init_app, load_call, purge_expired, save_call
+SQLAlchemy is imported on first use, not with the app, so start-up stays quick.
+"""
 
-__all__ = ["database_path", "get_db", "init_app", "load_call", "purge_expired", "save_call",
-           "save_report", "load_report", "purge_expired_reports", "keep_open_rehearsal", "take_open_rehearsal"]
+from __future__ import annotations
+
+import importlib
+
+from flask import Flask, current_app
+
+from .recorder import CallRecorder
+
+RECORDER = "practice_line_calls"
+# Public name -> the module that defines it (loaded, with SQLAlchemy, when first asked for).
+_LAZY = {
+    "save_call": "summaries", "load_call": "summaries", "purge_expired": "summaries",
+    "save_report": "reports", "load_report": "reports", "purge_expired_reports": "reports",
+    "keep_open_rehearsal": "reports", "take_open_rehearsal": "reports",
+    "list_calls": "calllog", "purge_call_log": "calllog",
+    "get_engine": "engine", "database_url": "engine", "shown_url": "engine",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def init_app(app: Flask) -> None:
+    """Give the app its call-log recorder and its /healthz endpoint."""
+    written = None
+
+    def write(events):
+        nonlocal written
+        if written is None:
+            from .calllog import writer  # SQLAlchemy loads with the first event, not with the app
+            written = writer(app)
+        written(events)
+
+    app.extensions[RECORDER] = CallRecorder(write)
+    app.add_url_rule("/healthz", "healthz", _healthz)
+
+
+def _healthz():
+    """GET /healthz (see health.py)."""
+    from .health import healthz
+    return healthz()
+
+
+def shutdown(app: Flask, timeout: float = 10.0) -> None:
+    """Write what the call-log queue holds, then close the app's database connections."""
+    app.extensions[RECORDER].flush(timeout)
+    held = app.extensions.pop("practice_line_engine", None)
+    if held is not None:
+        held.engine.dispose()
+
+
+def call_recorder(app: Flask | None = None) -> CallRecorder:
+    """The app's call-log recorder (default: the current app's)."""
+    return (app or current_app).extensions[RECORDER]
+
+
+__all__ = ["CallRecorder", "call_recorder", "init_app", "shutdown", *_LAZY]

@@ -7,15 +7,16 @@ from urllib.parse import parse_qsl
 
 from flask import Request
 
-FIELDS = ("CallSid", "Digits", "SpeechResult")
-# Twilio posts two dozen fields (caller's city, state, zip, ...) and a webhook reads three of them:
+# From is read only to tell the app's own practice phones from Twilio (ivr/voice/calllog.py); never kept.
+FIELDS = ("CallSid", "Digits", "SpeechResult", "From")
+# Twilio posts two dozen fields (caller's city, state, zip, ...) and a webhook reads a few of them:
 # parsing the whole form was a third of a webhook's time.
-_FIELD = re.compile(r"(?:^|&)((?:CallSid|Digits|SpeechResult)=[^&]*)")
+_FIELD = re.compile(r"(?:^|&)((?:CallSid|Digits|SpeechResult|From)=[^&]*)")
 _FORM = "application/x-www-form-urlencoded"
 
 
 def webhook_fields(request: Request) -> dict[str, str]:
-    """CallSid, Digits and SpeechResult as request.values gives them: the query string first, then the form."""
+    """CallSid, Digits, SpeechResult and From as request.values gives them: the query string first, then the form."""
     found: dict[str, str] = {}
     if request.mimetype == _FORM and "form" not in request.__dict__:  # not parsed already (signature check)
         try:

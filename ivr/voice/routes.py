@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 from ..line.engine import Call, Turn, answer, parse_failures
 from ..runtime import runtime
 from . import desk, twiml
+from .calllog import note_status, note_turn
 from .fields import webhook_fields
 from .security import voice_request_allowed
 
@@ -70,7 +71,9 @@ def desk_input():
 
 @bp.route("/status", methods=["GET", "POST"])
 def status():
-    """Twilio's call-status callback: a finished call's open rehearsal becomes a stored report."""
+    """Twilio's call-status callback: the outcome and duration go to the call log, and a finished
+    call's open rehearsal becomes a stored report."""
+    note_status()
     call_sid = request.values.get("CallSid", "")[:64]  # a status callback is rare: the full form is fine
     if call_sid and request.values.get("CallStatus") in ("completed", "busy", "failed", "no-answer", "canceled"):
         desk.finish_from_status(runtime(), call_sid)
@@ -107,7 +110,9 @@ def _call() -> Call:
 
 def _reply(turn: Turn, fields: dict[str, str] | None = None, came_from: str | None = None):
     rt = runtime()
-    call_sid = (fields if fields is not None else webhook_fields(request)).get("CallSid", "")[:64]
+    fields = fields if fields is not None else webhook_fields(request)
+    call_sid = fields.get("CallSid", "")[:64]
+    note_turn(rt.line, turn, fields)
     at_desk = desk.desk_on_the_way(rt, turn.node)
     if at_desk is not None:  # the representative's desk is a conversation, not a menu
         return twiml.xml_response(desk.start_at_desk(rt, *at_desk, came_from=came_from, notice=turn.notice,
