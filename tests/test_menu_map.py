@@ -90,8 +90,8 @@ def test_the_text_map_shows_the_silence_and_escalation_routes(runner):
     assert lines[desk + 1:desk + 5] == [
         "        1 · supervisor → supervisor (see below)",
         "        2 · that's all → call with a representative finished [end]",
-        "        → representative (see above)",
         "        no input ×2 → no response, call ended (see below)",
+        "        no match ×3 → supervisor (see below)",
     ]
 
 
