@@ -99,8 +99,10 @@ class MenuMap:
         return [n for n in listening if n not in self.shared_by[edge]]
 
     def branches(self) -> list[str]:
-        """The top-level branch ids (children of the hub), in key order."""
-        return self.children(self.hub) if self.hub else []
+        """The top-level branch ids (the hub's children that a key leads to), in key order."""
+        if self.hub is None:
+            return []
+        return [c for c in self.children(self.hub) if self.nodes[c].via is not None and self.nodes[c].via.key]
 
     def path_edges(self, path: list[str]) -> set[MapEdge]:
         """The drawn routes between consecutive nodes of `path` (a shared route where that is the one)."""

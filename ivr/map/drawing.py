@@ -90,7 +90,7 @@ def dot_graph(menu: MenuMap, link: Callable[[str], str] | None = None) -> graphv
     }, node_attr={"fontname": FONT, "fontsize": "9", "margin": "0.06,0.02", "height": "0.25", "penwidth": "1"},
         edge_attr={"fontname": FONT, "fontsize": "7", "arrowsize": "0.5", "penwidth": "0.8"})
     clusters = {b: graphviz.Digraph(f"cluster_{b}", graph_attr={
-        "label": menu.nodes[b].via.label if menu.nodes[b].via else menu.nodes[b].label, "id": f"branch-{b}",
+        "label": menu.nodes[b].via.label, "id": f"branch-{b}",
         "style": "rounded", "color": "#9ca3af", "fontsize": "8", "margin": "4", "labeljust": "l"})
         for b in menu.branches()}
     for node in menu.nodes.values():
@@ -105,7 +105,7 @@ def dot_graph(menu: MenuMap, link: Callable[[str], str] | None = None) -> graphv
         graph.subgraph(cluster)
     if menu.hub and menu.nodes[menu.hub].way_in:
         # What comes before the hub (the welcome) stands beside it, not a column of its own.
-        graph.body.append(f'{{rank=same; "{menu.nodes[menu.hub].way_in}"; "{menu.hub}"}}')
+        graph.body.append(f'\t{{rank=same; "{menu.nodes[menu.hub].way_in}"; "{menu.hub}"}}\n')
     if menu.shared:
         graph.node(SHARED, label=wrap(SHARED_LABEL, 12), id=SHARED_ID, shape="note", style="dashed",
                    color=APART_COLOR, fontcolor=APART_COLOR, tooltip=f"routes from {SHARED_LABEL}")
@@ -163,7 +163,7 @@ def readable_titles(svg: str, menu: MenuMap) -> str:
     titles = {node_dom_id(n): describe(menu, n) for n in menu.nodes}
     titles.update({e.id: edge_title(menu, e) for e in drawn_edges(menu)})
     titles[SHARED_ID] = f"{SHARED_LABEL}: routes every menu and question has"
-    titles.update({f"branch-{b}": f"branch {menu.nodes[b].via.label if menu.nodes[b].via else b}"
+    titles.update({f"branch-{b}": f"branch {menu.nodes[b].via.label}"
                    for b in menu.branches()})
     for group in root.iter(f"{{{SVG_NS}}}g"):
         title = group.find(f"{{{SVG_NS}}}title")

@@ -40,7 +40,9 @@ def writer(app: Flask) -> Callable[[list[CallEvent]], None]:
 def write_events(engine: Engine, events: list[CallEvent]) -> None:
     """Write a batch of call events in one transaction."""
     with engine.begin() as connection:
-        for event in events:
+        # Every writer (each worker of each server) locks the calls' rows in the same order, by id,
+        # so two batches that share calls wait for each other instead of deadlocking (PostgreSQL).
+        for event in sorted(events, key=lambda event: event.call):
             if event.rehearsal is not None:
                 _upsert(connection, open_rehearsals, {"call_key": event.call, "updated_at": event.at,
                                                       "state": event.rehearsal}, ["updated_at", "state"])
