@@ -22,7 +22,7 @@ from sqlalchemy import inspect, select
 from ivr import store
 from ivr.line.engine import reference_number
 from ivr.store.calllog import write_events
-from ivr.store.models import call_log, call_steps, metadata
+from ivr.store.models import call_log, call_steps, metadata, open_rehearsals
 from ivr.store.recorder import CallEvent, CallRecorder
 from ivr.store.schema import HEAD, MIGRATIONS
 
@@ -244,6 +244,31 @@ def test_events_from_several_servers_in_any_order_make_one_record(store_app):
                           CallEvent("c2", 160.0, outcome="busy", duration=None)])
     with engine.connect() as connection:
         assert connection.execute(select(call_log).where(call_log.c.id == "c2")).one() == ("c2", 100.0, "busy", None)
+
+
+def test_one_batch_holding_many_events_of_several_calls_makes_the_same_records(store_app):
+    """The writer merges each call's events in a batch; the records are those of writing them one by one."""
+    engine = store.get_engine(store_app)
+    write_events(engine, [CallEvent("c4", 5000.0, outcome="completed", duration=40),
+                          CallEvent("c3", 200.0, steps=(("welcome", None), ("main", None))),
+                          CallEvent("c4", 4980.0, steps=(("main", None),)),
+                          CallEvent("k1", 10.0, rehearsal="first"),
+                          CallEvent("c3", 230.0, steps=(("end-lost-card", "7201"),)),
+                          CallEvent("c4", 4990.0, steps=(("dispute", None),)),
+                          CallEvent("k1", 20.0, rehearsal="second"),
+                          CallEvent("c3", 260.0, outcome="completed", duration=None),
+                          CallEvent("c3", 261.0, outcome=None, duration=61)])
+    write_events(engine, [CallEvent("c4", 4970.0, steps=(("welcome", None),)),
+                          CallEvent("c4", 5001.0, outcome="no-answer", duration=None)])
+    with engine.connect() as connection:
+        assert connection.execute(select(call_log).order_by(call_log.c.id)).all() == [
+            ("c3", 200.0, "completed", 61), ("c4", 4960.0, "no-answer", 40)]
+        assert connection.execute(select(call_steps.c.call_id, call_steps.c.node, call_steps.c.reference)
+                                  .order_by(call_steps.c.call_id, call_steps.c.at, call_steps.c.id)).all() == [
+            ("c3", "welcome", None), ("c3", "main", None), ("c3", "end-lost-card", "7201"),
+            ("c4", "welcome", None), ("c4", "main", None), ("c4", "dispute", None)]
+        assert connection.execute(select(open_rehearsals.c.call_key, open_rehearsals.c.updated_at,
+                                         open_rehearsals.c.state)).all() == [("k1", 20.0, "second")]
 
 
 # --- a database that is slow or down -------------------------------------------------------------------

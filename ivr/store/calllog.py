@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from flask import Flask
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select
+from sqlalchemy import Connection, Double, Engine, bindparam, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from . import kept
@@ -38,32 +38,48 @@ def writer(app: Flask) -> Callable[[list[CallEvent]], None]:
 
 
 def write_events(engine: Engine, events: list[CallEvent]) -> None:
-    """Write a batch of call events in one transaction."""
+    """Write a batch of call events in one transaction: one upsert per call, one insert for all steps."""
+    by_call: dict[str, list[CallEvent]] = {}
+    for event in events:
+        by_call.setdefault(event.call, []).append(event)
+    steps = []
     with engine.begin() as connection:
         # Every writer (each worker of each server) locks the calls' rows in the same order, by id,
         # so two batches that share calls wait for each other instead of deadlocking (PostgreSQL).
-        for event in sorted(events, key=lambda event: event.call):
-            if event.rehearsal is not None:
-                _upsert(connection, open_rehearsals, {"call_key": event.call, "updated_at": event.at,
-                                                      "state": event.rehearsal}, ["updated_at", "state"])
-                continue
-            _upsert_call(connection, event)
-            if event.steps:
-                connection.execute(insert(call_steps), [
-                    {"call_id": event.call, "at": event.at, "node": node, "reference": reference}
-                    for node, reference in event.steps])
+        for call in sorted(by_call):
+            group = by_call[call]
+            rehearsals = [event for event in group if event.rehearsal is not None]
+            if rehearsals:  # only the latest state of a rehearsal counts
+                latest = rehearsals[-1]
+                _upsert(connection, open_rehearsals, {"call_key": call, "updated_at": latest.at,
+                                                      "state": latest.rehearsal}, ["updated_at", "state"])
+            calls = [event for event in group if event.rehearsal is None]
+            if calls:
+                _upsert_call(connection, call, calls)
+                steps.extend({"call_id": call, "at": event.at, "node": node, "reference": reference}
+                             for event in calls for node, reference in event.steps)
+        if steps:
+            connection.execute(insert(call_steps), steps)
 
 
-def _upsert_call(connection: Connection, event: CallEvent) -> None:
+def _upsert_call(connection: Connection, call: str, events: list[CallEvent]) -> None:
+    """One statement for a call's events in this batch, with the effect of writing them one by one."""
     dialect = connection.dialect.name
-    started = event.at - (event.duration or 0)  # a status callback comes at the end of the call
+    # A status callback comes at the end of the call: its start is an estimate, which only stands
+    # for a call with no steps yet.
+    first = events[0]
+    started = first.at - (first.duration or 0) if not first.steps else first.at
+    stepped = [event.at for event in events if event.steps]
+    if stepped:
+        started = min(started, *stepped)
+    outcome = next((event.outcome for event in reversed(events) if event.outcome is not None), None)
+    duration = next((event.duration for event in reversed(events) if event.duration is not None), None)
     statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(call_log).values(
-        id=event.call, started_at=started, outcome=event.outcome, duration=event.duration)
+        id=call, started_at=started, outcome=outcome, duration=duration)
     earliest = func.least if dialect == "postgresql" else func.min  # SQLite's two-argument min()
     # Requests for one call may reach several servers and be written in any order: keep the
-    # earliest start (a status callback's estimate only stands for a call with no steps yet),
-    # and the status whenever it comes.
-    start = earliest(call_log.c.started_at, statement.excluded.started_at) if event.steps else call_log.c.started_at
+    # earliest start of the steps, and the status whenever it comes.
+    start = earliest(call_log.c.started_at, bindparam("first_step", min(stepped), type_=Double)) if stepped else call_log.c.started_at
     connection.execute(statement.on_conflict_do_update(index_elements=[call_log.c.id], set_={
         "started_at": start,
         "outcome": func.coalesce(statement.excluded.outcome, call_log.c.outcome),
