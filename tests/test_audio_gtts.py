@@ -14,10 +14,10 @@ from conftest import QUICK_GTTS
 from gtts import gTTS
 
 from ivr.audio.build import Builder
-from ivr.audio.cache import BUILD_STAMP, PHONE, WEB
+from ivr.audio.cache import BUILD_STAMP, CHECKED, PHONE, WEB
 from ivr.audio.engines import EspeakEngine, GttsEngine
 from ivr.audio.probe import probe
-from ivr.line.settings import AudioSettings
+from ivr.line.settings import GTTS_LANGUAGES, AudioSettings
 
 NO_PHONE = {**QUICK_GTTS, "telephone_copy": False}
 WORDS = re.compile(r"[\w']+")
@@ -34,8 +34,8 @@ def gtts_parts(text: str, s: AudioSettings) -> list[str]:
 
 
 def files(folder) -> list[str]:
-    """Every file in `folder` (temp files included) but the build stamp."""
-    return sorted(p.name for p in folder.iterdir() if p.name != BUILD_STAMP) if folder.exists() else []
+    """Every file in `folder` (temp files included) but the build stamp and the list of checked files."""
+    return sorted(p.name for p in folder.iterdir() if p.name not in (BUILD_STAMP, CHECKED)) if folder.exists() else []
 
 
 def test_build_sends_every_prompt_and_stores_the_bytes_answered(make_app, google, tmp_path):
@@ -236,3 +236,10 @@ def test_without_the_fake_endpoint_gtts_cannot_reach_the_internet(tmp_path):
     report = Builder(settings(fallback="none"), tmp_path, echo=said.append).run({"One.": "digit-1"}, progress=False)
     assert report.failed == ["digit-1"]
     assert "tests may not reach translate.google.us" in said[0]
+
+
+def test_the_settings_know_the_languages_the_installed_gtts_speaks():
+    from gtts.lang import tts_langs
+
+    assert GTTS_LANGUAGES == set(tts_langs())
+    assert {"en", "fr", "es", "de"} <= GTTS_LANGUAGES

@@ -12,13 +12,15 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 
-import requests
-from gtts import gTTS, gTTSError
-from gtts.version import __version__ as GTTS_VERSION
+from importlib.metadata import version
+from typing import TYPE_CHECKING
 
 from ..line.settings import AudioSettings
 from .cache import RenderSpec
 from .probe import probe
+
+if TYPE_CHECKING:  # gtts imports requests: both load only when something is rendered (start-up time)
+    from gtts import gTTS, gTTSError
 
 GTTS, ESPEAK = "gtts", "espeak-ng"
 TOOL_TIMEOUT = 60  # seconds for one espeak-ng, lame or sox run; they take milliseconds
@@ -124,7 +126,7 @@ class GttsEngine:
     def spec(self, phone: bool) -> RenderSpec:
         """What gTTS audio is keyed by."""
         s = self.settings
-        return RenderSpec(GTTS, f"gtts {GTTS_VERSION}", s.lang, s.tld, "slow" if s.slow else "normal",
+        return RenderSpec(GTTS, f"gtts {version('gTTS')}", s.lang, s.tld, "slow" if s.slow else "normal",
                           phone_tools_version(from_mp3=True) if phone else None)
 
     def render(self, text: str, phone: bool) -> Rendered:
@@ -140,6 +142,8 @@ class GttsEngine:
         return _with_phone_copy(mp3, phone, lambda: phone_copy_from_mp3(mp3), from_mp3=True)
 
     def _render_with_retries(self, text: str) -> bytes:
+        from gtts import gTTS, gTTSError
+
         s = self.settings
         tts = gTTS(text, tld=s.tld, lang=s.lang, slow=s.slow, lang_check=False,
                    timeout=(s.connect_timeout, s.read_timeout))
@@ -200,6 +204,8 @@ class GttsEngine:
         return delay
 
     def _explain(self, exc: gTTSError, status: int | None, tries: int) -> str:
+        import requests
+
         if status is None:
             cause = exc.__context__
             if isinstance(cause, requests.exceptions.Timeout):

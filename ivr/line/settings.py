@@ -9,6 +9,16 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .yamlfile import load_model
 
+# gtts.lang.tts_langs() as a table: importing gtts (and requests) would cost start-up a tenth of a
+# second. tests/test_audio_gtts.py keeps it equal to the installed gTTS's list.
+GTTS_LANGUAGES = frozenset({
+    "af", "am", "ar", "bg", "bn", "bs", "ca", "cs", "cy", "da", "de", "el", "en", "es", "et", "eu", "fi",
+    "fr", "fr-CA", "gl", "gu", "ha", "hi", "hr", "hu", "id", "is", "it", "iw", "ja", "jw", "km", "kn", "ko",
+    "la", "lt", "lv", "ml", "mr", "ms", "my", "ne", "nl", "no", "pa", "pl", "pt", "pt-PT", "ro", "ru", "si",
+    "sk", "sq", "sr", "su", "sv", "sw", "ta", "te", "th", "tl", "tr", "uk", "ur", "vi", "yue", "zh", "zh-CN",
+    "zh-TW",
+})
+
 
 class VoiceSettings(BaseModel):
     """How TwiML speaks and listens."""
@@ -68,9 +78,7 @@ class AudioSettings(BaseModel):
     @field_validator("lang")
     @classmethod
     def _known_language(cls, lang: str) -> str:
-        from gtts.lang import tts_langs  # a local table: no network
-
-        if lang not in tts_langs():
+        if lang not in GTTS_LANGUAGES:
             raise ValueError(f"gTTS does not speak '{lang}' (try en, fr, es, de, ...)")
         return lang
 
