@@ -48,6 +48,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     if test_config:
         app.config.update(test_config)
+    config_dir = Path(app.config["CONFIG_DIR"])
+    line = load_line(config_dir, Path(app.config["PROMPTS_DIR"]))
+    settings = load_settings(config_dir / "settings.yaml", app.config["SETTINGS"])
+    reasons = load_reasons(config_dir / "reasons.yaml", line)  # every config check before any disk scan
+    scenarios = load_scenarios(config_dir / "scenarios.yaml", line, reasons.nodes())
+    recognizer = load_recognizer(config_dir / "moves.yaml")
+    # Only a config that can be served gets an instance folder and a secret written to disk.
     os.makedirs(app.instance_path, exist_ok=True)
     secret = app.config.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
     if not secret and (app.config.get("DATABASE_URL") or os.environ.get("DATABASE_URL")):
@@ -56,13 +63,6 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.logger.warning("SECRET_KEY is not set, but DATABASE_URL is: set the same SECRET_KEY on every "
                            "server, or practice-call tokens from one server fail on the others.")
     app.config["SECRET_KEY"] = secret or _instance_secret(app)
-
-    config_dir = Path(app.config["CONFIG_DIR"])
-    line = load_line(config_dir, Path(app.config["PROMPTS_DIR"]))
-    settings = load_settings(config_dir / "settings.yaml", app.config["SETTINGS"])
-    reasons = load_reasons(config_dir / "reasons.yaml", line)  # every config check before any disk scan
-    scenarios = load_scenarios(config_dir / "scenarios.yaml", line, reasons.nodes())
-    recognizer = load_recognizer(config_dir / "moves.yaml")
     audio_dir = Path(app.instance_path, app.config["AUDIO_DIR"] or settings.audio.cache_dir).resolve()
     # Indexed once here (and again after `audio build`), so a webhook only looks up a dict.
     audio = (AudioLibrary(audio_dir, line.spoken(), lambda: library_specs(settings.audio))

@@ -43,7 +43,7 @@ def timed_build(app, folder: Path, engine: str | None) -> tuple[float, dict]:
         rt.line.spoken(), progress=False)
     seconds = time.perf_counter() - started
     return seconds, {"rendered": len(report.rendered), "cached": len(report.cached),
-                     "fell back": len(report.fell_back), "failed": len(report.failed)}
+                     "fell back": len(report.fell_back) + len(report.offline_cached), "failed": len(report.failed)}
 
 
 def latency(app, requests: int, headers: dict | None = None) -> tuple[float, float, str]:

@@ -5,4 +5,6 @@ source "$(dirname "$0")/_common.sh"
 apt_install "${APP_DEBS[@]}" "${TEST_DEBS[@]}"
 venv_install requirements-dev.txt
 cd "$ROOT"
+# axe-core for the accessibility audit, exactly as package-lock.json pins it (into node_modules/).
+npm ci --no-audit --no-fund --loglevel=error
 exec "$PY" -m pytest "$@"

@@ -160,9 +160,9 @@ class Reply:
 class Caller:
     """Posts to the voice webhooks the way Twilio does, and follows the call."""
 
-    def __init__(self, client):
+    def __init__(self, client, call_sid: str | None = None):
         self.client = client
-        self.call_sid = "CA" + uuid.uuid4().hex
+        self.call_sid = call_sid or "CA" + uuid.uuid4().hex
         self.history: list[Reply] = []
 
     def post(self, url: str, **params: str) -> Reply:
@@ -193,13 +193,16 @@ class Caller:
         reply = self.start(start)
         for answer in answers:
             assert not reply.hung_up, f"call ended before answer {answer!r}"
-            if answer == "-":
-                reply = self.silence()
-            elif all(ch in "0123456789*#" for ch in answer):
-                reply = self.press(answer)
-            else:
-                reply = self.say(answer)
+            reply = self.give(answer)
         return reply
+
+    def give(self, answer: str) -> Reply:
+        """One answer: '-' is silence, keys are pressed, anything else is said."""
+        if answer == "-":
+            return self.silence()
+        if all(ch in "0123456789*#" for ch in answer):
+            return self.press(answer)
+        return self.say(answer)
 
     def _action(self) -> str:
         last = self.history[-1]
@@ -382,6 +385,35 @@ def audio_dir(espeak_library, tmp_path):
 def audio_app(make_app, audio_dir):
     """An app whose every prompt has espeak-ng audio (MP3 and phone copy)."""
     return make_app(audio_dir=audio_dir)
+
+
+# --- Scripts run in a copy of the project, so no test touches the real .venv or instance/ ---
+
+@pytest.fixture
+def project_copy(tmp_path):
+    """A copy of the app and its scripts in tmp, whose .venv/bin/python is this test interpreter.
+
+    setup.sh is a no-op there (no Debian packages or pip from inside a test), and `audio build`
+    does nothing (no network); everything else runs for real, with instance/ inside the copy.
+    """
+    import os
+    import sys
+
+    root = tmp_path / "project"
+    root.mkdir()
+    for name in ("app.py", "gunicorn.conf.py", "ivr", "config", "prompts", "scripts"):
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, root / name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(source, root / name)
+    (root / "scripts" / "setup.sh").write_text("#!/usr/bin/env bash\nexit 0\n")
+    python = root / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text(f'#!/bin/sh\ncase "$*" in *"audio build"*) exit 0;; esac\nexec {sys.executable} "$@"\n')
+    python.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k not in APP_ENVIRONMENT and k not in ("HOST", "PORT")}
+    return root, env
 
 
 # --- The store on both databases: SQLite (the default) and a throwaway PostgreSQL server ---

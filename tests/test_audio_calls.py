@@ -159,7 +159,7 @@ def test_terminal_practice_captions_played_prompts(make_app, audio_dir):
     result = app.test_cli_runner().invoke(args=["practice", "--keys", "1 1234 1 2"])
     assert result.exit_code == 0, result.output
     assert f"  {line.text('welcome')}" in result.output
-    assert f"  {line.text('lost-card-cancelled')}" in result.output
+    assert f"  {line.text('lost-card-canceled')}" in result.output
     assert "(audio " not in result.output
     assert "(the line hangs up)" in result.output
 

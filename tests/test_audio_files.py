@@ -8,10 +8,10 @@ import stat
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, silent_mp3
+from conftest import ROOT, Caller, silent_mp3
 
 from ivr import ConfigError
-from ivr.audio.cache import PHONE, WEB, AudioLibrary, NotAudio, RenderSpec, normalise, write_atomic
+from ivr.audio.cache import PHONE, WEB, AudioLibrary, NotAudio, RenderSpec, mark_built, normalize, write_atomic
 from ivr.audio.engines import mulaw_wav
 from ivr.audio.probe import probe
 
@@ -51,8 +51,8 @@ def test_probe_skips_id3_tag():
 
 
 def test_normalise_collapses_spaces_only():
-    assert normalise("  Press  1,\n or say   help. ") == "Press 1, or say help."
-    assert normalise("Press\t1 now") == "Press 1 now"
+    assert normalize("  Press  1,\n or say   help. ") == "Press 1, or say help."
+    assert normalize("Press\t1 now") == "Press 1 now"
 
 
 @pytest.mark.parametrize("change", [
@@ -165,3 +165,78 @@ def test_bad_audio_settings_stop_start_up_naming_the_file(make_app, tmp_path, li
     with pytest.raises(ConfigError) as raised:
         make_app(CONFIG_DIR=config)
     assert any(p.startswith(f"{config / 'settings.yaml'}: {message}") for p in raised.value.problems), raised.value.problems
+
+
+def test_an_unreadable_audio_folder_is_logged_once_as_a_warning(make_app, tmp_path, caplog):
+    import logging
+    not_a_folder = tmp_path / "audio-is-a-file"
+    not_a_folder.write_text("not a folder")
+    with caplog.at_level(logging.INFO):
+        app = make_app(audio_dir=not_a_folder)
+        caller = Caller(app.test_client())
+        caller.start()
+        app.extensions["practice_line"].audio.refresh()
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert [r.getMessage() for r in warnings] == [
+        f"the audio folder {not_a_folder} cannot be read (Not a directory), so every prompt is spoken with <Say>"]
+    assert caller.history[0].played == [] and caller.history[0].said  # <Say>, as the warning says
+
+
+def test_a_missing_audio_folder_is_not_a_warning(make_app, tmp_path, caplog):
+    import logging
+    with caplog.at_level(logging.INFO):
+        make_app(audio_dir=tmp_path / "not-built-yet")
+    assert [r for r in caplog.records if r.levelname == "WARNING"] == []
+
+
+def test_one_request_reindexes_after_a_build_while_the_others_keep_the_old_index(tmp_path, monkeypatch):
+    import threading
+    import time
+
+    from ivr.audio import cache
+    library = AudioLibrary(tmp_path, ["One."], lambda: [])
+    old_index = library.by_text
+    scans, scanning, finish = [], threading.Event(), threading.Event()
+
+    def slow_specs():  # a scan that takes a while, like 46 ms over the real library
+        scans.append(threading.current_thread().name)
+        scanning.set()
+        finish.wait(30)
+        return []
+
+    library._specs = slow_specs
+    (tmp_path / ("0" * 40 + ".mp3")).write_bytes(silent_mp3())  # the build wrote a file...
+    mark_built(tmp_path)  # ...and its stamp
+    # Two webhooks look at the build stamp at the same moment, before either has started to re-index.
+    both_looked = threading.Barrier(2)
+    real_stamp = cache.AudioLibrary._stamp_time
+    looks = []
+
+    def stamp_time(self):
+        looks.append(1)
+        if len(looks) <= 2:
+            both_looked.wait(5)
+        else:
+            time.sleep(0.2)  # the re-index starts a moment later, after both have seen the new stamp
+        return real_stamp(self)
+
+    monkeypatch.setattr(cache.AudioLibrary, "_stamp_time", stamp_time)
+    monkeypatch.setattr(cache, "RECHECK_SECONDS", -1.0)  # both look now, whatever the clock says
+    seen = {}
+
+    def webhook(name):
+        library.refresh_if_rebuilt()
+        seen[name] = library.by_text
+
+    first = threading.Thread(target=webhook, args=("first",), name="first")
+    second = threading.Thread(target=webhook, args=("second",), name="second")
+    first.start(), second.start()
+    assert scanning.wait(5)
+    other = second if scans[0] == "first" else first
+    other.join(5)
+    assert len(scans) == 1  # one re-index...
+    assert not other.is_alive()  # ...the other request did not wait for it...
+    assert seen[other.name] is old_index  # ...and answered from the old index
+    finish.set()
+    first.join(5), second.join(5)
+    assert len(scans) == 1  # one re-index in all

@@ -37,7 +37,7 @@ def test_pick_a_reason_type_a_note_and_print(live_server, page, artifacts):
     copy = page.locator('[data-copy-of="representative"]')
     assert copy.is_visible() and copy.inner_text() == NOTE
     assert page.locator('[data-copy-of="agreed"]').inner_text() == "Provisional credit\nLetter within 10 days"
-    assert page.locator(".practise").first.is_hidden()
+    assert page.locator(".practice").first.is_hidden()
     assert page.locator(".simulator-notice").is_visible()
     page.screenshot(path=str(artifacts / "checklist-print.png"), full_page=True)
     # Chromium's own print of the page, notes included, also fits two sheets of either paper.

@@ -36,7 +36,7 @@ def test_index_links_to_both_halves(client):
     assert response.status_code == 200
     doc = _doc(response)
     assert [a.get("href") for a in doc.cssselect("main h2 a")] == ["/checklist", "/phone"]
-    assert [_text(a) for a in doc.cssselect("main h2 a")] == ["Prepare a call", "Practise a call"]
+    assert [_text(a) for a in doc.cssselect("main h2 a")] == ["Prepare a call", "Practice a call"]
     assert "Practice simulator: this is not American Express" in _text(doc)
 
 
@@ -64,14 +64,39 @@ def test_page_for_each_reason(client, app, reason):
     [section] = doc.cssselect(f"section.reason[data-reason={reason}]")
     assert _text(section.cssselect("h2")[0]) == book.reasons[reason].title
     assert _text(section.cssselect(".opener")[0]) == f"Say first: “{book.reasons[reason].opener}”"
-    assert section.cssselect(".practise a")[0].get("href") == f"/phone?start={reason}"
-    assert _text(section.cssselect(".practise code")[0]) == f"./scripts/practice.sh --start {reason}"
+    assert section.cssselect(".practice a")[0].get("href") == f"/phone?start={reason}"
+    assert section.cssselect("code") == []  # a person gets a link, never a developer command
     call = doc.cssselect(".call-box")[0]
     assert call.cssselect(".number a")[0].get("href") == "tel:+18005282122"
     assert _text(call.cssselect(".number a")[0]) == "1-800-528-2122"
     assert _text(call.cssselect(".verify")[0]) == "The number on the back of your card is the one to trust. " + VERIFY
+    urgency = "now" if reason == "lost-card" else "soon"  # a lost card can't wait
     assert doc.cssselect(".share a")[0].get("href") == \
-        f"http://localhost/checklist?reason={reason}&region=us&card=personal&urgency=soon"
+        f"http://localhost/checklist?reason={reason}&region=us&card=personal&urgency={urgency}"
+    have_ready = _text(doc.cssselect("section.gather")[0]).lower()
+    assert "password" not in have_ready and "user id" not in have_ready and " pin" not in have_ready
+    assert ("No representative will ask for your password or PIN, so never give them on a call; they are only "
+            "for logging in to the website or the app.") in [_text(li) for li in doc.cssselect("section.tips li")]
+
+
+@pytest.mark.parametrize("query, urgency, label", [
+    ("reason=lost-card", "now", "Urgent: today"),
+    ("reason=dispute&reason=lost-card", "now", "Urgent: today"),
+    ("reason=lost-card&urgency=whenever", "whenever", "No rush"),
+    ("reason=dispute", "soon", "In the next few days"),
+])
+def test_a_lost_card_defaults_to_urgent(client, query, urgency, label):
+    doc = _doc(client.get(f"/checklist?{query}"))
+    assert _text(doc.cssselect(".situation")[0]).endswith(label)
+    assert f"urgency={urgency}" in doc.cssselect(".share a")[0].get("href")
+
+
+@pytest.mark.parametrize("url", ["/", "/checklist", "/checklist?reason=dispute&reason=lost-card&region=abroad",
+                                 "/checklist?reason=nope", "/phone", "/phone?start=dispute", "/no-such-page"])
+def test_caller_pages_show_links_not_developer_commands(client, url):
+    page = client.get(url).get_data(as_text=True)
+    for command in ("./scripts/", "practice.sh", "flask --app", ".venv/", "pytest"):
+        assert command not in page, (url, command)
 
 
 def test_page_abroad_corporate_urgent(client):
@@ -86,8 +111,9 @@ def test_page_abroad_corporate_urgent(client):
     assert _text(doc.cssselect(".situation")[0]) == "Abroad · Corporate card · Urgent: today"
     bests = [s.cssselect(".best [data-channel]")[0].get("data-channel") for s in doc.cssselect("section.reason")]
     assert bests == ["phone", "mail"]
-    assert list(doc.cssselect(".mail .address")[0].itertext()) == [
-        "American Express", "P.O. Box 981535", "El Paso, TX 79998-1535"]
+    address = doc.cssselect(".mail .address")[0]
+    assert [t for t in address.itertext() if t != ", "] == ["American Express", "P.O. Box 981535", "El Paso, TX 79998-1535"]
+    assert len(address.cssselect("br")) == len(address.cssselect(".address-comma")) == 2  # lines on screen, commas on paper
     # The abroad FAQ shows numbers, so it carries the reminder to check them.
     abroad = [dd for dd in doc.cssselect(".faq dd") if "collect calls" in _text(dd)][0]
     assert _text(abroad).endswith(VERIFY)
@@ -203,23 +229,25 @@ def test_no_5xx_on_any_input(client, path, query):
         assert b'<form class="questions"' in response.data
 
 
-# --- The PDF: same template, text checked, one or two pages ---
+# --- The PDF: same template, text checked, one reason on one page ---
 
+@pytest.mark.parametrize("paper", ["letter", "a4"])
 @pytest.mark.parametrize("reason", REASONS)
-def test_pdf_for_each_reason_fits_two_letter_pages(client, reason):
-    response = client.get(f"/checklist.pdf?reason={reason}&region=abroad&card=corporate&urgency=now")
+def test_pdf_for_each_reason_fits_one_page(client, reason, paper):
+    # The longest case: abroad (collect numbers, one more answer), corporate, urgent.
+    response = client.get(f"/checklist.pdf?reason={reason}&region=abroad&card=corporate&urgency=now&paper={paper}")
     assert response.status_code == 200
     assert response.content_type == "application/pdf"
     assert response.headers["Content-Disposition"] == f'attachment; filename="checklist-{reason}.pdf"'
     pages, text = _pdf_text(response.data)
-    assert pages <= 2
+    assert pages == 1
     assert "+1-623-492-3932" in text
     assert "Collect calls are accepted from abroad." in text
     assert "The number on the back of your card is the one to trust." in text
     assert "Representative's name" in text and "Reference number" in text and "What was agreed" in text
     assert "Practice simulator: this is not American Express" in text
     # The screen-only parts stay off paper.
-    assert "Practise this call" not in text and "Download reminder" not in text
+    assert "Practice this call" not in text and "Download reminder" not in text
 
 
 def test_pdf_a4_and_letter_sizes(client):
@@ -227,7 +255,7 @@ def test_pdf_a4_and_letter_sizes(client):
     a4 = PdfReader(io.BytesIO(client.get("/checklist.pdf?reason=complaint&paper=a4").data))
     assert [round(float(v)) for v in letter.pages[0].mediabox[2:]] == [612, 792]
     assert [round(float(v)) for v in a4.pages[0].mediabox[2:]] == [595, 842]
-    assert len(a4.pages) <= 2
+    assert len(letter.pages) == len(a4.pages) == 1
 
 
 def test_pdf_text_for_a_dispute(client):
@@ -285,10 +313,20 @@ def test_reminder_ics(client):
     assert "call Card Member Customer Service on +1-623-492-5450 (24 hours a day, 7 days a week). " \
            "Collect calls are accepted from abroad." in description
     assert "The number on the back of your card is the one to trust. " + VERIFY in description
-    assert ("Your checklist: http://localhost/checklist?reason=dispute&region=abroad&card=personal&urgency=soon"
-            in description)
+    # No PUBLIC_BASE_URL: a link to this machine would be useless on a phone's calendar, so none.
+    assert "Your checklist:" not in description and "http" not in description
+    assert "url" not in event
     [alarm] = event.walk("VALARM")
     assert alarm.decoded("trigger") == dt.timedelta(hours=9)
+
+
+def test_reminder_links_to_the_public_base_url(make_app):
+    client = make_app(PUBLIC_BASE_URL="https://line.example.org/").test_client()
+    day = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    [event] = Calendar.from_ical(client.get(f"/checklist/reminder.ics?reason=dispute&date={day}").data).walk("VEVENT")
+    link = "https://line.example.org/checklist?reason=dispute&region=us&card=personal&urgency=soon"
+    assert str(event["url"]) == link
+    assert f"Your checklist: {link}" in str(event["description"])
 
 
 def test_reminder_uid_is_stable_for_the_same_checklist_and_day(client):

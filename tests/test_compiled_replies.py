@@ -11,8 +11,9 @@ import pytest
 from conftest import Caller
 
 from ivr.audio.cache import mark_built
-from ivr.line.engine import Turn
+from ivr.line.engine import Call, Turn
 from ivr.voice import twiml
+from ivr.voice.twiml import stored_turn
 
 ROOT = Path(__file__).resolve().parent.parent
 SIGNED = {"X-Twilio-Signature": "not-checked-without-a-token"}
@@ -20,14 +21,20 @@ CALLS = ["CA" + "1" * 32, "CA" + "2" * 32, "CAb0b"]
 
 
 def turns(line):
-    """Every turn a webhook can ask for: each node, at each failure count, with each notice."""
+    """Every turn a webhook can ask for: each node, at each failure count, with each notice, in two kinds of call."""
     d = line.flow.defaults
     notices = [None, d.no_input_prompt, d.invalid_prompt, d.failure_prompt, d.apology_prompt]
+    calls = [Call(), Call(turns=12, quiet=1, handoffs=2, met=True)]  # a call's counts go into the URLs
     for node_id, compiled in line.nodes.items():
         node_notices = notices + [p for p in [getattr(compiled.node, "invalid_prompt", None)] if p]
-        for failures in range(d.max_failures):
-            for notice in node_notices:
-                yield Turn(node_id, failures, notice)
+        if compiled.person:
+            node_notices.append(d.already_speaking_prompt)
+        for call in calls:
+            if compiled.kind == "end":
+                yield Turn(node_id, call=call, reference_again=True)
+            for failures in range(d.max_failures):
+                for notice in node_notices:
+                    yield Turn(node_id, failures, notice, call=call)
 
 
 def fresh(app, turn, call_sid) -> bytes:
@@ -58,7 +65,7 @@ def test_the_cache_holds_replies_with_reference_numbers_and_fills_them_per_call(
         first = rt.replies.respond(Turn("end-lost-card"), "CA" + "1" * 32)
         second = rt.replies.respond(Turn("end-lost-card"), "CA" + "2" * 32)
         (_view, replies), = rt.replies._raw_views.values()
-        reply = replies[Turn("end-lost-card")]
+        reply = replies[stored_turn(Turn("end-lost-card"))]
     assert reply is not None and reply.references == ("end-lost-card",)  # compiled, not rendered each time
     assert first != second  # two calls, two reference numbers
 
@@ -88,5 +95,5 @@ def test_gunicorn_compiles_every_node_before_its_workers_fork(make_app, audio_di
     compiled = {view: replies for view, (_speaker, replies) in rt.replies._views.items()}
     assert set(compiled) == {("https://line.example.org", True), ("https://line.example.org", False)}
     for replies in compiled.values():
-        assert set(replies) == {Turn(node_id) for node_id in rt.line.nodes}
+        assert set(replies) == {stored_turn(Turn(node_id)) for node_id in rt.line.nodes}
         assert None not in replies.values()

@@ -5,7 +5,9 @@ from pathlib import Path
 import pytest
 
 from ivr.line.compiled import load_line
-from ivr.line.engine import Turn, answer, reference_number, silence
+from datetime import date
+
+from ivr.line.engine import Call, Turn, answer, reference_number, silence
 from ivr.line.matching import spoken_key, tokens
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +34,8 @@ def line():
     ("more-options", "3", "abroad"),
     ("representative-desk", "1", "supervisor-hold"),
     ("supervisor-desk", "1", "complaint-formal"),
+    ("lost-card-security", "2", "lost-card-security-wrong"),
+    ("lost-card-security-wrong", "1", "lost-card-security"),
 ])
 def test_keys_lead_to_the_configured_node(line, node, digits, expected):
     assert answer(line, node, digits, None) == Turn(expected)
@@ -41,7 +45,7 @@ def test_keys_lead_to_the_configured_node(line, node, digits, expected):
     ("um, I lost my card", "lost-card"),
     ("My card was STOLEN!", "lost-card"),
     ("I want to dispute a charge", "dispute"),
-    ("there's a charge I don't recognise", "dispute"),
+    ("there's a charge I don't recognize", "dispute"),
     ("how many points do I have", "rewards"),
     ("I'd like to make a payment", "payments"),
     ("I need to change my address", "personal-info"),
@@ -74,14 +78,14 @@ def test_invalid_key_and_silence_count_towards_the_same_limit(line):
     second = silence(line, "dispute", first.failures)
     assert second == Turn("dispute", failures=2, notice="no-input")
     third = answer(line, "dispute", None, "banana bread", second.failures)
-    assert third == Turn("representative", failures=0, notice="too-many-tries")
+    assert third == Turn("representative", failures=0, notice="too-many-tries", call=Call(handoffs=1))
 
 
 def test_the_representative_desk_escalates_instead_of_giving_up(line):
     turn = Turn("representative-desk")
     for _ in range(3):
         turn = answer(line, turn.node, None, "my bill is wrong and nobody helps", turn.failures)
-    assert turn == Turn("supervisor-hold", notice="too-many-tries")
+    assert turn == Turn("supervisor-hold", notice="too-many-tries", call=Call(handoffs=1))
     assert answer(line, "representative-desk", None, "it's wrong") == Turn(
         "representative-desk", failures=1, notice="representative-acknowledge")
 
@@ -101,8 +105,57 @@ def test_identity_check_accepts_any_four_digits(line, digits, speech, expected):
     assert answer(line, "dispute-identity", digits, speech) == expected
 
 
-def test_amount_collect_takes_any_length(line):
-    assert answer(line, "payment-amount", "125", None) == Turn("end-payment")
+@pytest.mark.parametrize("amount, ok", [("125", True), ("999999", True), ("1000000", False), ("9" * 5000, False)])
+def test_an_amount_is_at_most_six_digits(line, amount, ok):
+    expected = Turn("end-payment") if ok else Turn("payment-amount", failures=1, notice="invalid-amount")
+    assert answer(line, "payment-amount", amount, None) == expected
+
+
+@pytest.mark.parametrize("mmddyy, ok", [
+    ("030526", True), ("112626", True),  # today counts as past
+    ("112726", False),  # tomorrow
+    ("022924", True), ("022925", False),  # a leap day only in a leap year
+    ("139926", False), ("003126", False), ("043126", False), ("0305", False), ("03052026", False),
+])
+def test_a_dispute_date_is_a_real_date_not_in_the_future(line, mmddyy, ok):
+    today = date(2026, 11, 26)
+    expected = Turn("dispute-amount") if ok else Turn("dispute-date", failures=1, notice="invalid-date")
+    assert answer(line, "dispute-date", mmddyy, None, today=today) == expected
+
+
+def test_silence_at_a_persons_desk_twice_in_a_row_ends_the_call(line):
+    first = silence(line, "representative-desk")
+    assert first == Turn("representative-desk", failures=1, notice="no-input", call=Call(quiet=1))
+    assert silence(line, "representative-desk", first.failures, first.call) == Turn("end-no-response",
+                                                                                     call=Call(quiet=2))
+
+
+def test_speaking_resets_the_silence_count(line):
+    turn = answer(line, "representative-desk", None, "my card was charged twice", 1, Call(quiet=1))
+    assert turn.call.quiet == 0 and turn.node == "representative-desk"
+
+
+def test_zero_at_a_persons_desk_is_not_progress(line):
+    turn = answer(line, "supervisor-desk", "0", None)
+    assert turn == Turn("supervisor-desk", failures=1, notice="already-speaking")
+
+
+def test_a_third_pass_to_a_person_ends_the_call(line):
+    assert answer(line, "main", "x", None, failures=2, call=Call(handoffs=2)) == Turn("end-no-response",
+                                                                                      call=Call(handoffs=3))
+
+
+def test_the_time_limit_ends_any_call(line):
+    assert answer(line, "main", "1", None, call=Call(turns=50)) == Turn("end-time-limit", call=Call(turns=50))
+    assert answer(line, "main", "1", None, call=Call(turns=49)) == Turn("lost-card", call=Call(turns=49))
+
+
+@pytest.mark.parametrize("query, expected", [
+    ({}, Call()), ({"turn": "7", "quiet": "1", "handoffs": "2", "met": "1"}, Call(7, 1, 2, True)),
+    ({"turn": "-1", "quiet": "x", "handoffs": "99999", "met": "yes"}, Call()),
+])
+def test_the_call_state_is_read_from_the_url_and_odd_values_count_as_zero(query, expected):
+    assert Call.from_query(query) == expected
 
 
 @pytest.mark.parametrize("node, words", [
@@ -138,7 +191,8 @@ def test_unknown_node_goes_home_with_an_apology(line):
 
 
 def test_huge_or_absurd_failure_counts_are_clamped(line):
-    assert answer(line, "main", "x", None, failures=10**9) == Turn("representative", notice="too-many-tries")
+    assert answer(line, "main", "x", None, failures=10**9) == Turn("representative", notice="too-many-tries",
+                                                                  call=Call(handoffs=1))
     assert answer(line, "main", "x", None, failures=-5) == Turn("main", failures=1, notice="invalid-choice")
 
 

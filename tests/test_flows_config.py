@@ -1,6 +1,5 @@
 """Loading and checking the menu: bad config stops start-up, naming the file and node."""
 
-import os
 import shutil
 import subprocess
 import sys
@@ -45,7 +44,7 @@ def test_the_shipped_config_loads_without_warnings():
     line = load_line(ROOT / "config", ROOT / "prompts")
     assert line.warnings == ()
     assert line.flow.start == "welcome"
-    assert len([n for n in line.nodes.values() if n.kind == "menu"]) == 16
+    assert len([n for n in line.nodes.values() if n.kind == "menu"]) == 17
 
 
 def _set(node, field, value):
@@ -130,7 +129,7 @@ def test_unused_prompts_are_warned_about(config_copy):
 def test_flows_check_passes_on_the_shipped_config(runner):
     result = runner.invoke(args=["flows", "check"])
     assert result.exit_code == 0
-    assert "ok: " in result.output and "60 nodes (16 menus)" in result.output
+    assert "ok: " in result.output and "62 nodes (17 menus)" in result.output
 
 
 def test_flows_check_fails_naming_file_and_node(runner, config_copy):
@@ -142,12 +141,14 @@ def test_flows_check_fails_naming_file_and_node(runner, config_copy):
         in result.output
 
 
-def test_the_app_refuses_to_start_on_a_broken_flow(config_copy):
+def test_the_app_refuses_to_start_on_a_broken_flow(config_copy, project_copy):
     config_copy(_set("dispute-mail", "next", "nowhere"))
-    env = {**os.environ, "PRACTICE_LINE_CONFIG_DIR": str(config_copy.config),
+    root, clean = project_copy
+    env = {**clean, "PRACTICE_LINE_CONFIG_DIR": str(config_copy.config),
            "PRACTICE_LINE_PROMPTS_DIR": str(config_copy.prompts)}
-    result = subprocess.run([sys.executable, "-c", "import app"], cwd=ROOT, env=env,
+    result = subprocess.run([sys.executable, "-c", "import app"], cwd=root, env=env,
                             capture_output=True, text=True, timeout=60)
+    assert not (root / "instance").exists()  # nothing written for a config that cannot be served
     assert result.returncode == 1
     assert "Practice Line cannot start" in result.stderr
     assert "flows.yaml: node dispute-mail: next goes to unknown node 'nowhere'" in result.stderr
@@ -160,3 +161,31 @@ def test_a_misspelt_settings_section_stops_start_up(config_copy):
     with pytest.raises(ConfigError) as caught:
         load_settings(path)
     assert caught.value.problems == [f"{path}: phones: Extra inputs are not permitted"]
+
+
+def test_a_stray_brace_in_a_prompt_is_named_by_flows_check_and_start_up(runner, config_copy, project_copy):
+    stray = config_copy.prompts / "goodbye.txt"
+    stray.write_text("Goodbye {oops\n")
+    result = runner.invoke(args=["flows", "check", "--config", str(config_copy.config),
+                                 "--prompts", str(config_copy.prompts)])
+    assert result.exit_code == 1
+    assert f"error: {stray}: expected '}}' before end of string (placeholders look like {{mail_address}})" \
+        in result.output
+    assert "Traceback" not in result.output
+    root, clean = project_copy
+    env = {**clean, "PRACTICE_LINE_CONFIG_DIR": str(config_copy.config),
+           "PRACTICE_LINE_PROMPTS_DIR": str(config_copy.prompts)}
+    started = subprocess.run([sys.executable, "-c", "import app"], cwd=root, env=env,
+                             capture_output=True, text=True, timeout=60)
+    assert started.returncode == 1 and "Traceback" not in started.stderr
+    assert f"{stray}: expected '}}' before end of string" in started.stderr
+
+
+def test_a_broken_config_writes_nothing_to_the_instance_folder(config_copy, tmp_path):
+    from ivr import create_app
+    config_copy(_set("dispute-mail", "next", "nowhere"))
+    instance = tmp_path / "instance"
+    with pytest.raises(ConfigError):
+        create_app({"INSTANCE_PATH": str(instance), "CONFIG_DIR": str(config_copy.config),
+                    "PROMPTS_DIR": str(config_copy.prompts)})
+    assert not (instance / "secret_key").exists()

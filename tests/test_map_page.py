@@ -50,9 +50,12 @@ def test_the_list_holds_every_node_once_as_a_link(client, line):
         link = items[f"item-{node_id}"].cssselect(":scope > a")[0]
         assert (link.text, link.get("href")) == (compiled.label, f"/phone?start={node_id}")
     wrong = items["item-lost-card-security-wrong"]
-    assert wrong.text_content().split() == ("2 · on the back → security answer (wrong) (a message) "
-                                            "→ cancel and replace (listed elsewhere on this page)").split()
-    assert doc.cssselect(".shared-routes li")[0].text_content().split() == "0 · representative → representative".split()
+    assert wrong.text_content().split() == (
+        "2 · on the back → security answer (wrong) (a menu) "
+        "1 · try again → security code question (lost card) (listed elsewhere on this page)").split()
+    assert doc.cssselect(".shared-routes li")[0].text_content().split() == (
+        "0 · representative → representative (not at: speaking with a representative, speaking with a supervisor)"
+    ).split()
 
 
 def test_a_path_marks_exactly_its_nodes_and_the_arrows_between_them(client):

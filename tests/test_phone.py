@@ -237,7 +237,7 @@ def test_the_path_retraces_silence_and_failures_like_the_voice_routes(client, ca
     for _ in range(3):
         steps.append({"url": reply.redirect})
         reply = caller.silence()
-    assert "?failures=2" in steps[-1]["url"]
+    assert "?failures=2&turn=3" in steps[-1]["url"]
     body = client.post("/phone/calls", json=report(requests=steps, ended_by="caller")).get_json()
     assert [s["node"] for s in body["summary"]["path"]] == ["welcome", "main", "representative", "representative-desk"]
     assert reply.action.startswith("/voice/desk/input?state=")

@@ -2,9 +2,6 @@
 
 import re
 import subprocess
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_scripted_call_walks_to_the_end_and_hangs_up(runner, line):
@@ -48,11 +45,14 @@ def test_interactive_call_reads_typed_answers(runner, line):
     assert result.output.rstrip().endswith("(the line hangs up)")
 
 
-def test_the_script_wrapper_runs_the_same_command():
-    result = subprocess.run(["bash", "scripts/practice.sh", "--keys", "0 2"], cwd=ROOT,
+def test_the_script_wrapper_runs_the_same_command(project_copy):
+    # In a copy of the project: the real .venv and instance/ are never touched, nothing is installed.
+    root, env = project_copy
+    result = subprocess.run(["bash", "scripts/practice.sh", "--keys", "0 2"], cwd=root, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "Thank you for holding. My name is Jordan" in result.stdout
+    assert (root / "instance" / "secret_key").exists()  # its instance folder is the copy's own
 
 
 def test_terminal_practice_works_when_twilio_signatures_are_required(make_app, line):

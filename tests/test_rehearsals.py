@@ -275,7 +275,7 @@ def test_zero_at_the_desk_says_you_are_already_speaking_with_a_representative(ca
 
 def test_star_at_the_desk_goes_back_to_the_menu(caller, line):
     reply = rehearse(caller, "unknown-charge", "*")
-    assert reply.redirect == "/voice/node/main"
+    assert reply.redirect == "/voice/node/main?turn=1&met=1"  # the call's webhook count goes on
     assert reply.gather is None and not reply.hung_up
 
 

@@ -29,7 +29,7 @@ def test_a_valid_signature_is_accepted(signed_app):
     url = "http://localhost/voice/incoming"
     response = client.post("/voice/incoming", data=PARAMS, headers={"X-Twilio-Signature": sign(url, PARAMS)})
     assert response.status_code == 200
-    assert ET.fromstring(response.data).find("Gather").get("action") == "/voice/node/main/input?failures=0"
+    assert ET.fromstring(response.data).find("Gather").get("action") == "/voice/node/main/input?failures=0&turn=1"
 
 
 def test_a_missing_signature_is_refused_with_spoken_twiml(signed_app):
@@ -102,6 +102,6 @@ def test_an_expired_practice_token_is_refused(signed_app, monkeypatch):
     assert app.test_client().post("/voice/incoming", data=PARAMS, headers={TOKEN_HEADER: token}).status_code == 403
 
 
-def test_without_a_token_configured_anyone_can_practise(client):
+def test_without_a_token_configured_anyone_can_practice(client):
     response = client.post("/voice/incoming", data=PARAMS)
     assert response.status_code == 200

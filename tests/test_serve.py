@@ -42,14 +42,15 @@ def offline_config(tmp_path):
     return config
 
 
-def test_run_sh_serves_the_line_with_gunicorn_on_host_and_port(offline_config, audio_dir, tmp_path):
+def test_run_sh_serves_the_line_with_gunicorn_on_host_and_port(project_copy, offline_config, audio_dir, tmp_path):
+    # In a copy of the project (conftest's project_copy): its own instance/, nothing installed from a test.
+    root, clean = project_copy
     port = free_port()
-    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": "1",
+    env = {**clean, "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": "1",
            "PRACTICE_LINE_CONFIG_DIR": str(offline_config), "PRACTICE_LINE_AUDIO_DIR": str(audio_dir)}
-    for name in ("TWILIO_AUTH_TOKEN", "PUBLIC_BASE_URL", "DATABASE_URL"):
-        env.pop(name, None)
+    env.pop("DATABASE_URL", None)
     log = (tmp_path / "run.log").open("w+")
-    server = subprocess.Popen([str(ROOT / "scripts" / "run.sh")], cwd=ROOT, env=env, stdout=log,
+    server = subprocess.Popen([str(root / "scripts" / "run.sh")], cwd=root, env=env, stdout=log,
                               stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 120  # setup.sh checks every package first
@@ -62,7 +63,7 @@ def test_run_sh_serves_the_line_with_gunicorn_on_host_and_port(offline_config, a
                 assert time.monotonic() < deadline, f"nothing answered on port {port}:\n{log_text(log)}"
                 time.sleep(0.25)
         assert (status, content_type) == (200, "text/xml; charset=utf-8")
-        assert body.startswith('<?xml version="1.0" encoding="UTF-8"?><Response><Play>')
+        assert body.startswith('<?xml version="1.0" encoding="UTF-8"?><Response><Gather') and '<Play>' in body
         assert f"http://127.0.0.1:{port}/audio/" in body
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/phone", timeout=5) as page:
             assert page.status == 200

@@ -87,7 +87,7 @@ def test_unknown_node_apologises_and_offers_the_main_menu(client, line):
     root = ET.fromstring(response.data)
     says = [el.text for el in root.iter("Say")]
     assert says[0] == line.text("apology")
-    assert root.find("Gather").get("action") == "/voice/node/main/input?failures=0"
+    assert root.find("Gather").get("action") == "/voice/node/main/input?failures=0&turn=1"
 
 
 # --- Structure against Twilio's 2016 schema, allowing what it predates ---
@@ -137,11 +137,20 @@ def test_every_reply_is_valid_twiml_2016_structure(client, line, schema):
     assert checked == 1 + len(line.nodes) + 4 * listening
 
 
-def test_every_gather_is_followed_by_a_redirect_to_handle_silence(client, line):
+def test_every_gather_is_followed_by_a_way_on_after_silence(client, line):
+    gathers = endings = 0
     for response in every_reply(client, line):
         verbs = [el.tag for el in ET.fromstring(response.data)]
         if "Gather" in verbs:
-            assert verbs[verbs.index("Gather") + 1] == "Redirect"
+            gathers += 1
+            after = verbs[verbs.index("Gather") + 1:]
+            if after[0] != "Redirect":
+                # An ending's "hear it again" offer: silence runs on to the goodbye and the hang-up.
+                assert after[-1] == "Hangup" and set(after[:-1]) <= {"Say", "Play"}, verbs
+                endings += 1
+    listening = sum(1 for n in line.nodes.values() if n.kind in ("menu", "collect"))
+    assert gathers >= 1 + 5 * listening  # a test that saw no <Gather> would prove nothing
+    assert endings >= 1
 
 
 def test_replies_stay_far_below_twilios_64_kb_limit(client, line):
@@ -179,3 +188,13 @@ def test_a_body_too_large_to_read_still_gets_spoken_twiml(client, line, route):
     response = client.post(route, data={"CallSid": "CA1", "SpeechResult": "x" * (3 * 1024 * 1024)})
     assert_spoken_twiml(response)
     assert ET.fromstring(response.data).find("Say").text == line.text("apology")
+
+
+def test_a_body_too_large_logs_one_warning_and_no_traceback(client, caplog):
+    import logging
+    with caplog.at_level(logging.INFO):
+        client.post("/voice/node/main/input", data={"CallSid": "CA1", "SpeechResult": "x" * (3 * 1024 * 1024)})
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    assert caplog.records[0].getMessage() == ("voice request refused: 413 Request Entity Too Large on "
+                                              "/voice/node/main/input")
+    assert caplog.records[0].exc_info is None

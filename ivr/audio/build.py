@@ -12,10 +12,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ..line.settings import AudioSettings
-from .cache import PHONE, WEB, NotAudio, RenderSpec, mark_built, normalise, read_valid, write_atomic
+from .cache import PHONE, WEB, NotAudio, RenderSpec, mark_built, normalize, read_valid, write_atomic
 from .engines import ESPEAK, EngineDown, EngineError, EspeakEngine, GttsEngine, make_engines, phone_copy_from_mp3
 
 RENDERED, CACHED, FELL_BACK, FAILED = "rendered", "cached", "fell back", "failed"
+OFFLINE_CACHED = "offline audio cached"  # the fallback's audio from an earlier build stands in
 
 
 @dataclass
@@ -26,21 +27,29 @@ class BuildReport:
     engine: str
     rendered: list[str] = field(default_factory=list)
     cached: list[str] = field(default_factory=list)
-    fell_back: list[str] = field(default_factory=list)  # offline audio stands in (rendered now or before)
+    fell_back: list[str] = field(default_factory=list)  # rendered now by the offline engine
+    offline_cached: list[str] = field(default_factory=list)  # offline audio from an earlier build stands in
     failed: list[str] = field(default_factory=list)  # no audio at all: calls use <Say>
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def add(self, outcome: str, label: str) -> None:
         """Count one prompt under its outcome."""
-        {RENDERED: self.rendered, CACHED: self.cached, FELL_BACK: self.fell_back, FAILED: self.failed}[outcome].append(label)
+        {RENDERED: self.rendered, CACHED: self.cached, FELL_BACK: self.fell_back, FAILED: self.failed,
+         OFFLINE_CACHED: self.offline_cached}[outcome].append(label)
 
     def summary(self) -> list[str]:
         """The closing lines the command prints."""
-        total = len(self.rendered) + len(self.cached) + len(self.fell_back) + len(self.failed)
+        total = len(self.rendered) + len(self.cached) + len(self.fell_back) + len(self.offline_cached) + len(self.failed)
+        if not (self.rendered or self.fell_back or self.failed):
+            lines = [f"audio: everything is up to date: {total} prompts in {self.folder} ({self.seconds:.1f} s)"]
+            if self.offline_cached:
+                lines.append(f"  {len(self.offline_cached)} of them use offline espeak-ng audio until "
+                             f"{self.engine} can be reached")
+            return lines
         return [f"audio: {total} prompts in {self.folder} ({self.seconds:.1f} s)",
                 f"  rendered with {self.engine}: {len(self.rendered)}",
-                f"  already cached: {len(self.cached)}",
+                f"  already cached: {len(self.cached) + len(self.offline_cached)}",
                 f"  fell back to the offline engine (espeak-ng): {len(self.fell_back)}",
                 f"  failed (spoken with <Say>): {len(self.failed)}"]
 
@@ -101,7 +110,7 @@ class Builder:
 
     def _fallback(self, text: str) -> str:
         outcome = self._ensure(self.fallback, text, FELL_BACK)
-        return FELL_BACK if outcome == CACHED else outcome
+        return OFFLINE_CACHED if outcome == CACHED else outcome
 
     def _ensure(self, engine: GttsEngine | EspeakEngine, text: str, success: str) -> str:
         """CACHED if the files exist and are valid, else render them: `success`, or FAILED."""
@@ -111,7 +120,7 @@ class Builder:
         if not self.force and self._complete(spec, text):
             return CACHED
         try:
-            rendered = engine.render(normalise(text), phone=spec.phone_version is not None)
+            rendered = engine.render(normalize(text), phone=spec.phone_version is not None)
             write_atomic(self.folder, spec.filename(text, WEB), rendered.mp3, WEB)
             self._wrote = True
             if rendered.phone is not None:

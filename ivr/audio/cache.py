@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import re
 import tempfile
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -28,13 +30,14 @@ _FILE_NAME = re.compile(r"^[0-9a-f]{%d}(\.mp3|\.wav)$" % KEY_LENGTH)
 _FORMAT_OF = {ext: fmt for fmt, ext in EXTENSIONS.items()}
 # A build touches this when it ends; running apps notice and index the library again.
 BUILD_STAMP = ".built"
+log = logging.getLogger(__name__)
 RECHECK_SECONDS = 2.0
 # Files already found valid, by name: [size, mtime_ns, mimetype, etag, seconds]. Start-up then
 # stats each file instead of reading, hashing and walking its MP3 frames (a tenth of a second).
 CHECKED = ".checked.json"
 
 
-def normalise(text: str) -> str:
+def normalize(text: str) -> str:
     """The words as the engine receives them: NFC, single spaces, no edge spaces."""
     return " ".join(unicodedata.normalize("NFC", text).split())
 
@@ -53,7 +56,7 @@ class RenderSpec:
     def key(self, text: str, fmt: str) -> str:
         """The content-hash key of `text` rendered in format `fmt` by this spec."""
         version = self.version if fmt == WEB else f"{self.version}; {self.phone_version}"
-        fields = {"schema": KEY_SCHEMA, "text": normalise(text), "lang": self.lang, "accent": self.accent,
+        fields = {"schema": KEY_SCHEMA, "text": normalize(text), "lang": self.lang, "accent": self.accent,
                   "speed": self.speed, "engine": self.engine, "version": version, "format": fmt}
         digest = hashlib.sha256(json.dumps(fields, sort_keys=True, ensure_ascii=False).encode("utf-8"))
         return digest.hexdigest()[:KEY_LENGTH]
@@ -144,12 +147,19 @@ class AudioLibrary:
         self._older: dict[str, AudioFile] = {}  # files of earlier words, found when asked for
         self._stamp: float | None = None
         self._checked = 0.0
+        # One request re-indexes after a build; the others keep serving the old index meanwhile.
+        self._reindexing = threading.Lock()
+        self._warned: set[str] = set()  # folder problems already logged (once each)
         # Called after every re-index, e.g. to compile the TwiML that plays the new files.
         self.on_refresh: list[Callable[[], None]] = []
         self.refresh()
 
     def refresh(self) -> None:
         """Scan the folder again (after a build); swaps the index in one assignment each."""
+        with self._reindexing:
+            self._reindex()
+
+    def _reindex(self) -> None:
         self._stamp, self._checked = self._stamp_time(), time.monotonic()
         by_text: dict[str, PromptAudio] = {}
         by_name: dict[str, AudioFile] = {}
@@ -176,8 +186,15 @@ class AudioLibrary:
         if now - self._checked < RECHECK_SECONDS:
             return
         self._checked = now
-        if self._stamp_time() != self._stamp:
-            self.refresh()
+        if self._stamp_time() == self._stamp:
+            return
+        if not self._reindexing.acquire(blocking=False):
+            return  # another request is re-indexing: this one plays from the old index
+        try:
+            if self._stamp_time() != self._stamp:  # not already done by the request before
+                self._reindex()
+        finally:
+            self._reindexing.release()
 
     def playable(self, text: str, phone: bool = False) -> AudioFile | None:
         """The file to <Play> for `text` (the phone copy if `phone` and it exists), if it is still there."""
@@ -224,8 +241,17 @@ class AudioLibrary:
         try:
             with os.scandir(self.folder) as entries:
                 return any(not e.name.startswith(".") for e in entries)
-        except OSError:
+        except FileNotFoundError:
+            return False  # nothing built yet: <Say> is expected, nothing to warn about
+        except OSError as error:
+            self._warn_once(f"the audio folder {self.folder} cannot be read ({error.strerror}), "
+                            "so every prompt is spoken with <Say>")
             return False
+
+    def _warn_once(self, message: str) -> None:
+        if message not in self._warned:
+            self._warned.add(message)
+            log.warning(message)
 
     def _find(self, text: str, specs: list[RenderSpec], known: dict, checked: dict) -> PromptAudio | None:
         for spec in specs:

@@ -200,7 +200,7 @@ class GttsEngine:
         delay = self.settings.backoff_seconds * (2 ** attempt)
         retry_after = response.headers.get("Retry-After", "") if response is not None else ""
         if retry_after.isdigit():
-            delay = max(delay, min(int(retry_after), 60))  # honour the server, within reason
+            delay = max(delay, min(int(retry_after), 60))  # honor the server, within reason
         return delay
 
     def _explain(self, exc: gTTSError, status: int | None, tries: int) -> str:

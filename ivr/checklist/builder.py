@@ -16,6 +16,7 @@ from .reasons import FaqEntry, NoteField, ReasonBook
 SHOWN_MAX = 40  # a bad value is echoed back in a message, cut to this length
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 REMINDER_HORIZON_DAYS = 2 * 366  # a follow-up further off than this is a typo
+URGENT = "now"  # the urgency a reason marked always_urgent defaults to
 
 
 class BadRequest(Exception):
@@ -81,8 +82,7 @@ class ReasonPlan:
     opener: str
     steps: tuple[Step, ...]  # the practice line's key path from the start of a call to `node`
     map_url: str  # the menu map with the nodes those keys pass through marked
-    practise_url: str
-    practise_command: str
+    practice_url: str
 
     @property
     def shortcut(self) -> tuple[str, ...]:
@@ -100,11 +100,11 @@ class Item:
 
 @dataclass(frozen=True)
 class EscalationView:
-    """A rung of the escalation ladder with where to practise it."""
+    """A rung of the escalation ladder with where to practice it."""
 
     title: str
     text: str
-    practise_url: str
+    practice_url: str
 
 
 @dataclass(frozen=True)
@@ -136,14 +136,9 @@ class Checklist:
     mail: MailAddress | None  # shown when a suggested channel is mail
 
 
-def practise_url(node: str) -> str:
+def practice_url(node: str) -> str:
     """The browser phone, starting at `node`."""
     return f"/phone?start={quote(node)}"
-
-
-def practise_command(node: str) -> str:
-    """The terminal practice call starting at `node`."""
-    return f"./scripts/practice.sh --start {node}"
 
 
 def parse_situation(params: Mapping[str, Sequence[str]], book: ReasonBook) -> Situation:
@@ -163,7 +158,10 @@ def parse_situation(params: Mapping[str, Sequence[str]], book: ReasonBook) -> Si
         problems.append("Choose at least one reason for calling.")
     region = _one(params, "region", "us", data.regions, "where you are calling from", problems)
     card = _one(params, "card", next(iter(data.cards)), data.cards, "your card type", problems)
-    urgency = _one(params, "urgency", data.default_urgency, data.urgency, "how urgent it is", problems)
+    # A lost card can't wait: unless the caller says otherwise, its checklist is for calling now.
+    urgent = any(data.reasons[r].always_urgent for r in reasons)
+    default = URGENT if urgent and URGENT in data.urgency else data.default_urgency
+    urgency = _one(params, "urgency", default, data.urgency, "how urgent it is", problems)
     if problems:
         raise BadRequest(problems)
     return Situation(tuple(reasons), region, card, urgency)
@@ -196,7 +194,7 @@ def parse_date(params: Mapping[str, Sequence[str]], today: dt.date) -> dt.date:
 def build_checklist(book: ReasonBook, contacts: Contacts, situation: Situation) -> Checklist:
     """Everything one printed page says for `situation`."""
     data = book.file
-    urgent = situation.urgency == "now"
+    urgent = situation.urgency == URGENT
     plans = tuple(_plan(book, rid, urgent) for rid in situation.reasons)
 
     card = data.cards[situation.card]
@@ -231,7 +229,7 @@ def build_checklist(book: ReasonBook, contacts: Contacts, situation: Situation) 
         gather=gather,
         tips=tuple(data.tips),
         notes=tuple(data.notes),
-        escalation=tuple(EscalationView(s.title, s.text, practise_url(s.node)) for s in data.escalation),
+        escalation=tuple(EscalationView(s.title, s.text, practice_url(s.node)) for s in data.escalation),
         faq=faq,
         mail=contacts.mail if "mail" in channels else None,
     )
@@ -250,7 +248,7 @@ def _plan(book: ReasonBook, reason_id: str, urgent: bool) -> ReasonPlan:
         best=_channel(book, best), why=why, also=tuple(_channel(book, c) for c in also),
         note=reason.note, opener=reason.opener,
         steps=book.shortcuts[reason_id], map_url=map_url(book.walks[reason_id]),
-        practise_url=practise_url(reason.node), practise_command=practise_command(reason.node))
+        practice_url=practice_url(reason.node))
 
 
 def _channel(book: ReasonBook, channel_id: str) -> ChannelView:

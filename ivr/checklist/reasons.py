@@ -37,7 +37,7 @@ class NoteField(StrictModel):
 
 
 class EscalationStep(StrictModel):
-    """One rung of the escalation ladder, and the node that practises it."""
+    """One rung of the escalation ladder, and the node that practices it."""
 
     title: str
     text: str

@@ -11,9 +11,9 @@ PRODID = "-//Practice Line//Pre-call checklist//EN"
 ALARM_AT = dt.timedelta(hours=9)  # the all-day event starts at midnight; remind at 09:00
 
 
-def reminder_ics(summary: str, description: str, day: dt.date, url: str, uid_seed: str,
+def reminder_ics(summary: str, description: str, day: dt.date, url: str | None, uid_seed: str,
                  now: dt.datetime) -> bytes:
-    """An all-day event on `day` with a 09:00 alarm, as .ics bytes."""
+    """An all-day event on `day` with a 09:00 alarm, as .ics bytes (with a URL only when one is given)."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -29,7 +29,8 @@ def reminder_ics(summary: str, description: str, day: dt.date, url: str, uid_see
     event.add("dtend", day + dt.timedelta(days=1))
     event.add("summary", summary)
     event.add("description", description)
-    event.add("url", url)
+    if url:
+        event.add("url", url)
     event.add("transp", "TRANSPARENT")
 
     alarm = Alarm()

@@ -64,12 +64,15 @@ def reminder():
         day = parse_date(request.args.to_dict(flat=False), dt.date.today())
     except BadRequest as bad:
         return _form(bad.problems), 400
-    context = _context(checklist)
+    # A calendar on a phone can only open a public address: PUBLIC_BASE_URL, else no link at all.
+    public = current_app.config.get("PUBLIC_BASE_URL")
+    link = f"{public.rstrip('/')}{url_for('checklist.page')}?{checklist.situation.query()}" if public else None
+    context = {**_context(checklist), "reminder_url": link}
     summary = render_template("checklist/reminder-summary.txt", **context).strip()
     description = render_template("checklist/reminder.txt", **context).strip()
     from .reminder import reminder_ics  # icalendar is slow to import and only this route needs it
 
-    data = reminder_ics(summary, description, day, context["share_url"], checklist.situation.query(),
+    data = reminder_ics(summary, description, day, link, checklist.situation.query(),
                         dt.datetime.now(dt.timezone.utc))
     return Response(data, mimetype="text/calendar",
                     headers={"Content-Disposition": f'attachment; filename="follow-up-{day.isoformat()}.ics"'})

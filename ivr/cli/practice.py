@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..audio.players import find_player
-from ..phone.summary import parse_report, summarise
+from ..phone.summary import parse_report, summarize
 from ..runtime import runtime
 from ..voice.desk import rehearsal_of_call, scenario_start_url
 from ..voice.security import TOKEN_HEADER, issue_practice_token
@@ -67,7 +67,7 @@ def _call_json(call_sid: str, record: CallRecord) -> dict:
     posted = parse_report({"call_sid": call_sid, "duration_seconds": 0,
                            "ended_by": "line" if record.hung_up else "caller", "requests": record.requests,
                            "transcript": [{**entry, "at": 0} for entry in record.transcript]})
-    summary = summarise(rt.line, posted)
+    summary = summarize(rt.line, posted)
     out = {"transcript": [{"who": e["who"], "text": e["text"]} for e in summary["transcript"]],
            "path": summary["path"], "references": summary["references"]}
     # Like the browser phone, a terminal rehearsal's report is kept (and purged) with the others.

@@ -77,7 +77,11 @@ class TerminalCall:
         for verb in root:
             outcome = self._run_verb(verb, url)
             if outcome == "caller hung up":
-                return None
+                if root.find("Hangup") is None:
+                    return None
+                # An ending's offer ("press 1 to hear it again"): silence runs on to its goodbye.
+                self.show("(silence)")
+                continue
             if outcome == "hangup":
                 self.record.hung_up = True
                 self.show("(the line hangs up)")

@@ -52,11 +52,12 @@ class DeskState:
     silent: int = 0
     turns: int = 0
     ended: bool = False
+    before: int = 0  # the call's webhooks before this desk: leaving it, the line's own count goes on from here
 
     def to_dict(self) -> dict:
         """A compact plain-data form, to sign into a URL."""
         return {"v": 1, "s": self.scenario, "d": self.desk, "f": sorted(self.facts), "q": self.said,
-                "a": self.asks, "i": self.idle, "z": self.silent, "t": self.turns, "e": self.ended}
+                "a": self.asks, "i": self.idle, "z": self.silent, "t": self.turns, "e": self.ended, "b": self.before}
 
     @classmethod
     def from_dict(cls, data: object) -> DeskState | None:
@@ -64,7 +65,7 @@ class DeskState:
         try:
             state = cls(scenario=data["s"], desk=data["d"], facts=set(data["f"]), said=dict(data["q"]),
                         asks=dict(data["a"]), idle=int(data["i"]), silent=int(data["z"]), turns=int(data["t"]),
-                        ended=bool(data["e"]))
+                        ended=bool(data["e"]), before=int(data.get("b", 0)))
         except (KeyError, TypeError, ValueError):
             return None
         if data.get("v") != 1 or state.desk not in (REP, SUP):

@@ -52,11 +52,17 @@ class CompiledNode:
     choices: dict[str, str]  # key -> target node id or one of the @ choices
     phrases: PhraseIndex
     hints: str
+    notices: dict[str, Segment]  # prompt id -> its words as said at this node ({person} filled)
 
     @property
     def kind(self) -> str:
         """message, menu, collect, hold or end."""
         return self.node.kind
+
+    @property
+    def person(self) -> str | None:
+        """Who is speaking here ("a representative"), or None where no person is on the line."""
+        return self.node.person
 
     @property
     def label(self) -> str:
@@ -79,15 +85,23 @@ class PracticeLine:
         """The final words of a prompt."""
         return self.texts[prompt_id]
 
-    def segment(self, prompt_id: str) -> Segment:
-        """A prompt as something to say."""
+    def segment(self, prompt_id: str, node_id: str | None = None) -> Segment:
+        """A prompt as something to say (at `node_id`, where some prompts name the person speaking)."""
+        compiled = self.nodes.get(node_id) if node_id else None
+        if compiled is not None and prompt_id in compiled.notices:
+            return compiled.notices[prompt_id]
         return Segment(prompt_id, self.texts[prompt_id])
+
+    def is_person(self, node_id: str) -> bool:
+        """Whether a person is speaking at `node_id`."""
+        compiled = self.nodes.get(node_id)
+        return compiled is not None and compiled.person is not None
 
     def spoken(self) -> dict[str, str]:
         """Every distinct text a call can speak (options with their keys filled) -> its prompt id."""
         found = {text: prompt_id for prompt_id, text in self.texts.items()}
         for compiled in self.nodes.values():
-            for segment in compiled.segments:
+            for segment in (*compiled.segments, *compiled.notices.values()):
                 if segment.prompt_id != REFERENCE:  # spoken as digit-0..digit-9, already in texts
                     found.setdefault(segment.text, segment.prompt_id)
         return found
@@ -120,6 +134,18 @@ def spoken_key_name(key: str) -> str:
     return KEY_NAMES.get(key, key)
 
 
+def footer_prompts(flow: FlowFile, node_id: str) -> list[str]:
+    """The footer prompts a menu says: only what its representative, repeat and back keys really do there."""
+    d, node = flow.defaults, flow.nodes[node_id]
+    footer = []
+    if not node.person:  # where a person speaks, 0 only says who you are already speaking with
+        footer.append(d.menu_footer.representative)
+    footer.append(d.menu_footer.repeat)
+    if (getattr(node, "back", None) or d.home) != node_id:  # at the main menu, star only repeats
+        footer.append(d.menu_footer.back)
+    return footer
+
+
 def load_line(config_dir: Path, prompts_dir: Path) -> PracticeLine:
     """Load contacts, prompts and flows, check them, and compile; ConfigError if any is wrong."""
     flow_path = config_dir / "flows.yaml"
@@ -139,7 +165,11 @@ def compile_line(flow: FlowFile, contacts: Contacts, prompts: PromptLibrary, val
     d = flow.defaults
     footer_values = {**values, "representative_key": spoken_key_name(d.representative_key),
                      "back_key": spoken_key_name(d.back_key), "repeat_key": spoken_key_name(d.repeat_key)}
-    texts = {pid: prompts.render(pid, footer_values) for pid in prompts.texts if "{key}" not in prompts.texts[pid]}
+    per_node = {"key", "person"}  # filled per option or per node below
+    texts = {pid: prompts.render(pid, footer_values) for pid in prompts.texts
+             if not prompts.placeholders(pid) & per_node}
+    texts[d.reference_again_prompt] = prompts.render(d.reference_again_prompt,
+                                                     {**footer_values, "key": spoken_key_name(d.reference_again_key)})
     global_phrases = ([(p, REPRESENTATIVE) for p in d.representative_phrases]
                       + [(p, BACK) for p in d.back_phrases] + [(p, REPEAT) for p in d.repeat_phrases]
                       + [(p, HOME) for p in d.home_phrases])
@@ -147,6 +177,10 @@ def compile_line(flow: FlowFile, contacts: Contacts, prompts: PromptLibrary, val
     nodes = {}
     for node_id, node in flow.nodes.items():
         segments = [Segment(REFERENCE, "") if p == REFERENCE else Segment(p, texts[p]) for p in node.prompts]
+        notices = {}
+        if node.person:
+            text = prompts.render(d.already_speaking_prompt, {**footer_values, "person": node.person})
+            notices[d.already_speaking_prompt] = Segment(d.already_speaking_prompt, text)
         choices: dict[str, str] = {}
         phrases: list[tuple[str, str]] = []
         if isinstance(node, MenuNode):
@@ -155,13 +189,14 @@ def compile_line(flow: FlowFile, contacts: Contacts, prompts: PromptLibrary, val
                 segments.append(Segment(option.say, spoken))
                 choices[option.key] = option.target
                 phrases += [(p, option.target) for p in option.phrases]
-            segments.append(Segment(d.menu_footer, texts[d.menu_footer]))
+            segments += [Segment(p, texts[p]) for p in footer_prompts(flow, node_id)]
             choices.update(global_keys)
         # Options first, so an option's phrase beats a global one of the same length.
         phrases += global_phrases
         # Hint only phrases the matcher can use (flowcheck rejects ones made of filler words).
         hints = ", ".join(dict.fromkeys(p for p, _ in phrases if tokens(p)))
-        nodes[node_id] = CompiledNode(node_id, node, tuple(segments), choices, PhraseIndex.build(phrases), hints)
+        nodes[node_id] = CompiledNode(node_id, node, tuple(segments), choices, PhraseIndex.build(phrases), hints,
+                                      notices)
     return PracticeLine(flow, contacts, texts, nodes, flow_path, tuple(report.warnings))
 
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from datetime import date
 
 from .compiled import BACK, HOME, REPEAT, REPRESENTATIVE, PracticeLine
+from .flows import CollectNode
 from .matching import spoken_digits, spoken_key
 
 MAX_INPUT = 2000  # longer speech is cut before matching; Twilio never sends more than this
@@ -14,34 +16,83 @@ _DIGITS = re.compile(r"^[0-9]+$")
 
 
 @dataclass(frozen=True)
+class Call:
+    """What a stateless webhook knows of the whole call, carried in its URL.
+
+    turns: webhooks so far; quiet: silent turns in a row at a person's desk; handoffs: passes to
+    a person after too many failed tries; met: a person has spoken on this call.
+    """
+
+    turns: int = 0
+    quiet: int = 0
+    handoffs: int = 0
+    met: bool = False
+
+    @classmethod
+    def from_query(cls, args) -> Call:
+        """Read a Call from URL query arguments; anything odd counts as zero."""
+        return cls(turns=parse_count(args.get("turn")), quiet=parse_count(args.get("quiet")),
+                   handoffs=parse_count(args.get("handoffs")), met=args.get("met") == "1")
+
+    def query(self) -> dict[str, str]:
+        """The URL query arguments that carry this Call to the next webhook (zeros left out)."""
+        out = {"turn": str(self.turns)} if self.turns else {}
+        if self.quiet:
+            out["quiet"] = str(self.quiet)
+        if self.handoffs:
+            out["handoffs"] = str(self.handoffs)
+        if self.met:
+            out["met"] = "1"
+        return out
+
+
+@dataclass(frozen=True)
 class Turn:
-    """What to speak next: a node, how often the caller has failed there, and a notice first."""
+    """What to speak next: a node, how often the caller has failed there, a notice first, the call so far."""
 
     node: str
     failures: int = 0
     notice: str | None = None
+    call: Call = field(default_factory=Call)
+    reference_again: bool = False  # at an ending: read the reference number again, then goodbye
 
 
-def answer(line: PracticeLine, node_id: str, digits: str | None, speech: str | None, failures: int = 0) -> Turn:
+def answer(line: PracticeLine, node_id: str, digits: str | None, speech: str | None, failures: int = 0,
+           call: Call | None = None, today: date | None = None) -> Turn:
     """Where the caller goes after giving `digits` or `speech` at `node_id`."""
     d = line.flow.defaults
+    call = call or Call()
     compiled = line.nodes.get(node_id)
     if compiled is None:
-        return Turn(d.home, notice=d.apology_prompt)
+        return Turn(d.home, notice=d.apology_prompt, call=call)
+    if call.turns >= d.max_turns:
+        # Whatever the caller does, the call ends: a long call is told goodbye, never cut off mid-word.
+        return Turn(d.time_limit, call=call)
     failures = max(0, min(failures, d.max_failures))
     digits = (digits or "").strip()[:MAX_INPUT]
     speech = (speech or "").strip()[:MAX_INPUT]
     if not digits and not speech:
-        return _failed(line, node_id, failures, d.no_input_prompt)
+        if compiled.kind == "end":
+            return Turn(node_id, call=call)
+        if compiled.person:
+            call = replace(call, quiet=call.quiet + 1)
+            if call.quiet >= d.person_silence_limit:
+                # A person has asked, and the caller still says nothing: end politely.
+                return Turn(d.give_up, call=call)
+        return _failed(line, node_id, failures, d.no_input_prompt, call)
+    call = replace(call, quiet=0)
     if compiled.kind == "menu":
-        return _menu(line, node_id, digits, speech, failures)
+        return _menu(line, node_id, digits, speech, failures, call)
     if compiled.kind == "collect":
-        return _collect(line, node_id, digits, speech, failures)
+        return _collect(line, node_id, digits, speech, failures, call, today or date.today())
+    if compiled.kind == "end":
+        again = digits == d.reference_again_key or compiled.phrases.match(speech) == REPEAT
+        return Turn(node_id, call=call, reference_again=again)
     # Input at a node that does not listen (a replayed URL): just carry on from there.
-    return Turn(node_id)
+    return Turn(node_id, call=call)
 
 
-def _menu(line: PracticeLine, node_id: str, digits: str, speech: str, failures: int) -> Turn:
+def _menu(line: PracticeLine, node_id: str, digits: str, speech: str, failures: int, call: Call) -> Turn:
     compiled = line.nodes[node_id]
     if digits:
         choice = compiled.choices.get(digits[0]) if len(digits) == 1 else None
@@ -49,11 +100,13 @@ def _menu(line: PracticeLine, node_id: str, digits: str, speech: str, failures: 
         key = spoken_key(speech)
         choice = compiled.choices.get(key) if key else compiled.phrases.match(speech)
     if choice is None:
-        return _failed(line, node_id, failures, compiled.node.invalid_prompt or line.flow.defaults.invalid_prompt)
-    return _follow(line, node_id, choice, failures)
+        return _failed(line, node_id, failures, compiled.node.invalid_prompt or line.flow.defaults.invalid_prompt,
+                       call)
+    return _follow(line, node_id, choice, failures, call)
 
 
-def _collect(line: PracticeLine, node_id: str, digits: str, speech: str, failures: int) -> Turn:
+def _collect(line: PracticeLine, node_id: str, digits: str, speech: str, failures: int, call: Call,
+             today: date) -> Turn:
     compiled = line.nodes[node_id]
     node = compiled.node
     # A free answer ("Back Yard Burgers") is a command only when it is nothing but one.
@@ -63,55 +116,97 @@ def _collect(line: PracticeLine, node_id: str, digits: str, speech: str, failure
         # A lone 0 (sent when the gather times out after one key) asks for a person.
         said = REPRESENTATIVE
     if said in (REPRESENTATIVE, BACK, HOME, REPEAT):
-        return _follow(line, node_id, said, failures)
+        return _follow(line, node_id, said, failures, call)
+    invalid = node.invalid_prompt or line.flow.defaults.invalid_prompt
     if node.input == "speech":
-        return Turn(node.next) if speech else _failed(line, node_id, failures, line.flow.defaults.invalid_prompt)
+        return Turn(node.next, call=call) if speech else _failed(line, node_id, failures, invalid, call)
     # Digits may arrive typed, or spoken ("one two three four"), and are never kept.
     given = digits or spoken_digits(speech)
-    wanted = node.digits
-    if _DIGITS.match(given) and (wanted is None or len(given) == wanted):
-        return Turn(node.next)
-    return _failed(line, node_id, failures, line.flow.defaults.invalid_prompt)
+    if valid_digits(node, given, today):
+        return Turn(node.next, call=call)
+    return _failed(line, node_id, failures, invalid, call)
 
 
-def _follow(line: PracticeLine, node_id: str, choice: str, failures: int) -> Turn:
+def valid_digits(node: CollectNode, given: str, today: date) -> bool:
+    """Whether digits answer a collect node: the right length, and a real past date where one is asked."""
+    if not _DIGITS.match(given):
+        return False
+    if node.digits is not None and len(given) != node.digits:
+        return False
+    if node.max_digits is not None and len(given) > node.max_digits:
+        return False
+    if node.check == "past-date":
+        return _past_date(given, today)
+    return True
+
+
+def _past_date(mmddyy: str, today: date) -> bool:
+    # Six digits, month-day-year: a date that exists and has already come (today included).
+    if len(mmddyy) != 6:
+        return False
+    try:
+        when = date(2000 + int(mmddyy[4:]), int(mmddyy[:2]), int(mmddyy[2:4]))
+    except ValueError:
+        return False
+    return when <= today
+
+
+def _follow(line: PracticeLine, node_id: str, choice: str, failures: int, call: Call) -> Turn:
     d = line.flow.defaults
     if choice == REPRESENTATIVE:
-        return Turn(d.representative)
+        if line.is_person(node_id):
+            # Already talking to a person: say so; asking again and again is no progress.
+            return _failed(line, node_id, failures, d.already_speaking_prompt, call)
+        return Turn(d.representative, call=call)
     if choice == REPEAT:
-        return Turn(node_id, failures)
+        return Turn(node_id, failures, call=call)
     if choice == HOME:
-        return Turn(d.home)
+        return Turn(d.home, call=call)
     if choice == BACK:
-        return Turn(getattr(line.flow.nodes[node_id], "back", None) or d.home)
-    return Turn(choice)
+        return Turn(getattr(line.flow.nodes[node_id], "back", None) or d.home, call=call)
+    return Turn(choice, call=call)
 
 
-def _failed(line: PracticeLine, node_id: str, failures: int, notice: str) -> Turn:
+def _failed(line: PracticeLine, node_id: str, failures: int, notice: str, call: Call) -> Turn:
     d = line.flow.defaults
     failures += 1
     if failures >= d.max_failures:
+        call = replace(call, handoffs=call.handoffs + 1)
+        if call.handoffs > d.max_handoffs:
+            # A person has been offered again and again and the caller still gives nothing: end politely.
+            return Turn(d.give_up, call=call)
         # Never hang up on someone who is struggling: pass them to a person.
         target = getattr(line.flow.nodes[node_id], "on_failure", None) or d.on_failure
-        return Turn(target, notice=d.failure_prompt)
-    return Turn(node_id, failures, notice)
+        return Turn(target, notice=d.failure_prompt, call=call)
+    return Turn(node_id, failures, notice, call=call)
+
+
+def parse_count(raw: str | None) -> int:
+    """A count from a webhook URL (?failures=, ?turn=); anything odd counts as none."""
+    raw = raw or "0"
+    return int(raw) if raw.isdigit() and len(raw) < 4 else 0
 
 
 def parse_failures(raw: str | None) -> int:
     """The ?failures= count from a webhook URL; anything odd counts as none."""
-    raw = raw or "0"
-    return int(raw) if raw.isdigit() and len(raw) < 3 else 0
+    return min(parse_count(raw), 99)
 
 
-def silence(line: PracticeLine, node_id: str, failures: int = 0) -> Turn:
+def silence(line: PracticeLine, node_id: str, failures: int = 0, call: Call | None = None) -> Turn:
     """Where the caller goes when a gather at `node_id` heard nothing."""
-    return answer(line, node_id, None, None, failures)
+    return answer(line, node_id, None, None, failures, call)
 
 
 def reference_number(call_sid: str, node_id: str) -> str:
     """An 8-digit reference, the same every time for one call and ending."""
     digest = hashlib.sha256(f"{call_sid}:{node_id}".encode()).hexdigest()
     return str(int(digest[:15], 16) % 10**8).zfill(8)
+
+
+def next_call(line: PracticeLine, turn: Turn) -> Call:
+    """The Call the next webhook gets: one more turn, and whether a person has now spoken."""
+    met = turn.call.met or any(line.is_person(n) for n in spoken_nodes(line, turn.node))
+    return replace(turn.call, turns=turn.call.turns + 1, met=met)
 
 
 def spoken_nodes(line: PracticeLine, node_id: str) -> list[str]:

@@ -11,6 +11,7 @@ from .matching import tokens
 from .prompts import PromptLibrary
 
 OPTION_PLACEHOLDERS = {"key"}
+# The global keys, by name, may be said in any prompt ("press {representative_key}").
 FOOTER_PLACEHOLDERS = {"representative_key", "back_key", "repeat_key"}
 DIGIT_PROMPTS = [f"digit-{d}" for d in range(10)]
 
@@ -23,18 +24,20 @@ class Report:
     warnings: list[str] = field(default_factory=list)
 
 
-def edges(flow: FlowFile, node_id: str) -> list[str]:
-    """Every node a caller can move to from `node_id`, global keys included."""
+def edges(flow: FlowFile, node_id: str, forced_endings: bool = True) -> list[str]:
+    """Every node a caller can move to from `node_id`, global keys (and, unless told not to, forced endings) included."""
     node, d = flow.nodes[node_id], flow.defaults
     if isinstance(node, EndNode):
         return []
+    # Wherever the line listens, a caller who gives nothing, or whose call runs too long, is told goodbye.
+    endings = [d.give_up, d.time_limit] if forced_endings else []
     if isinstance(node, MenuNode):
         out = [o.target for o in node.options]
         out += [d.representative, node.back or d.home, node.on_failure or d.on_failure]
-        return out
+        return out + endings
     out = [node.next]
     if isinstance(node, CollectNode):
-        out += [d.representative, d.on_failure]
+        out += [d.representative, d.on_failure] + endings
     return out
 
 
@@ -56,24 +59,29 @@ def check_flow(flow: FlowFile, prompts: PromptLibrary, contact_values: dict[str,
 def used_prompts(flow: FlowFile) -> set[str]:
     """Prompt ids the flow and the voice routes will speak."""
     d = flow.defaults
-    used = {d.no_input_prompt, d.invalid_prompt, d.failure_prompt, d.menu_footer, d.apology_prompt, d.rejected_prompt}
+    used = {d.no_input_prompt, d.invalid_prompt, d.failure_prompt, d.apology_prompt, d.rejected_prompt,
+            d.menu_footer.representative, d.menu_footer.repeat, d.menu_footer.back, d.already_speaking_prompt,
+            d.reference_again_prompt, d.goodbye_prompt, *d.after_person.values()}
     for node in flow.nodes.values():
         used.update(p for p in node.prompts if p != REFERENCE)
         if REFERENCE in node.prompts:
             used.update(DIGIT_PROMPTS)
         if isinstance(node, MenuNode):
             used.update(o.say for o in node.options)
-            if node.invalid_prompt:
-                used.add(node.invalid_prompt)
+        if getattr(node, "invalid_prompt", None):
+            used.add(node.invalid_prompt)
     return used
 
 
 def _check_targets(flow: FlowFile, where: Path, report: Report) -> None:
     d = flow.defaults
     for name, target in [("start", flow.start), ("defaults.representative", d.representative),
-                         ("defaults.home", d.home), ("defaults.on_failure", d.on_failure)]:
+                         ("defaults.home", d.home), ("defaults.on_failure", d.on_failure),
+                         ("defaults.give_up", d.give_up), ("defaults.time_limit", d.time_limit)]:
         if target not in flow.nodes:
             report.errors.append(f"{where}: {name}: unknown node '{target}'")
+        elif name in ("defaults.give_up", "defaults.time_limit") and not isinstance(flow.nodes[target], EndNode):
+            report.errors.append(f"{where}: {name}: '{target}' must be an end node, so the call really ends")
     for node_id, node in flow.nodes.items():
         targets = {"next": getattr(node, "next", None), "back": getattr(node, "back", None),
                    "on_failure": getattr(node, "on_failure", None)}
@@ -96,9 +104,17 @@ def _check_prompts(flow: FlowFile, prompts: PromptLibrary, contact_names: set[st
                                  f"{', '.join(sorted('{' + u + '}' for u in unknown))} ({prompts.path(prompt_id)})")
 
     d = flow.defaults
-    for name in ["no_input_prompt", "invalid_prompt", "failure_prompt", "apology_prompt", "rejected_prompt"]:
-        need(getattr(d, name), f"defaults.{name}", contact_names)
-    need(d.menu_footer, "defaults.menu_footer", contact_names | FOOTER_PLACEHOLDERS)
+    anywhere = contact_names | FOOTER_PLACEHOLDERS
+    for name in ["no_input_prompt", "invalid_prompt", "failure_prompt", "apology_prompt", "rejected_prompt",
+                 "goodbye_prompt"]:
+        need(getattr(d, name), f"defaults.{name}", anywhere)
+    for part in ("representative", "repeat", "back"):
+        need(getattr(d.menu_footer, part), f"defaults.menu_footer.{part}", anywhere)
+    need(d.already_speaking_prompt, "defaults.already_speaking_prompt", anywhere | {"person"})
+    need(d.reference_again_prompt, "defaults.reference_again_prompt", anywhere | OPTION_PLACEHOLDERS)
+    for original, instead in d.after_person.items():
+        need(original, "defaults.after_person", anywhere)
+        need(instead, "defaults.after_person", anywhere)
     for node_id, node in flow.nodes.items():
         label = f"node {node_id}"
         for prompt_id in node.prompts:
@@ -108,12 +124,12 @@ def _check_prompts(flow: FlowFile, prompts: PromptLibrary, contact_names: set[st
                 for digit in DIGIT_PROMPTS:
                     need(digit, label, set())
             else:
-                need(prompt_id, label, contact_names)
+                need(prompt_id, label, anywhere)
         if isinstance(node, MenuNode):
             for option in node.options:
-                need(option.say, label, contact_names | OPTION_PLACEHOLDERS)
-            if node.invalid_prompt:
-                need(node.invalid_prompt, label, contact_names)
+                need(option.say, label, anywhere | OPTION_PLACEHOLDERS)
+        if getattr(node, "invalid_prompt", None):
+            need(node.invalid_prompt, label, anywhere)
     for unused in sorted(set(prompts.texts) - used_prompts(flow)):
         if prompts.in_subfolder(unused):
             # The coach's words (prompts/coach/): checked here for placeholders, used by scenarios.yaml.
@@ -130,6 +146,9 @@ def _check_keys(flow: FlowFile, where: Path, report: Report) -> None:
     reserved = {d.representative_key: "representative", d.back_key: "back", d.repeat_key: "repeat"}
     if len(reserved) < 3:
         report.errors.append(f"{where}: defaults: representative, back and repeat keys must differ")
+    if d.reference_again_key in reserved:
+        report.errors.append(f"{where}: defaults.reference_again_key: {d.reference_again_key} is kept for "
+                             f"{reserved[d.reference_again_key]} on every menu")
     for node_id, node in flow.nodes.items():
         if not isinstance(node, MenuNode):
             continue
@@ -159,10 +178,10 @@ def _check_phrases(flow: FlowFile, where: Path, report: Report) -> None:
                                      "so no caller could ever match it")
 
 
-def _reach(flow: FlowFile, start: str) -> set[str]:
+def _reach(flow: FlowFile, start: str, forced_endings: bool = True) -> set[str]:
     seen, queue = {start}, deque([start])
     while queue:
-        for target in edges(flow, queue.popleft()):
+        for target in edges(flow, queue.popleft(), forced_endings):
             if target not in seen:
                 seen.add(target)
                 queue.append(target)
@@ -186,8 +205,9 @@ def _check_ways_out(flow: FlowFile, where: Path, report: Report) -> None:
         report.errors.append(f"{where}: defaults.representative: '{d.representative}' never reaches a menu, "
                              "so a caller who asks for a person is never heard")
     for node_id in flow.nodes:
-        reach = _reach(flow, node_id)
-        if not reach & ends:
+        # A caller who is trying must be able to finish, not only be told goodbye for giving nothing.
+        reach = _reach(flow, node_id, forced_endings=False)
+        if node_id not in ends and not reach & (ends - {d.give_up, d.time_limit}):
             report.errors.append(f"{where}: node {node_id}: dead end: no way from here to the end of a call")
         node = flow.nodes[node_id]
         if isinstance(node, MenuNode) and d.representative not in reach:

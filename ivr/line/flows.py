@@ -32,6 +32,9 @@ class Option(StrictModel):
 class _Node(StrictModel):
     label: str | None = None
     prompts: list[str] = Field(min_length=1)
+    # Who is speaking at this node ("a representative"); set where a person answers, so 0 there
+    # says "you're already speaking with ..." and a caller silent at a person's desk is told goodbye.
+    person: str | None = None
 
 
 class MessageNode(_Node):
@@ -61,6 +64,11 @@ class CollectNode(_Node):
     digits: int | None = Field(default=None, ge=1, le=20)
     finish_on_key: Literal["#", "*"] = "#"
     timeout: int | None = Field(default=None, ge=1, le=60)
+    # What counts as an answer besides "digits of the right length": at most so many digits,
+    # or a month-day-year date (MMDDYY) that is real and not in the future.
+    max_digits: int | None = Field(default=None, ge=1, le=20)
+    check: Literal["past-date"] | None = None
+    invalid_prompt: str | None = None
 
 
 class HoldNode(_Node):
@@ -77,6 +85,14 @@ class EndNode(_Node):
 
 
 Node = Annotated[Union[MessageNode, MenuNode, CollectNode, HoldNode, EndNode], Field(discriminator="kind")]
+
+
+class Footer(StrictModel):
+    """The prompts a menu's footer is built from; each is said only where its key does that."""
+
+    representative: str
+    repeat: str
+    back: str
 
 
 class Defaults(StrictModel):
@@ -96,11 +112,25 @@ class Defaults(StrictModel):
     no_input_prompt: str
     invalid_prompt: str
     failure_prompt: str
-    menu_footer: str
+    menu_footer: Footer
     apology_prompt: str = "apology"
     rejected_prompt: str = "not-verified"
     gather_timeout: int = Field(ge=1, le=60)
     collect_timeout: int = Field(ge=1, le=60)
+    # Every call ends: a caller who gives nothing even to a person, or whose call runs past
+    # max_turns webhooks, hears a goodbye that says what to do next, and the line hangs up.
+    give_up: NodeId
+    time_limit: NodeId
+    max_turns: int = Field(ge=10, le=200)
+    max_handoffs: int = Field(ge=1, le=10)
+    person_silence_limit: int = Field(ge=1, le=10)
+    already_speaking_prompt: str
+    # At an ending with a reference number: a key to hear it again, offered before the goodbye.
+    reference_again_key: Key
+    reference_again_prompt: str
+    goodbye_prompt: str
+    # Prompts spoken instead of others once a person has been on the call.
+    after_person: dict[str, str] = Field(default_factory=dict)
 
 
 class FlowFile(StrictModel):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from .compiled import PracticeLine, Step
-from .engine import answer, silence
+from .engine import Call, answer, silence
 from .flowcheck import edges
 
 KEY_ORDER = "1234567890*#"
@@ -194,7 +194,9 @@ def _other_routes(line: PracticeLine, node_id: str, known: list[MapEdge]) -> lis
     if node.kind in KNOWN_KINDS:  # their routes are all read above; the flow check's extras are global keys
         return []
     skip = {e.target for e in known} | {getattr(node, "back", None) or line.flow.defaults.home}
-    return [MapEdge(node_id, target, NEXT) for target in dict.fromkeys(edges(line.flow, node_id)) if target not in skip]
+    # The goodbyes for a caller who gives nothing are drawn from what the engine does (no input ×2, after 50 turns).
+    ways = edges(line.flow, node_id, forced_endings=False)
+    return [MapEdge(node_id, target, NEXT) for target in dict.fromkeys(ways) if target not in skip]
 
 
 def _probed_routes(line: PracticeLine, node_id: str) -> list[MapEdge]:
@@ -206,12 +208,15 @@ def _probed_routes(line: PracticeLine, node_id: str) -> list[MapEdge]:
     person = answer(line, node_id, d.representative_key, None).node
     if person == d.representative and person != node_id:
         routes.append(MapEdge(node_id, person, ESCALATION, d.representative_key, d.representative_phrases[0]))
-    for kind, give, words in ((SILENCE, lambda f: silence(line, node_id, f), "no input"),
-                              (FAILURE, lambda f: answer(line, node_id, None, NONSENSE, f), "no match")):
+    for kind, give, words in ((SILENCE, lambda f, c: silence(line, node_id, f, c), "no input"),
+                              (FAILURE, lambda f, c: answer(line, node_id, None, NONSENSE, f, c), "no match")):
         found = _probe(node_id, give)
         if found:
             target, tries = found
             routes.append(MapEdge(node_id, target, kind, None, f"{words} ×{tries}"))
+    # Whatever the caller does, a call that runs this long is told goodbye.
+    limit = answer(line, node_id, None, NONSENSE, 0, Call(turns=d.max_turns)).node
+    routes.append(MapEdge(node_id, limit, FAILURE, None, f"after {d.max_turns} turns"))
     return routes
 
 
@@ -220,14 +225,14 @@ def _probe(node_id: str, give) -> tuple[str, int] | None:
 
     None when the first answer is simply accepted (any words at a free-answer question) or when
     the caller never leaves the node."""
-    failures = 0
+    failures, call = 0, Call()
     for tries in range(1, MAX_TRIES + 1):
-        turn = give(failures)
+        turn = give(failures, call)
         if turn.node != node_id:
             return (turn.node, tries) if tries > 1 or turn.notice else None
         if turn.failures <= failures:
             return None
-        failures = turn.failures
+        failures, call = turn.failures, turn.call
     return None
 
 

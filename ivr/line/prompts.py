@@ -61,6 +61,11 @@ def load_prompts(folder: Path) -> PromptLibrary:
         elif not text:
             problems.append(f"{path}: prompt is empty")
         else:
+            try:
+                placeholders(text)
+            except ValueError as exc:  # a lone brace: "Goodbye {oops"
+                problems.append(f"{path}: {exc} (placeholders look like {{mail_address}})")
+                continue
             texts[prompt_id] = text
             paths[prompt_id] = path
     if problems:

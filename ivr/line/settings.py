@@ -68,7 +68,7 @@ class AudioSettings(BaseModel):
     connect_timeout: float = Field(default=3.0, gt=0, le=60)
     read_timeout: float = Field(default=10.0, gt=0, le=120)
     # Seconds between gTTS renders (a long prompt's pieces go together), retries on 429/5xx,
-    # and the first back-off (it doubles each time; a Retry-After header is honoured up to 60 s).
+    # and the first back-off (it doubles each time; a Retry-After header is honored up to 60 s).
     throttle_seconds: float = Field(default=0.5, ge=0, le=30)
     retries: int = Field(default=3, ge=0, le=10)
     backoff_seconds: float = Field(default=1.0, ge=0, le=60)

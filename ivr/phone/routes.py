@@ -13,7 +13,7 @@ from ..runtime import runtime
 from ..voice.desk import rehearsal_of_call, scenario_start_url
 from ..voice.security import TOKEN_HEADER, issue_practice_token
 from ..voice.twiml import node_url
-from .summary import clock, duration_words, parse_report, summarise, summary_text
+from .summary import clock, duration_words, parse_report, summarize, summary_text
 
 bp = Blueprint("phone", __name__, url_prefix="/phone", template_folder="templates", static_folder="static")
 MAX_REPORT_BYTES = 1_000_000  # an hour-long call's report is well under this
@@ -79,7 +79,7 @@ def save():
     except ValueError as error:
         return jsonify(error=str(error)), 400
     rt = runtime()
-    summary = summarise(rt.line, posted)
+    summary = summarize(rt.line, posted)
     rehearsal = rehearsal_of_call(rt, summary, posted.call_sid, posted.requests)
     call_id, _created = store.save_call(summary, rt.settings.phone.keep_days)
     extra = {"report": rehearsal[0], "report_id": rehearsal[1]} if rehearsal else {}

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..line.compiled import PracticeLine
-from ..line.engine import Turn, answer, parse_failures, reference_number, spoken_nodes
+from ..line.engine import Call, Turn, answer, parse_failures, reference_number, spoken_nodes
 from ..line.flows import REFERENCE
 from ..line.masking import MASK, mask_digits  # noqa: F401  (MASK: re-exported for callers of this module)
 
@@ -67,7 +67,7 @@ def call_path(line: PracticeLine, steps: list[RequestStep]) -> list[str]:
     return path
 
 
-def summarise(line: PracticeLine, report: CallReport) -> dict:
+def summarize(line: PracticeLine, report: CallReport) -> dict:
     """The summary that is stored and shown: no typed digits, reference numbers kept readable."""
     path = call_path(line, report.requests)
     known = line.spoken()
@@ -79,7 +79,7 @@ def summarise(line: PracticeLine, report: CallReport) -> dict:
         text = entry.text if entry.who == "line" and entry.text in known else mask_digits(entry.text, entry.who == "caller")
         transcript.append({"who": entry.who, "text": text, "at": round(entry.at, 1)})
     return {
-        # Unlabelled nodes are steps inside a branch (an answer, a hold message): not worth a line.
+        # Unlabeled nodes are steps inside a branch (an answer, a hold message): not worth a line.
         "path": [{"node": n, "label": line.nodes[n].label} for n in path if line.flow.nodes[n].label],
         "references": references,
         "transcript": transcript,
@@ -124,7 +124,8 @@ def _turn(line: PracticeLine, step: RequestStep) -> Turn | None:
     node_id = unquote(match.group(1))
     if not match.group(2):
         return Turn(node_id) if node_id in line.nodes else Turn(line.flow.defaults.home)
-    failures = parse_failures(parse_qs(parts.query).get("failures", [None])[0])
-    return answer(line, node_id, step.digits, step.speech, failures)
+    query = {name: values[0] for name, values in parse_qs(parts.query).items()}
+    return answer(line, node_id, step.digits, step.speech, parse_failures(query.get("failures")),
+                  Call.from_query(query))
 
 

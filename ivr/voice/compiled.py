@@ -96,6 +96,9 @@ class CompiledReplies:
                 self._raw_views.clear()
             found = self._raw_views[raw] = self._view(*self.speaker.request_view())
         view_speaker, replies = found
+        # One stored reply serves a turn whatever the call's counts: they are put into its URLs below.
+        stored, turn_as_asked = twiml.stored_turn(turn), turn
+        turn = stored
         reply = replies.get(turn, False)
         if reply is not False and reply is not None and reply.checked != self._changes:
             if reply.files_unchanged():
@@ -107,15 +110,16 @@ class CompiledReplies:
             if len(replies) < MAX_TURNS:
                 replies[turn] = reply
         if reply is None:  # differs per call in ways a stored copy cannot follow
-            return self._render(view_speaker, turn, call_sid).encode()
-        return self._fill(view_speaker, reply, call_sid)
+            return self._render(view_speaker, turn_as_asked, call_sid).encode()
+        return twiml.with_call(self.line, self._fill(view_speaker, reply, call_sid), stored, turn_as_asked)
 
     def warm(self, base: str | None) -> None:
         """Compile every node's first turn for `base`, for phones and for browsers (at start-up)."""
         for phone in (True, False):
             view_speaker, replies = self._view(base, phone)
             for node_id in self.line.nodes:
-                replies[Turn(node_id)] = self._compile(view_speaker, Turn(node_id))
+                first = twiml.stored_turn(Turn(node_id))
+                replies[first] = self._compile(view_speaker, first)
 
     def recompile(self) -> None:
         """The audio library changed: drop every reply and compile the first turns again for known bases."""

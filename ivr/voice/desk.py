@@ -34,7 +34,7 @@ from ..coach.dialogue import (
 )
 from ..coach.report import build_report
 from ..line.compiled import Segment
-from ..line.engine import reference_number, spoken_nodes
+from ..line.engine import Call, reference_number, spoken_nodes
 from ..runtime import Runtime
 from .speech import TWILIO_SIGNATURE
 from .twiml import node_url
@@ -111,10 +111,11 @@ def desk_on_the_way(rt: Runtime, node_id: str) -> tuple[str, list[str]] | None:
 
 
 def start_at_desk(rt: Runtime, desk: str, via: list[str], came_from: str | None, notice: str | None,
-                  call_sid: str) -> VoiceResponse:
+                  call_sid: str, before: int = 0) -> VoiceResponse:
     """A caller reached a desk from the menu: the branch they were in picks the scenario (none: they'll say)."""
     scenario = rt.scenarios.for_node(came_from) if came_from else None
     state, reply = enter(rt.scenarios, scenario, desk, via)
+    state.before = before
     if notice:
         reply.say.insert(0, notice)
     return respond(rt, state, reply, call_sid)
@@ -155,7 +156,8 @@ def respond(rt: Runtime, state: DeskState, reply: Reply, call_sid: str) -> Voice
         return response
     _speak(rt, response, said[cut:], call_sid)
     if reply.leave:
-        response.redirect(node_url(reply.leave), method="POST")
+        # Back to the menu, still counting the call's webhooks, so every call ends whatever the caller does.
+        response.redirect(node_url(reply.leave, call=Call(turns=state.before + state.turns, met=True)), method="POST")
     else:
         response.hangup()
     return response

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, request
+from werkzeug.exceptions import HTTPException
 
-from ..line.engine import Turn, answer, parse_failures
+from ..line.engine import Call, Turn, answer, parse_failures
 from ..runtime import runtime
 from . import desk, twiml
 from .calllog import note_status, note_turn
@@ -35,15 +36,15 @@ def node(node_id: str):
     """Speak a node afresh (used by redirects and by ?start= links)."""
     line = runtime().line
     if node_id not in line.nodes:
-        return _reply(Turn(line.flow.defaults.home, notice=line.flow.defaults.apology_prompt))
-    return _reply(Turn(node_id, _failures()))  # a desk reached this way asks what the call is about
+        return _reply(Turn(line.flow.defaults.home, notice=line.flow.defaults.apology_prompt, call=_call()))
+    return _reply(Turn(node_id, _failures(), call=_call()))  # a desk reached this way asks what the call is about
 
 
 @bp.route("/node/<node_id>/input", methods=["GET", "POST"])
 def node_input(node_id: str):
     """What the caller pressed or said at a node; nothing at all means silence."""
     fields = webhook_fields(request)
-    turn = answer(runtime().line, node_id, fields.get("Digits"), fields.get("SpeechResult"), _failures())
+    turn = answer(runtime().line, node_id, fields.get("Digits"), fields.get("SpeechResult"), _failures(), _call())
     return _reply(turn, fields, came_from=node_id)
 
 
@@ -90,13 +91,21 @@ def unknown(anything: str = ""):
 @bp.errorhandler(Exception)
 def voice_error(error):
     """Errors under /voice/ answer spoken TwiML, so Twilio never says 'application error'."""
-    current_app.logger.exception("voice route failed: %s", error)
+    if isinstance(error, HTTPException):
+        # The caller's request was at fault (a body over the size limit, say): one line, no traceback.
+        current_app.logger.warning("voice request refused: %s %s on %s", error.code, error.name, request.path)
+    else:
+        current_app.logger.exception("voice route failed: %s", error)
     rt = runtime()
     return twiml.xml_response(twiml.apology(rt.line, rt.speaker))
 
 
 def _failures() -> int:
     return parse_failures(request.args.get("failures"))
+
+
+def _call() -> Call:
+    return Call.from_query(request.args)
 
 
 def _reply(turn: Turn, fields: dict[str, str] | None = None, came_from: str | None = None):
@@ -107,5 +116,5 @@ def _reply(turn: Turn, fields: dict[str, str] | None = None, came_from: str | No
     at_desk = desk.desk_on_the_way(rt, turn.node)
     if at_desk is not None:  # the representative's desk is a conversation, not a menu
         return twiml.xml_response(desk.start_at_desk(rt, *at_desk, came_from=came_from, notice=turn.notice,
-                                                     call_sid=call_sid))
+                                                     call_sid=call_sid, before=turn.call.turns + 1))
     return twiml.xml_response(rt.replies.respond(turn, call_sid))

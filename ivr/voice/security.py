@@ -44,7 +44,7 @@ def practice_token_valid(token: str, secret_key: str, max_age_seconds: int) -> b
 
 
 def voice_request_allowed(request: Request, config: dict) -> bool:
-    """With no auth token configured anyone may practise; with one, a signature or token is needed."""
+    """With no auth token configured anyone may practice; with one, a signature or token is needed."""
     auth_token = config.get("TWILIO_AUTH_TOKEN")
     if not auth_token:
         return True

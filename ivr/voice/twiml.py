@@ -2,53 +2,129 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from dataclasses import replace
+from urllib.parse import quote, urlencode
+from xml.sax.saxutils import escape
 
 from flask import Response
 from twilio.twiml.voice_response import VoiceResponse
 
-from ..line.compiled import PracticeLine
-from ..line.engine import Turn, reference_number, spoken_nodes
+from ..line.compiled import PracticeLine, Segment
+from ..line.engine import Call, Turn, next_call, reference_number, spoken_nodes
 from ..line.flows import REFERENCE
 from ..line.settings import VoiceSettings
 from .speech import Speaker
 
 
-def node_url(node_id: str, failures: int = 0) -> str:
+def node_url(node_id: str, failures: int = 0, call: Call | None = None) -> str:
     """Where Twilio fetches a node's TwiML."""
-    return f"/voice/node/{quote(node_id)}" + (f"?failures={failures}" if failures else "")
+    query = ({"failures": str(failures)} if failures else {}) | (call.query() if call else {})
+    return f"/voice/node/{quote(node_id)}" + (f"?{urlencode(query)}" if query else "")
 
 
-def input_url(node_id: str, failures: int = 0) -> str:
+def input_url(node_id: str, failures: int = 0, call: Call | None = None) -> str:
     """Where a node's <Gather> sends what it heard (or, after silence, nothing)."""
-    return f"/voice/node/{quote(node_id)}/input?failures={failures}"
+    query = {"failures": str(failures)} | (call.query() if call else {})
+    return f"/voice/node/{quote(node_id)}/input?{urlencode(query)}"
+
+
+# A stored reply is rendered for this stand-in call; each real call's counts are put into its URLs after.
+CALL_MARK_TURNS = 987_654
+
+
+def stored_turn(turn: Turn) -> Turn:
+    """The turn a stored reply is kept under: the call's counts left out (only whether a person spoke shows)."""
+    return replace(turn, call=Call(turns=CALL_MARK_TURNS, met=turn.call.met))
+
+
+def with_call(line: PracticeLine, document: bytes, stored: Turn, turn: Turn) -> bytes:
+    """A reply rendered for `stored` (see stored_turn) made right for `turn`: its URLs carry the call's counts."""
+    mark = escape(urlencode(next_call(line, stored).query())).encode()
+    return document.replace(mark, escape(urlencode(next_call(line, turn).query())).encode())
 
 
 def render(line: PracticeLine, speaker: Speaker, voice: VoiceSettings, turn: Turn, call_sid: str) -> VoiceResponse:
     """The TwiML for a turn: its notice, then the node, running on through messages and holds."""
     response = VoiceResponse()
-    failures, notice = turn.failures, turn.notice
+    call = next_call(line, turn)
+    if turn.reference_again:
+        _reference_again(line, speaker, response, turn.node, call, call_sid)
+        return response
+    notice = [line.segment(turn.notice, turn.node)] if turn.notice else []
+    # Messages that lead straight into a menu are said inside its <Gather>: a caller who knows
+    # the menu may press a key during the welcome to skip to it.
+    waiting: list[Segment] = []
     for node_id in spoken_nodes(line, turn.node):
         compiled = line.nodes[node_id]
+        if compiled.kind == "message":
+            waiting += notice + list(compiled.segments)
+            notice = []
+            continue
         if compiled.kind in ("menu", "collect"):
-            _gather(line, speaker, voice, response, node_id, failures, notice)
+            if compiled.kind == "collect":
+                # A key pressed during a message must not stand in for the digits a collect asks
+                # for, so the caller always hears its "any digits will do".
+                _speak_all(speaker, response, waiting)
+                waiting = []
+            failures = turn.failures if node_id == turn.node else 0  # failures belong to the node they were at
+            _gather(line, speaker, voice, response, node_id, failures, call, waiting + notice)
             return response
-        if notice:
-            speaker.speak(response, line.segment(notice))
-        for segment in compiled.segments:
-            if segment.prompt_id == REFERENCE:
-                speak_reference(line, speaker, response, call_sid, node_id)
-            else:
-                speaker.speak(response, segment)
+        _speak_all(speaker, response, waiting + notice)
+        waiting, notice = [], []
         if compiled.kind == "end":
-            response.hangup()
+            _ending(line, speaker, voice, response, node_id, call, call_sid)
             return response
+        _speak_all(speaker, response, compiled.segments)
         if compiled.kind == "hold" and voice.hold_pause_seconds:
             response.pause(length=voice.hold_pause_seconds)
-        failures, notice = 0, None
     # Only a loop of messages (which the flow check forbids) gets here: let Twilio fetch the rest.
-    response.redirect(node_url(compiled.node.next), method="POST")
+    _speak_all(speaker, response, waiting)
+    response.redirect(node_url(compiled.node.next, call=call), method="POST")
     return response
+
+
+def _speak_all(speaker: Speaker, parent, segments) -> None:
+    for segment in segments:
+        speaker.speak(parent, segment)
+
+
+def _ending(line: PracticeLine, speaker: Speaker, voice: VoiceSettings, response: VoiceResponse, node_id: str,
+            call: Call, call_sid: str) -> None:
+    """An end node: its words (the reference digit by digit), an offer to hear it again, goodbye, hang up."""
+    d = line.flow.defaults
+    segments = [_after_person(line, s, call) for s in line.nodes[node_id].segments]
+    has_reference = any(s.prompt_id == REFERENCE for s in segments)
+    # The offer to hear the reference again comes just before the goodbye.
+    cut = next((i for i, s in enumerate(segments) if s.prompt_id == d.goodbye_prompt), len(segments))
+    _speak_ending(line, speaker, response, segments[:cut], node_id, call_sid)
+    if has_reference:
+        gather = response.gather(input="dtmf speech", action=input_url(node_id, 0, call), method="POST",
+                                 num_digits=1, finish_on_key="", timeout=_timeout(voice, d.gather_timeout),
+                                 hints=", ".join(d.repeat_phrases), speech_timeout=voice.speech_timeout,
+                                 language=voice.speech_language)
+        speaker.speak(gather, line.segment(d.reference_again_prompt))
+    _speak_ending(line, speaker, response, segments[cut:], node_id, call_sid)
+    response.hangup()
+
+
+def _reference_again(line: PracticeLine, speaker: Speaker, response: VoiceResponse, node_id: str, call: Call,
+                     call_sid: str) -> None:
+    """The caller asked to hear the reference number again: read it, then goodbye and hang up."""
+    d = line.flow.defaults
+    segments = list(line.nodes[node_id].segments)
+    at = next((i for i, s in enumerate(segments) if s.prompt_id == REFERENCE), None)
+    again = segments[max(at - 1, 0):at + 1] if at is not None else []
+    _speak_ending(line, speaker, response, again + [line.segment(d.goodbye_prompt)], node_id, call_sid)
+    response.hangup()
+
+
+def _speak_ending(line: PracticeLine, speaker: Speaker, response: VoiceResponse, segments, node_id: str,
+                  call_sid: str) -> None:
+    for segment in segments:
+        if segment.prompt_id == REFERENCE:
+            speak_reference(line, speaker, response, call_sid, node_id)
+        else:
+            speaker.speak(response, segment)
 
 
 def speak_reference(line: PracticeLine, speaker: Speaker, parent, call_sid: str, node_id: str) -> None:
@@ -57,8 +133,18 @@ def speak_reference(line: PracticeLine, speaker: Speaker, parent, call_sid: str,
         speaker.speak(parent, line.segment(f"digit-{digit}"))
 
 
+def _after_person(line: PracticeLine, segment: Segment, call: Call) -> Segment:
+    # "the name of the person you spoke with" only after a call that had a person in it.
+    instead = line.flow.defaults.after_person.get(segment.prompt_id) if call.met else None
+    return line.segment(instead) if instead else segment
+
+
+def _timeout(voice: VoiceSettings, seconds: int) -> int:
+    return min(seconds, voice.gather_timeout_cap) if voice.gather_timeout_cap else seconds
+
+
 def _gather(line: PracticeLine, speaker: Speaker, voice: VoiceSettings, response: VoiceResponse,
-            node_id: str, failures: int, notice: str | None) -> None:
+            node_id: str, failures: int, call: Call, first: list[Segment]) -> None:
     compiled = line.nodes[node_id]
     node, d = compiled.node, line.flow.defaults
     if compiled.kind == "menu":
@@ -68,18 +154,15 @@ def _gather(line: PracticeLine, speaker: Speaker, voice: VoiceSettings, response
         keys = {"finish_on_key": node.finish_on_key, "timeout": node.timeout or d.collect_timeout}
         if node.digits:
             keys["num_digits"] = node.digits
-    if voice.gather_timeout_cap:
-        keys["timeout"] = min(keys["timeout"], voice.gather_timeout_cap)
+    keys["timeout"] = _timeout(voice, keys["timeout"])
     gather = response.gather(
-        input="dtmf speech", action=input_url(node_id, failures), method="POST",
+        input="dtmf speech", action=input_url(node_id, failures, call), method="POST",
         hints=compiled.hints, speech_timeout=voice.speech_timeout, language=voice.speech_language, **keys,
     )
-    if notice:
-        speaker.speak(gather, line.segment(notice))
-    for segment in compiled.segments:
-        speaker.speak(gather, segment)
+    _speak_all(speaker, gather, first)
+    _speak_all(speaker, gather, compiled.segments)
     # Twilio goes on to the next verb when it hears nothing: come back as "silence".
-    response.redirect(input_url(node_id, failures), method="POST")
+    response.redirect(input_url(node_id, failures, call), method="POST")
 
 
 def apology(line: PracticeLine, speaker: Speaker) -> VoiceResponse:

@@ -121,7 +121,7 @@ test("Pause waits for its length (scaled)", async () => {
   assert.deepEqual(call.captions(), ["After."]);
 });
 
-test("Redirect honours method: GET puts the parameters in the query string", async () => {
+test("Redirect honors method: GET puts the parameters in the query string", async () => {
   const call = makeCall({ "/a": `${XML}<Response><Redirect method="GET">/b?x=1</Redirect></Response>`, "/b": BYE });
   await call.player.start("/a");
   const b = call.line.requests[1];

@@ -290,9 +290,9 @@ $("say-form").addEventListener("submit", (event) => {
 if (Recognition) {
   const mic = $("mic");
   mic.hidden = false;
-  let recognising = null;
+  let recognizing = null;
   mic.addEventListener("click", () => {
-    if (recognising) return recognising.stop();
+    if (recognizing) return recognizing.stop();
     const recognition = new Recognition();
     recognition.lang = "en-US";
     recognition.interimResults = false;
@@ -302,10 +302,10 @@ if (Recognition) {
     };
     recognition.onerror = (event) => setState(`Microphone: ${event.error}. Type what you would say instead.`);
     recognition.onend = () => {
-      recognising = null;
+      recognizing = null;
       mic.setAttribute("aria-pressed", "false");
     };
-    recognising = recognition;
+    recognizing = recognition;
     mic.setAttribute("aria-pressed", "true");
     recognition.start();
   });

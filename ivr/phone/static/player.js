@@ -209,7 +209,7 @@ export class TwimlPlayer {
     this.armTimer(g);
   }
 
-  /** Words the caller said (typed or recognised): the answer to a listening <Gather>. */
+  /** Words the caller said (typed or recognized): the answer to a listening <Gather>. */
   say(text, confidence = 1) {
     const words = String(text ?? "").trim();
     if (this.ended || !words) return;

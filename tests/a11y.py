@@ -1,0 +1,86 @@
+"""The accessibility audit: axe-core (pinned in package-lock.json) injected into a page by Playwright.
+
+One place for the rules and the pages: every page a person can open is listed in PAGES, and
+tests/test_accessibility.py audits each one. A new page gets a line in PAGES, nothing more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+# WCAG 2.0, 2.1 and 2.2 at levels A and AA, plus axe's best practices.
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa", "best-practice"]
+
+
+def audit(page) -> list[str]:
+    """Run axe-core on the page as it is now; one line per violation: rule id, impact and the elements."""
+    if not AXE.exists():
+        raise FileNotFoundError(f"{AXE} is missing: run ./scripts/test.sh (it runs npm ci)")
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        # Evaluated through the DevTools protocol, not as a <script>: the pages' CSP allows no inline script.
+        page.evaluate(AXE.read_text(encoding="utf-8") + "\n;undefined")
+    result = page.evaluate("tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: "
+                           "['violations']})", TAGS)
+    return [f"{v['id']} ({v['impact']}): " + "; ".join(" ".join(map(str, n["target"])) for n in v["nodes"])
+            for v in result["violations"]]
+
+
+# --- The pages: a name, the URL to open, the status it answers, and what to do there first ---
+
+def _call_until_listening(page) -> None:
+    """Place a call and wait until the line listens at the main menu (mid-call)."""
+    page.locator("#call").click()
+    page.locator("#call-state", has_text="In call: listening").wait_for()
+    page.keyboard.press("1")  # into the lost-card branch: captions, a transcript of several lines
+    page.locator("#transcript li.who-caller").first.wait_for()
+    page.locator("#call-state", has_text="In call: listening").wait_for()
+
+
+def _hang_up(page) -> None:
+    """A call that has ended: the summary is on the page."""
+    _call_until_listening(page)
+    page.keyboard.press("Escape")
+    page.locator("#summary-saved a").wait_for()
+
+
+def _saved_summary(page) -> None:
+    """The stored summary page that the link after hang-up opens."""
+    _hang_up(page)
+    page.locator("#summary-saved a").click()
+    page.wait_for_url("**/phone/calls/*")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page to audit."""
+
+    name: str
+    path: str
+    status: int = 200
+    then: Callable | None = None  # drives the page into the state to audit
+
+
+PAGES = [
+    Page("home", "/"),
+    Page("checklist form", "/checklist"),
+    Page("a checklist", "/checklist?reason=dispute&reason=lost-card&region=abroad&urgency=now"),
+    Page("checklist form with an error", "/checklist?reason=no-such-reason", status=400),
+    Page("phone, idle", "/phone"),
+    Page("phone, started at a node", "/phone?start=dispute"),
+    Page("phone, unknown start", "/phone?start=no-such-node"),
+    Page("phone, mid-call", "/phone", then=_call_until_listening),
+    Page("phone, after hang-up", "/phone", then=_hang_up),
+    Page("saved call summary", "/phone", then=_saved_summary),
+    Page("unknown saved call", "/phone/calls/no-such-call", status=404),
+    Page("menu map", "/map"),
+    Page("menu map with a path marked", "/map?path=welcome,main,lost-card,lost-card-identity"),
+    Page("rehearsals", "/rehearse"),
+    Page("rehearsal progress", "/rehearse/progress"),
+    Page("unknown rehearsal report", "/rehearse/reports/no-such-report", status=404),
+    Page("page not found", "/no-such-page", status=404),
+    Page("method not allowed", "/phone/token", status=405),
+]
