@@ -54,6 +54,39 @@ def _saved_summary(page) -> None:
     page.wait_for_url("**/phone/calls/*")
 
 
+def _rehearse_until_listening(page) -> None:
+    """Start a rehearsal, say what the call is about, and wait until the representative listens again."""
+    page.locator("#call").click()
+    page.locator("#call-state", has_text="In call: listening").wait_for()
+    page.locator("#say-text").fill("hi i'm calling about a charge i don't recognize")
+    page.locator("#say-text").press("Enter")
+    page.locator("#transcript li.who-caller").first.wait_for()
+    page.locator("#call-state", has_text="In call: listening").wait_for()
+
+
+def _rehearsed(page) -> None:
+    """A rehearsal that has ended: the coach's report beside the transcript, the moves marked."""
+    _rehearse_until_listening(page)
+    page.keyboard.press("Escape")
+    page.locator("#report-saved a").first.wait_for()
+    page.locator("#transcript .moves").first.wait_for()
+
+
+def _saved_report(page) -> None:
+    """The saved report's page that the link after a rehearsal opens."""
+    _rehearsed(page)
+    page.locator("#report-saved a").first.click()
+    page.wait_for_url("**/rehearse/reports/*")
+
+
+def _progress(page) -> None:
+    """The progress page with an attempt on its chart (reached by the link after a rehearsal)."""
+    _rehearsed(page)
+    page.locator("#report-saved a").nth(1).click()
+    page.wait_for_url("**/rehearse/progress?ids=*")
+    page.locator("svg.score-chart").wait_for()
+
+
 @dataclass(frozen=True)
 class Page:
     """One page to audit."""
@@ -78,9 +111,19 @@ PAGES = [
     Page("unknown saved call", "/phone/calls/no-such-call", status=404),
     Page("menu map", "/map"),
     Page("menu map with a path marked", "/map?path=welcome,main,lost-card,lost-card-identity"),
-    Page("rehearsals", "/rehearse"),
-    Page("rehearsal progress", "/rehearse/progress"),
-    Page("unknown rehearsal report", "/rehearse/reports/no-such-report", status=404),
     Page("page not found", "/no-such-page", status=404),
     Page("method not allowed", "/phone/token", status=405),
+    Page("rehearsal scenarios", "/rehearse"),
+    Page("phone, a rehearsal", "/phone?scenario=unknown-charge"),
+    Page("phone, unknown scenario", "/phone?scenario=no-such-scenario"),
+    Page("phone, mid-rehearsal", "/phone?scenario=unknown-charge", then=_rehearse_until_listening),
+    Page("phone, rehearsal report", "/phone?scenario=unknown-charge", then=_rehearsed),
+    Page("saved rehearsal report", "/phone?scenario=unknown-charge", then=_saved_report),
+    Page("unknown rehearsal report", "/rehearse/reports/no-such-report", status=404),
+    Page("rehearsal progress, none yet", "/rehearse/progress"),
+    Page("rehearsal progress, with an attempt", "/phone?scenario=unknown-charge", then=_progress),
+    Page("rehearsal progress, unknown ids", "/rehearse/progress?ids=no-such-report"),
+    Page("rehearsal progress, too many ids", "/rehearse/progress?ids=" + ",".join(f"id{n}" for n in range(51)),
+         status=400),
 ]
+
