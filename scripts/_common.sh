@@ -35,9 +35,14 @@ venv_install() {
 # pango and fonts let WeasyPrint make PDFs, graphviz draws the menu map (/map, flows map).
 APP_DEBS=(espeak-ng lame sox libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core graphviz)
 # ... and what the tests add: Chromium for Playwright, poppler for PDF checks, Node for the phone player
-# tests, npm for the pinned axe-core of the accessibility audit (package-lock.json), and the PostgreSQL
-# server the store tests start (their own throwaway cluster).
-TEST_DEBS=(chromium poppler-utils nodejs npm postgresql)
+# tests, and the PostgreSQL server the store tests start (their own throwaway cluster).
+TEST_DEBS=(chromium poppler-utils nodejs postgresql)
+
+# ensure_npm: npm for the pinned axe-core of the accessibility audit (package-lock.json). Debian's
+# nodejs leaves it to the `npm` package; NodeSource's nodejs ships it and conflicts with that package.
+ensure_npm() {
+  command -v npm >/dev/null 2>&1 || apt_install npm
+}
 
 # ensure_setup: run setup.sh once if the .venv is not there yet (for the smaller wrappers).
 ensure_setup() {
