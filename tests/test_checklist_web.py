@@ -52,7 +52,8 @@ def test_form_asks_only_the_four_questions(client):
     assert labels == ["Lost or stolen card", "Dispute a charge", "Rewards points", "Update personal information",
                       "Card benefits", "Make a payment or payment options", "Apply, or application status",
                       "Complaint or feedback", "Damaged card", "Security code questions"]
-    assert [i.get("value") for i in form.cssselect("input[checked]")] == ["us", "personal", "soon"]
+    # Urgency starts blank: the reasons decide (a lost card is for calling now).
+    assert [i.get("value") for i in form.cssselect("input[checked]")] == ["us", "personal", ""]
 
 
 @pytest.mark.parametrize("reason", REASONS)
@@ -178,7 +179,18 @@ def test_bad_parameters_get_400_with_the_form(client, url, message):
 def test_the_form_keeps_what_was_valid(client):
     doc = _doc(client.get("/checklist?reason=dispute&reason=bogus&region=abroad&card=gold"))
     assert [i.get("value") for i in doc.cssselect("form.questions input[checked]")] == ["dispute", "abroad",
-                                                                                         "personal", "soon"]
+                                                                                         "personal", ""]
+    doc = _doc(client.get("/checklist?reason=bogus&urgency=whenever"))
+    assert doc.cssselect("form.questions input[name=urgency][checked]")[0].get("value") == "whenever"
+
+
+def test_the_form_left_as_it_is_gives_a_lost_card_the_urgent_checklist(client):
+    # What the form sends when only the reason is picked: urgency is blank.
+    page = client.get("/checklist?reason=lost-card&region=us&card=personal&urgency=")
+    assert page.status_code == 200
+    assert '<input type="hidden" name="urgency" value="now">' in page.get_data(as_text=True)
+    urgent = client.get("/checklist?reason=lost-card&region=us&card=personal&urgency=now").get_data(as_text=True)
+    assert page.get_data(as_text=True) == urgent
 
 
 def test_reminder_form_on_400_asks_for_the_date_again(client):

@@ -122,7 +122,8 @@ def _form(problems: list[str] | None = None) -> str:
         "reasons": set(chosen),
         "region": _valid(args.get("region"), book.regions, "us"),
         "card": _valid(args.get("card"), book.cards, next(iter(book.cards))),
-        "urgency": _valid(args.get("urgency"), book.urgency, book.default_urgency),
+        # Blank lets the reasons decide (a lost card is for calling now), as the checklist itself does.
+        "urgency": _valid(args.get("urgency"), book.urgency, ""),
     }
     # Send the corrected form back where it came from: the page, the PDF or the reminder.
     action = request.path if request.path in (url_for("checklist.pdf"), url_for("checklist.reminder")) \
