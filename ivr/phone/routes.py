@@ -85,7 +85,12 @@ def save():
     extra = {"report": rehearsal[0], "report_id": rehearsal[1]} if rehearsal else {}
     return jsonify(id=call_id, url=url_for("phone.call", call_id=call_id),
                    text_url=url_for("phone.call_text", call_id=call_id),
-                   map_url=map_url([step["node"] for step in summary["path"]]), summary=summary, **extra), 201
+                   map_url=_summary_map_url(summary), summary=summary, **extra), 201
+
+
+def _summary_map_url(summary: dict) -> str:
+    # The menu map with this call's own path marked (the live and the stored summary both link it).
+    return map_url([step["node"] for step in summary["path"]])
 
 
 @bp.get("/calls/<call_id>")
@@ -97,7 +102,7 @@ def call(call_id: str):
     summary, created = found
     return render_template("phone/call.html", summary=summary, created=created, call_id=call_id,
                            keep_days=runtime().settings.phone.keep_days, clock=clock,
-                           map_url=map_url([step["node"] for step in summary["path"]]),
+                           map_url=_summary_map_url(summary),
                            duration=duration_words(summary["duration_seconds"]))
 
 
