@@ -407,3 +407,13 @@ def test_hold_pause_comes_from_settings(make_app):
     slow = make_app(settings={"voice": {"hold_pause_seconds": 4}})
     body = slow.test_client().post("/voice/node/representative").get_data(as_text=True)
     assert '<Pause length="4" />' in body
+
+
+@pytest.mark.parametrize("desk, person", [("representative-desk", "a representative"),
+                                          ("supervisor-desk", "a supervisor")])
+def test_zero_on_a_desk_menu_url_says_who_is_speaking_not_an_apology(caller, caplog, desk, person):
+    # A desk's old menu URL (a bookmark, a replayed webhook) with 0: the desk answers, naming its person.
+    reply = caller.post(f"/voice/node/{desk}/input?failures=0", Digits="0")
+    assert reply.said[0].startswith(f"You're already speaking with {person}.")
+    assert reply.action.startswith("/voice/desk/input?state=")
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]

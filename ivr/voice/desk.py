@@ -116,8 +116,8 @@ def start_at_desk(rt: Runtime, desk: str, via: list[str], came_from: str | None,
     scenario = rt.scenarios.for_node(came_from) if came_from else None
     state, reply = enter(rt.scenarios, scenario, desk, via)
     state.before = before
-    if notice:
-        reply.say.insert(0, notice)
+    if notice:  # said at the desk's node, where "{person}" is filled in
+        reply.say.insert(0, rt.line.segment(notice, desk_node(rt.scenarios, desk)))
     return respond(rt, state, reply, call_sid)
 
 
