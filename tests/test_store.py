@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -368,6 +369,189 @@ def test_a_full_queue_drops_events_with_a_warning_and_never_blocks(caplog):
     [line] = [r.getMessage() for r in caplog.records]
     assert line.startswith(f"call log: not recorded for call {hashed('CA' + '1' * 32)}: steps representative at ")
     assert line.endswith("the call-log queue is full (the database is slow or down)")
+
+
+def test_flush_writes_at_once_however_long_the_worker_gathers(monkeypatch):
+    monkeypatch.setattr("ivr.store.recorder.GATHER_SECONDS", 60)
+    batches = []
+    recorder = CallRecorder(batches.append)
+    recorder.steps("CA" + "1" * 32, [("welcome", None), ("main", None)], at=100.0)
+    recorder.status("CA" + "1" * 32, "completed", 31, at=131.0)
+    time.sleep(0.3)
+    assert batches == [] and recorder.pending == 2  # still gathering
+    started = time.perf_counter()
+    assert recorder.flush(10)
+    assert time.perf_counter() - started < 2
+    assert batches == [[CallEvent(hashed("CA" + "1" * 32), 100.0, [("welcome", None), ("main", None)]),
+                        CallEvent(hashed("CA" + "1" * 32), 131.0, (), "completed", 31)]]
+    assert recorder.pending == 0
+
+
+def test_the_worker_writes_many_webhooks_in_one_write(monkeypatch):
+    monkeypatch.setattr("ivr.store.recorder.GATHER_SECONDS", 0.5)
+    batches = []
+    recorder = CallRecorder(batches.append)
+    for number in range(50):
+        recorder.steps(f"CA{number:032x}", [("welcome", None)])
+    deadline = time.monotonic() + 10
+    while not batches and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [len(batch) for batch in batches] == [50]
+    assert batches[0][49].call == hashed(f"CA{49:032x}")
+
+
+def test_a_burst_beyond_capacity_is_reported_in_a_few_lines_naming_each_call(caplog):
+    release = threading.Event()
+    written = []
+
+    def write(events):
+        release.wait(10)
+        written.extend(events)
+
+    recorder = CallRecorder(write, capacity=5)
+    first, second, third = ("CA" + digit * 32 for digit in "123")
+    recorder.steps(first, [("welcome", None)])  # taken by the worker, which then waits
+    deadline = time.monotonic() + 5
+    while recorder._pending and time.monotonic() < deadline:
+        time.sleep(0.01)
+    started = time.perf_counter()
+    for call_sid, count in ((first, 15), (second, 15), (third, 15)):  # 5 fill the queue, 40 are lost
+        for _ in range(count):
+            recorder.steps(call_sid, [("main", None)])
+    assert time.perf_counter() - started < 0.5
+    assert recorder.lost == 40
+    release.set()
+    assert recorder.flush(10)
+    assert len(written) == 6
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 11
+    for line in lines[:10]:  # the first ten lost events, one line each
+        assert line.startswith(f"call log: not recorded for call {hashed(first)}: steps main at ")
+        assert line.endswith(": the call-log queue is full (the database is slow or down)")
+    assert lines[10] == (f"call log: not recorded: 30 more events, for calls {hashed(second)} (15), "
+                         f"{hashed(third)} (15): the call-log queue is full (the database is slow or down)")
+
+
+def test_a_flush_under_load_waits_only_for_what_was_queued_before_it():
+    batches = []
+
+    def write(events):
+        time.sleep(0.01)
+        batches.append(len(events))
+
+    recorder = CallRecorder(write)
+    busy = threading.Event()
+    stop = threading.Event()
+
+    def webhooks():
+        number = 0
+        while not stop.is_set():
+            recorder.steps(f"CA{number:032x}", [("welcome", None)])
+            number += 1
+            busy.set()
+            time.sleep(0.0005)
+
+    caller = threading.Thread(target=webhooks, daemon=True)
+    caller.start()
+    try:
+        assert busy.wait(5)
+        time.sleep(0.3)
+        started = time.perf_counter()
+        assert recorder.flush(10)  # the queue never empties, yet the flush ends
+        assert time.perf_counter() - started < 2
+        assert caller.is_alive()
+    finally:
+        stop.set()
+        caller.join()
+    assert recorder.flush(10) and recorder.pending == 0 and recorder.lost == 0
+
+
+def test_a_status_callback_flushes_only_for_an_open_rehearsal_of_its_own(store_app, caller, monkeypatch):
+    """The call log keeps gathering through a plain call's status callback (most calls have no rehearsal)."""
+    monkeypatch.setattr("ivr.store.recorder.GATHER_SECONDS", 60)
+    recorder = store.call_recorder(store_app)
+    caller.start()
+    caller.post("/voice/status", CallStatus="completed", CallDuration="9")
+    assert recorder.pending == 2
+    with store_app.test_request_context():
+        store.keep_open_rehearsal("key-1", "state-a", 30)
+        assert recorder.holds_rehearsal("key-1") and not recorder.holds_rehearsal("key-2")
+        assert store.take_open_rehearsal("key-2") is None
+        assert recorder.pending == 3
+        assert store.take_open_rehearsal("key-1") == "state-a"
+    assert recorder.pending == 0 and not recorder.holds_rehearsal("key-1")
+    [call] = json.loads(invoke(store_app, "calls", "list", "--json"))
+    assert (call["id"], call["outcome"], call["duration"]) == (hashed(caller.call_sid), "completed", 9)
+
+
+def test_a_known_call_whose_row_was_purged_meanwhile_gets_its_row_again(store_app):
+    """The writer skips a row a batch would not change; a row gone (another server's purge) is written again."""
+    from ivr.store.calllog import KnownCalls
+
+    engine, known = store.get_engine(store_app), KnownCalls()
+    write_events(engine, [CallEvent("c1", 100.0, steps=(("welcome", None),))], known)
+    write_events(engine, [CallEvent("c1", 90.0, steps=(("main", None),))], known)  # earlier: the start moves
+    write_events(engine, [CallEvent("c1", 120.0, steps=(("dispute", None),)),
+                          CallEvent("c1", 150.0, outcome="completed", duration=61)], known)
+    with engine.connect() as connection:
+        assert connection.execute(select(call_log)).all() == [("c1", 90.0, "completed", 61)]
+    with engine.begin() as connection:
+        connection.execute(call_steps.delete())
+        connection.execute(call_log.delete())
+    write_events(engine, [CallEvent("c1", 200.0, steps=(("hold", None),))], known)
+    with engine.connect() as connection:
+        assert connection.execute(select(call_log)).all() == [("c1", 200.0, None, None)]
+        assert connection.execute(select(call_steps.c.node)).scalars().all() == ["hold"]
+
+
+def test_a_gunicorn_worker_that_stops_writes_what_its_queue_holds(tmp_path, make_app):
+    """A call's events still in the queue (the worker gathers for a minute here) are written at exit."""
+    import signal
+    import subprocess
+    import sys
+    import urllib.request
+    from pathlib import Path
+
+    from pgcluster import free_port
+
+    root = Path(__file__).resolve().parent.parent
+    database = f"sqlite:///{tmp_path}/served.sqlite"
+    invoke(make_app(DATABASE_URL=database), "db", "upgrade")
+    config = tmp_path / "gunicorn.conf.py"
+    config.write_text(f"exec(open({str(root / 'gunicorn.conf.py')!r}).read())\n"
+                      "def post_fork(server, worker):\n"
+                      "    import ivr.store.recorder\n"
+                      "    ivr.store.recorder.GATHER_SECONDS = 60\n")
+    port = free_port()
+    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": "1", "DATABASE_URL": database,
+           "SECRET_KEY": "test-secret", "PRACTICE_LINE_AUDIO_DIR": str(tmp_path / "audio")}
+    log = (tmp_path / "gunicorn.log").open("w+")
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(config), "app:app"], cwd=root, env=env,
+                              stdout=log, stderr=subprocess.STDOUT)
+    call_sid = "CA" + uuid.uuid4().hex
+    form = f"CallSid={call_sid}&From=%2B15550100&To=%2B15550199"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                post = urllib.request.Request(f"http://127.0.0.1:{port}/voice/incoming", data=form.encode())
+                with urllib.request.urlopen(post, timeout=5) as reply:
+                    assert reply.status == 200
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, log.read()
+                time.sleep(0.25)
+        status = urllib.request.Request(f"http://127.0.0.1:{port}/voice/status",
+                                        data=f"{form}&CallStatus=completed&CallDuration=42".encode())
+        with urllib.request.urlopen(status, timeout=5) as reply:
+            assert reply.status == 200
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    with sqlite3.connect(tmp_path / "served.sqlite") as db:
+        assert db.execute("SELECT id, outcome, duration FROM call_log").fetchall() == [
+            (hashed(call_sid), "completed", 42)]
+        assert db.execute("SELECT node FROM call_steps ORDER BY id").fetchall() == [("welcome",), ("main",)]
 
 
 # --- /healthz ------------------------------------------------------------------------------------------

@@ -8,10 +8,12 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
+from typing import NamedTuple
 
 from flask import Flask
-from sqlalchemy import Double, Engine, bindparam, delete, func, insert, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Double, Engine, bindparam, delete, func, insert, select, text
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.exc import IntegrityError
 
 from . import kept
 from .engine import get_engine
@@ -19,86 +21,197 @@ from .models import call_log, call_steps, open_rehearsals, practice_calls
 from .recorder import CallEvent
 
 PURGE_EVERY_SECONDS = 3600
+KNOWN_CALLS = 50_000  # calls remembered by KnownCalls at most (then all forgotten at once)
 
 
 def writer(app: Flask) -> Callable[[list[CallEvent]], None]:
     """The recorder's write function for `app`: writes events, and purges expired calls about hourly."""
     last_purge = 0.0
+    known = KnownCalls()
 
     def write(events: list[CallEvent]) -> None:
         nonlocal last_purge
-        write_events(get_engine(app), events)
+        write_events(get_engine(app), events, known)
         if time.monotonic() - last_purge > PURGE_EVERY_SECONDS:
             last_purge = time.monotonic()
+            known.forget()
             with app.app_context():
                 purge_call_log(app.extensions["practice_line"].settings.phone.keep_days)
 
     return write
 
 
-def write_events(engine: Engine, events: list[CallEvent]) -> None:
-    """Write a batch of call events in one transaction: a row per call, a row per rehearsal, all steps."""
-    by_call: dict[str, list[CallEvent]] = {}
-    for event in events:
-        by_call.setdefault(event.call, []).append(event)
-    calls, rehearsals, steps = [], [], []
-    for call in sorted(by_call):
-        group = by_call[call]
-        states = [event for event in group if event.rehearsal is not None]
-        if states:  # only the latest state of a rehearsal counts
-            rehearsals.append({"call_key": call, "updated_at": states[-1].at, "state": states[-1].rehearsal})
-        happened = [event for event in group if event.rehearsal is None]
-        if happened:
-            calls.append(_call_row(call, happened))
-            steps.extend({"call_id": call, "at": event.at, "node": node, "reference": reference}
-                         for event in happened for node, reference in event.steps)
+class KnownCalls:
+    """Calls this process wrote a row for, each with a time its row's start is known to be at or before.
+
+    Most webhooks of a call only add steps after its start: the call's row would not change, and
+    skipping its upsert saves the database a random-key index update per webhook.
+    """
+
+    def __init__(self) -> None:
+        self._starts: dict[str, float] = {}
+
+    def unchanged(self, call: str, row: list) -> bool:
+        """True when writing `row` ([started, outcome, duration, first step]) would leave the call's row as it is."""
+        known = self._starts.get(call)
+        # A row's start only ever moves earlier, so a first step at or after `known` cannot move it.
+        return known is not None and row[1] is None and row[2] is None and row[3] is not None and row[3] >= known
+
+    def note(self, calls: dict[str, list]) -> None:
+        """Remember the calls just written (those with steps: their row starts at or before the first step)."""
+        if len(self._starts) + len(calls) > KNOWN_CALLS:
+            self._starts.clear()
+        for call, row in calls.items():
+            if row[3] is not None:
+                self._starts[call] = min(row[3], self._starts.get(call, row[3]))
+
+    def forget(self) -> None:
+        """Forget every call (rows may have been purged)."""
+        self._starts.clear()
+
+
+def write_events(engine: Engine, events: list[CallEvent], known: KnownCalls | None = None) -> None:
+    """Write a batch of call events in one transaction: a row per call, a row per rehearsal, all steps.
+
+    With `known`, a call's row is not written again when the batch would not change it.
+    """
+    calls, rehearsals, steps = _rows(events)
+    changed = calls if known is None else {call: row for call, row in calls.items() if not known.unchanged(call, row)}
+    try:
+        _write(engine, changed, rehearsals, steps)
+    except IntegrityError:
+        if known is None or len(changed) == len(calls):
+            raise
+        known.forget()  # a call's row is gone (purged): write every call's row after all
+        _write(engine, calls, rehearsals, steps)
+    if known is not None:
+        known.note(calls)
+
+
+def _write(engine: Engine, calls: dict[str, list], rehearsals: dict[str, tuple[float, str]],
+           steps: list[tuple]) -> None:
     with engine.begin() as connection:
-        dialect = connection.dialect.name
         # Every writer (each worker of each server) locks rows in the same order: the calls by id,
         # then the rehearsals by key. Two batches that share rows then wait for each other instead
-        # of deadlocking (PostgreSQL). Each statement runs once for all its rows (executemany).
-        if calls:
-            connection.execute(_calls_upsert(dialect), calls)
-        if rehearsals:
-            connection.execute(_rehearsals_upsert(dialect), rehearsals)
-        if steps:
-            connection.execute(insert(call_steps), steps)
+        # of deadlocking (PostgreSQL). Each statement runs once for all its rows.
+        write = _write_postgresql if connection.dialect.name == "postgresql" else _write_sqlite
+        write(connection, calls, rehearsals, steps)
 
 
-def _call_row(call: str, events: list[CallEvent]) -> dict:
-    """A call's events in this batch as one row, with the effect of writing them one by one."""
-    # A status callback comes at the end of the call: its start is an estimate, which only stands
-    # for a call with no steps yet.
-    first = events[0]
-    started = first.at - (first.duration or 0) if not first.steps else first.at
-    stepped = [event.at for event in events if event.steps]
-    return {"id": call, "started_at": min(started, *stepped) if stepped else started,
-            "first_step": min(stepped) if stepped else None,
-            "outcome": next((event.outcome for event in reversed(events) if event.outcome is not None), None),
-            "duration": next((event.duration for event in reversed(events) if event.duration is not None), None)}
+def _rows(events: list[CallEvent]) -> tuple[dict[str, list], dict[str, tuple[float, str]], list[tuple]]:
+    """The batch as rows, with the effect of writing its events one by one: {call id: [started, outcome,
+    duration, first step]}, {call key: (updated, state)} and steps (call id, at, node, reference)."""
+    calls: dict[str, list] = {}
+    rehearsals: dict[str, tuple[float, str]] = {}
+    steps: list[tuple] = []
+    for call, at, spoken, outcome, duration, state in events:
+        if state is not None:
+            rehearsals[call] = (at, state)  # only the latest state of a rehearsal counts
+            continue
+        row = calls.get(call)
+        if row is None:
+            # A status callback comes at the end of the call: its start is an estimate, which only
+            # stands for a call with no steps yet (on a known call, only steps move the start).
+            row = calls[call] = [at if spoken else at - (duration or 0), None, None, None]
+        if spoken:
+            row[0] = min(row[0], at)
+            row[3] = at if row[3] is None else min(row[3], at)
+            steps.extend((call, at, node, reference) for node, reference in spoken)
+        if outcome is not None:
+            row[1] = outcome
+        if duration is not None:
+            row[2] = duration
+    return calls, rehearsals, steps
 
 
-@lru_cache(maxsize=4)
-def _calls_upsert(dialect: str):
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(call_log)
-    earliest = func.least if dialect == "postgresql" else func.min  # SQLite's two-argument min()
+def _write_sqlite(connection: Connection, calls: dict[str, list], rehearsals: dict[str, tuple[float, str]],
+                  steps: list[tuple]) -> None:
+    # Statements compiled once, run by the driver's executemany on plain tuples: a row costs what
+    # sqlite3 and SQLite need, and nothing per row in Python.
+    statements = _sqlite_statements()
+    if calls:
+        connection.exec_driver_sql(statements.calls, [(call, *calls[call]) for call in sorted(calls)])
+    if rehearsals:
+        connection.exec_driver_sql(statements.rehearsals, [(key, *rehearsals[key]) for key in sorted(rehearsals)])
+    if steps:
+        connection.exec_driver_sql(statements.steps, steps)
+
+
+class _Statements(NamedTuple):
+    calls: str  # parameters: id, started_at, outcome, duration, first_step
+    rehearsals: str  # call_key, updated_at, state
+    steps: str  # call_id, at, node, reference
+
+
+@lru_cache(maxsize=1)
+def _sqlite_statements() -> _Statements:
+    """The call and rehearsal upserts and the steps insert, as sqlite3's SQL with positional parameters."""
+    dialect = sqlite.dialect()
+    calls = sqlite.insert(call_log)
     # Requests for one call may reach several servers and be written in any order: keep the
     # earliest start of the steps (no steps: first_step is NULL, the start stays), and the status
     # whenever it comes.
-    start = func.coalesce(earliest(call_log.c.started_at, bindparam("first_step", type_=Double)),
+    start = func.coalesce(func.min(call_log.c.started_at, bindparam("first_step", type_=Double)),
                           call_log.c.started_at)
-    return statement.on_conflict_do_update(index_elements=[call_log.c.id], set_={
+    calls = calls.on_conflict_do_update(index_elements=[call_log.c.id], set_={
         "started_at": start,
-        "outcome": func.coalesce(statement.excluded.outcome, call_log.c.outcome),
-        "duration": func.coalesce(statement.excluded.duration, call_log.c.duration),
+        "outcome": func.coalesce(calls.excluded.outcome, call_log.c.outcome),
+        "duration": func.coalesce(calls.excluded.duration, call_log.c.duration),
     })
+    rehearsals = sqlite.insert(open_rehearsals)
+    rehearsals = rehearsals.on_conflict_do_update(index_elements=[open_rehearsals.c.call_key], set_={
+        "updated_at": rehearsals.excluded.updated_at, "state": rehearsals.excluded.state})
+    return _Statements(_positional(calls, dialect, ["id", "started_at", "outcome", "duration", "first_step"]),
+                       _positional(rehearsals, dialect, ["call_key", "updated_at", "state"]),
+                       _positional(insert(call_steps), dialect, ["call_id", "at", "node", "reference"]))
 
 
-@lru_cache(maxsize=4)
-def _rehearsals_upsert(dialect: str):
-    statement = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(open_rehearsals)
-    return statement.on_conflict_do_update(index_elements=[open_rehearsals.c.call_key], set_={
-        "updated_at": statement.excluded.updated_at, "state": statement.excluded.state})
+def _positional(statement, dialect: sqlite.dialect, order: list[str]) -> str:
+    """`statement` as the driver's SQL, checked to take its parameters in `order` (the rows' order)."""
+    compiled = statement.compile(dialect=dialect, column_keys=[key for key in order if key != "first_step"])
+    if list(compiled.positiontup or []) != order:
+        raise RuntimeError(f"call log: the statement takes {compiled.positiontup}, the rows give {order}")
+    return str(compiled)
+
+
+def _write_postgresql(connection: Connection, calls: dict[str, list],
+                      rehearsals: dict[str, tuple[float, str]], steps: list[tuple]) -> None:
+    # psycopg spends several microseconds in Python on each row of an executemany: each table's rows
+    # go instead as one JSON document, one statement, which the server unpacks. (JSON keeps floats
+    # exact: Python writes the shortest text that reads back as the same number.)
+    if calls:
+        connection.execute(_PG_CALLS, {"calls": json.dumps(calls)})
+    if rehearsals:
+        connection.execute(_PG_REHEARSALS, {"states": json.dumps(rehearsals)})
+    if steps:
+        connection.execute(_PG_STEPS, {"steps": json.dumps(steps)})
+
+
+# A call's row is {id: [started, outcome, duration, first step]}; rows are written in id order. A
+# status callback's start only stands for a new call; steps move a known call's start to the earliest
+# (first_step, looked up in the batch by excluded.id); the status is kept whenever it comes.
+_PG_CALLS = text("""
+WITH batch AS MATERIALIZED (SELECT CAST(:calls AS jsonb) AS calls)
+INSERT INTO call_log (id, started_at, outcome, duration)
+SELECT key, CAST(value ->> 0 AS double precision), value ->> 1, CAST(value ->> 2 AS integer)
+FROM batch, jsonb_each(batch.calls) ORDER BY key
+ON CONFLICT (id) DO UPDATE SET
+    started_at = coalesce(least(call_log.started_at,
+                                (SELECT CAST(calls -> excluded.id ->> 3 AS double precision) FROM batch)),
+                          call_log.started_at),
+    outcome = coalesce(excluded.outcome, call_log.outcome),
+    duration = coalesce(excluded.duration, call_log.duration)""")
+# {call key: [updated, state]}, in key order; the latest state replaces the one before.
+_PG_REHEARSALS = text("""
+INSERT INTO open_rehearsals (call_key, updated_at, state)
+SELECT key, CAST(value ->> 0 AS double precision), value ->> 1
+FROM jsonb_each(CAST(:states AS jsonb)) ORDER BY key
+ON CONFLICT (call_key) DO UPDATE SET updated_at = excluded.updated_at, state = excluded.state""")
+# [[call id, at, node, reference], ...]
+_PG_STEPS = text("""
+INSERT INTO call_steps (call_id, at, node, reference)
+SELECT value ->> 0, CAST(value ->> 1 AS double precision), value ->> 2, value ->> 3
+FROM json_array_elements(CAST(:steps AS json))""")
 
 
 def list_calls(keep_days: int, labels: dict[str, str] | None = None, now: float | None = None) -> list[dict]:

@@ -36,7 +36,9 @@ def keep_open_rehearsal(call_key: str, state: str, keep_days: int, now: float | 
 
 def take_open_rehearsal(call_key: str) -> str | None:
     """The latest state kept for a call, removed as it is taken (None if there is none)."""
-    call_recorder().flush()  # this process's own last state first
+    recorder = call_recorder()
+    if recorder.holds_rehearsal(call_key):  # this process's own last state first (most calls have none)
+        recorder.flush()
     with get_engine().begin() as connection:
         state = connection.execute(select(open_rehearsals.c.state)
                                    .where(open_rehearsals.c.call_key == call_key)).scalar()
