@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from functools import lru_cache
 from urllib.parse import quote, urlencode
 from xml.sax.saxutils import escape
 
@@ -34,13 +34,19 @@ CALL_MARK_TURNS = 987_654
 
 def stored_turn(turn: Turn) -> Turn:
     """The turn a stored reply is kept under: the call's counts left out (only whether a person spoke shows)."""
-    return replace(turn, call=Call(turns=CALL_MARK_TURNS, met=turn.call.met))
+    return Turn(turn.node, turn.failures, turn.notice, Call(turns=CALL_MARK_TURNS, met=turn.call.met),
+                turn.reference_again)
 
 
 def with_call(line: PracticeLine, document: bytes, stored: Turn, turn: Turn) -> bytes:
     """A reply rendered for `stored` (see stored_turn) made right for `turn`: its URLs carry the call's counts."""
-    mark = escape(urlencode(next_call(line, stored).query())).encode()
-    return document.replace(mark, escape(urlencode(next_call(line, turn).query())).encode())
+    return document.replace(_in_url(next_call(line, stored)), _in_url(next_call(line, turn)))
+
+
+@lru_cache(maxsize=4096)
+def _in_url(call: Call) -> bytes:
+    # A call's counts as its URLs carry them in a TwiML document; a few hundred distinct ones at most.
+    return escape(urlencode(call.query())).encode()
 
 
 def render(line: PracticeLine, speaker: Speaker, voice: VoiceSettings, turn: Turn, call_sid: str) -> VoiceResponse:
