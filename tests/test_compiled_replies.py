@@ -13,7 +13,7 @@ from conftest import Caller
 from ivr.audio.cache import mark_built
 from ivr.line.engine import Call, Turn
 from ivr.voice import twiml
-from ivr.voice.twiml import stored_turn
+from ivr.voice.twiml import stored_key
 
 ROOT = Path(__file__).resolve().parent.parent
 SIGNED = {"X-Twilio-Signature": "not-checked-without-a-token"}
@@ -65,7 +65,7 @@ def test_the_cache_holds_replies_with_reference_numbers_and_fills_them_per_call(
         first = rt.replies.respond(Turn("end-lost-card"), "CA" + "1" * 32)
         second = rt.replies.respond(Turn("end-lost-card"), "CA" + "2" * 32)
         (_view, replies), = rt.replies._raw_views.values()
-        reply = replies[stored_turn(Turn("end-lost-card"))]
+        reply = replies[stored_key(Turn("end-lost-card"))]
     assert reply is not None and reply.references == ("end-lost-card",)  # compiled, not rendered each time
     assert first != second  # two calls, two reference numbers
 
@@ -95,5 +95,5 @@ def test_gunicorn_compiles_every_node_before_its_workers_fork(make_app, audio_di
     compiled = {view: replies for view, (_speaker, replies) in rt.replies._views.items()}
     assert set(compiled) == {("https://line.example.org", True), ("https://line.example.org", False)}
     for replies in compiled.values():
-        assert set(replies) == {stored_turn(Turn(node_id)) for node_id in rt.line.nodes}
+        assert set(replies) == {stored_key(Turn(node_id)) for node_id in rt.line.nodes}
         assert None not in replies.values()

@@ -44,6 +44,7 @@ class CompiledReply:
     references: tuple[str, ...]  # node id whose reference number goes after parts[i]
     files: tuple[tuple[str, int, int], ...]  # (path, size, mtime) of each file played: if one changed, render afresh
     checked: int = 0  # the audio folder's change count when the files were last found unchanged
+    mark: bytes = b""  # the stand-in call's counts in its URLs (twiml.call_mark), replaced per call
 
     def files_unchanged(self) -> bool:
         """True while every file the reply plays is still the file it was compiled with (one stat each)."""
@@ -88,15 +89,15 @@ class CompiledReplies:
         `environ` is its WSGI environ, when the caller has it at hand)."""
         view_speaker, replies = self._request_view(environ)
         # One stored reply serves a turn whatever the call's counts: they are put into its URLs below.
-        stored = twiml.stored_turn(turn)
-        reply = self._still_valid(replies.get(stored, False))
+        key = twiml.stored_key(turn)
+        reply = self._still_valid(replies.get(key, False))
         if reply is False:
-            reply = self._compile(view_speaker, stored)
+            reply = self._compile(view_speaker, twiml.stored_turn(turn))
             if len(replies) < MAX_TURNS:
-                replies[stored] = reply
+                replies[key] = reply
         if reply is None:  # differs per call in ways a stored copy cannot follow
             return self._render(view_speaker, turn, call_sid).encode()
-        return twiml.with_call(self.line, self._fill(view_speaker, reply, call_sid), stored, turn)
+        return twiml.with_call(self.line, self._fill(view_speaker, reply, call_sid), reply.mark, turn)
 
     def with_state(self, key: Hashable, render: Callable[[Speaker, str], VoiceResponse], state: str,
                    environ: dict | None = None) -> bytes:
@@ -142,8 +143,8 @@ class CompiledReplies:
         for phone in (True, False):
             view_speaker, replies = self._view(base, phone)
             for node_id in self.line.nodes:
-                first = twiml.stored_turn(Turn(node_id))
-                replies[first] = self._compile(view_speaker, first)
+                first = Turn(node_id)
+                replies[twiml.stored_key(first)] = self._compile(view_speaker, twiml.stored_turn(first))
 
     def recompile(self) -> None:
         """The audio library changed: drop every reply and compile the first turns again for known bases."""
@@ -182,7 +183,8 @@ class CompiledReplies:
             if digits is None:
                 return None
             played += _PLAYED.findall(b"".join(digits.values()).decode())
-        reply = CompiledReply(tuple(parts), references, self._files(speaker, played), checked=self._changes)
+        reply = CompiledReply(tuple(parts), references, self._files(speaker, played), checked=self._changes,
+                              mark=twiml.call_mark(self.line, turn))
         # The proof that only the reference numbers differ per call: another call, rendered afresh.
         if self._fill(speaker, reply, CHECK_SID) != self._render(speaker, turn, CHECK_SID).encode():
             return None
