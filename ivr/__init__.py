@@ -80,10 +80,13 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def warm_up(app: Flask) -> None:
-    """Compile every node's reply now, when PUBLIC_BASE_URL says which URL requests will use.
+    """Build the rate limiter, and compile every node's reply when PUBLIC_BASE_URL says which URL requests use.
 
-    gunicorn calls this in its master before the workers fork, so they share the compiled replies.
+    gunicorn calls this in its master before the workers fork, so they share both, and no webhook pays.
     """
+    from .web import limits
+
+    limits.install(app)
     rt = app.extensions["practice_line"]
     if rt.speaker.base_url:
         rt.replies.warm(rt.speaker.base_url)
