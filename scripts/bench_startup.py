@@ -3,8 +3,9 @@
 Run: .venv/bin/python scripts/bench_startup.py [--runs 7] [--bytecode warm|none|both] [--python PATH]
 Each run is a new interpreter in the project root (the project's .venv python unless --python says
 otherwise). Prints every run's wall time, the median and the max against the goal, the median CPU
-time (what a busy machine does not inflate), then the import timed from inside the process (what a server waits for, without the interpreter's start and exit),
-then the ten biggest cumulative entries of `python -X importtime`.
+time (which a busy machine does not inflate), then the import timed from inside the process (what a
+server waits for, without the interpreter's start and exit), then the ten biggest cumulative entries
+of `python -X importtime`.
 Bytecode: "warm" lets Python write and read the project's __pycache__ (after one untimed run);
 "none" sets PYTHONDONTWRITEBYTECODE=1 and moves the project's __pycache__ folders aside meanwhile (they
 are put back), so every project module is compiled from source, as on a machine that sets
