@@ -1,14 +1,25 @@
 """Entry point: `python app.py` serves Practice Line on $HOST:$PORT (default http://127.0.0.1:5000)."""
 
+import gc
 import os
 import sys
 
-from ivr import ConfigError, create_app
+# Start-up makes some 60,000 long-lived objects (modules, classes, the compiled line) and almost no
+# garbage, yet the collector would walk them all several times while they are made (a tenth of the
+# start-up time). So collect nothing until the app is built, then freeze what exists: the collector
+# never walks it again, and gunicorn's workers, forked from this process, keep sharing those pages
+# instead of copying them when the collector touches them.
+gc.disable()
+
+from ivr import ConfigError, create_app  # noqa: E402
 
 try:
     app = create_app()
 except ConfigError as error:
     sys.exit("Practice Line cannot start; fix these first:\n  " + "\n  ".join(error.problems))
+finally:
+    gc.freeze()
+    gc.enable()
 
 
 def address(environ=os.environ) -> tuple[str, int]:

@@ -80,11 +80,16 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def warm_up(app: Flask) -> None:
-    """Compile every node's reply now, when PUBLIC_BASE_URL says which URL requests will use.
+    """Do now what the first requests would: build the rate limiter, load the recognizer's fuzzy matcher,
+    and compile every node's reply when PUBLIC_BASE_URL says which URL requests will use.
 
-    gunicorn calls this in its master before the workers fork, so they share the compiled replies.
+    gunicorn calls this in its master before the workers fork, so they share all of it and no webhook pays.
     """
+    from .web import limits
+
+    limits.install(app)
     rt = app.extensions["practice_line"]
+    rt.recognizer.warm()
     if rt.speaker.base_url:
         rt.replies.warm(rt.speaker.base_url)
 

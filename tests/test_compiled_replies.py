@@ -11,9 +11,10 @@ import pytest
 from conftest import Caller
 
 from ivr.audio.cache import mark_built
+from ivr.coach.dialogue import REP, Heard, enter, step
 from ivr.line.engine import Call, Turn
-from ivr.voice import twiml
-from ivr.voice.twiml import stored_turn
+from ivr.voice import desk, twiml
+from ivr.voice.twiml import stored_key
 
 ROOT = Path(__file__).resolve().parent.parent
 SIGNED = {"X-Twilio-Signature": "not-checked-without-a-token"}
@@ -65,7 +66,7 @@ def test_the_cache_holds_replies_with_reference_numbers_and_fills_them_per_call(
         first = rt.replies.respond(Turn("end-lost-card"), "CA" + "1" * 32)
         second = rt.replies.respond(Turn("end-lost-card"), "CA" + "2" * 32)
         (_view, replies), = rt.replies._raw_views.values()
-        reply = replies[stored_turn(Turn("end-lost-card"))]
+        reply = replies[stored_key(Turn("end-lost-card"))]
     assert reply is not None and reply.references == ("end-lost-card",)  # compiled, not rendered each time
     assert first != second  # two calls, two reference numbers
 
@@ -95,5 +96,37 @@ def test_gunicorn_compiles_every_node_before_its_workers_fork(make_app, audio_di
     compiled = {view: replies for view, (_speaker, replies) in rt.replies._views.items()}
     assert set(compiled) == {("https://line.example.org", True), ("https://line.example.org", False)}
     for replies in compiled.values():
-        assert set(replies) == {stored_turn(Turn(node_id)) for node_id in rt.line.nodes}
+        assert set(replies) == {stored_key(Turn(node_id)) for node_id in rt.line.nodes}
         assert None not in replies.values()
+
+
+# What a caller might do at a desk, in turn: enough to reach the supervisor, the formal route and the goodbye.
+DESK_TURNS = [Heard(), Heard(speech="I'm calling about a charge I don't recognize"), Heard(key="0"),
+              Heard(speech="it was 45 dollars at Corner Coffee on March 5"), Heard(speech="I'd like it removed"),
+              Heard(speech="can I speak to a supervisor please"), Heard(speech="what's your name"),
+              Heard(speech="how do I make a formal complaint"), Heard(speech="what happens next"),
+              Heard(speech="can I have a reference number"), Heard(key="*"), Heard(speech="thanks, that's all")]
+
+
+@pytest.mark.parametrize("with_audio", [False, True], ids=["say", "play"])
+def test_every_desk_reply_served_from_the_store_equals_a_fresh_render(make_app, audio_dir, tmp_path, with_audio):
+    app = make_app(audio_dir=audio_dir if with_audio else tmp_path / "no-audio")
+    rt = app.extensions["practice_line"]
+    checked = 0
+    with app.test_request_context("/voice/desk/input", method="POST", headers=SIGNED):
+        for scenario in rt.scenarios.scenarios:
+            state, reply = enter(rt.scenarios, scenario, REP, [])
+            for heard in DESK_TURNS:
+                for call_sid in CALLS:
+                    token = desk.sign_state(state)
+                    expected = str(desk._draw(rt, rt.speaker, state, reply, token, call_sid)).encode()
+                    assert desk.respond(rt, state, reply, call_sid) == expected, (scenario, heard)
+                    assert desk.respond(rt, state, reply, call_sid) == expected, (scenario, heard)  # from the store
+                    checked += 1
+                state, reply = step(rt.scenarios, state, heard, rt.recognizer.recognize)
+        (_view, replies), = rt.replies._raw_views.values()
+    stored = [key for key, reply in replies.items() if key[0] == "desk" and reply is not None]
+    assert checked == len(rt.scenarios.scenarios) * len(DESK_TURNS) * len(CALLS) >= 8 * 12 * 3
+    # Replies hearing the same words at the same desk share one stored copy; the token is filled per call.
+    assert len(stored) >= 40
+    assert all(b"desk-state-mark" not in b"".join(replies[key].parts) for key in stored)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
 from pydantic import Field, model_validator
-from rapidfuzz import fuzz
-
 from ..line.errors import ConfigError
 from ..line.flows import StrictModel
 from ..line.yamlfile import load_model
@@ -72,21 +71,34 @@ class MoveRecognizer:
         plain = normalize(text or "")
         if not plain:
             return []
+        ratio = _partial_ratio()
         found = []
         for rule in self._rules:
             if rule.unless is not None and rule.unless.search(plain):
                 continue
-            if rule.pattern.search(plain) or self._near_example(plain, rule.examples):
+            if rule.pattern.search(plain) or self._near_example(plain, rule.examples, ratio):
                 found.append(rule.move)
         return found
 
-    def _near_example(self, plain: str, examples: tuple[str, ...]) -> bool:
+    def warm(self) -> None:
+        """Load now what the first utterance would (gunicorn's master calls this before forking)."""
+        _partial_ratio()
+
+    def _near_example(self, plain: str, examples: tuple[str, ...], ratio) -> bool:
         """True if an example appears in `plain`, give or take a recognizer's slip."""
         for example in examples:
             # An utterance much shorter than the example ("name") must not match it from the inside.
-            if len(plain) >= 0.8 * len(example) and fuzz.partial_ratio(example, plain) >= self._threshold:
+            if len(plain) >= 0.8 * len(example) and ratio(example, plain) >= self._threshold:
                 return True
         return False
+
+
+@functools.cache
+def _partial_ratio():
+    """rapidfuzz's partial_ratio, imported on first use: the import is a thirtieth of the app's start-up."""
+    from rapidfuzz import fuzz
+
+    return fuzz.partial_ratio
 
 
 def load_recognizer(path: Path) -> MoveRecognizer:

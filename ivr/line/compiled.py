@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .contacts import Contacts, load_contacts
@@ -80,6 +80,8 @@ class PracticeLine:
     nodes: dict[str, CompiledNode]
     flow_path: Path
     warnings: tuple[str, ...]
+    # node id -> (the nodes one reply speaks from it, whether a person speaks in them): asked every webhook
+    _runs: dict[str, tuple[tuple[str, ...], bool]] = field(default_factory=dict, compare=False, repr=False)
 
     def text(self, prompt_id: str) -> str:
         """The final words of a prompt."""
@@ -91,6 +93,24 @@ class PracticeLine:
         if compiled is not None and prompt_id in compiled.notices:
             return compiled.notices[prompt_id]
         return Segment(prompt_id, self.texts[prompt_id])
+
+    def run_from(self, node_id: str) -> tuple[str, ...]:
+        """The nodes one reply speaks from `node_id`: messages and holds run on into their next node."""
+        return self._run(node_id)[0]
+
+    def run_has_person(self, node_id: str) -> bool:
+        """Whether a person speaks in the reply that starts at `node_id`."""
+        return self._run(node_id)[1]
+
+    def _run(self, node_id: str) -> tuple[tuple[str, ...], bool]:
+        found = self._runs.get(node_id)
+        if found is None:
+            nodes = [node_id]
+            # The flow check forbids message loops; the bound only guards a reply growing without end.
+            while self.nodes[nodes[-1]].kind in ("message", "hold") and len(nodes) <= len(self.nodes):
+                nodes.append(self.flow.nodes[nodes[-1]].next)
+            found = self._runs[node_id] = (tuple(nodes), any(self.is_person(n) for n in nodes))
+        return found
 
     def is_person(self, node_id: str) -> bool:
         """Whether a person is speaking at `node_id`."""

@@ -80,7 +80,8 @@ def answer(line: PracticeLine, node_id: str, digits: str | None, speech: str | N
                 # A person has asked, and the caller still says nothing: end politely.
                 return Turn(d.give_up, call=call)
         return _failed(line, node_id, failures, d.no_input_prompt, call)
-    call = replace(call, quiet=0)
+    if call.quiet:  # words or a key: the silent streak is over
+        call = replace(call, quiet=0)
     if compiled.kind == "menu":
         return _menu(line, node_id, digits, speech, failures, call)
     if compiled.kind == "collect":
@@ -205,14 +206,10 @@ def reference_number(call_sid: str, node_id: str) -> str:
 
 def next_call(line: PracticeLine, turn: Turn) -> Call:
     """The Call the next webhook gets: one more turn, and whether a person has now spoken."""
-    met = turn.call.met or any(line.is_person(n) for n in spoken_nodes(line, turn.node))
-    return replace(turn.call, turns=turn.call.turns + 1, met=met)
+    call = turn.call
+    return Call(call.turns + 1, call.quiet, call.handoffs, call.met or line.run_has_person(turn.node))
 
 
 def spoken_nodes(line: PracticeLine, node_id: str) -> list[str]:
     """The nodes one reply speaks from `node_id`: messages and holds run on into their next node."""
-    nodes = [node_id]
-    # The flow check forbids message loops; the bound only guards a reply growing without end.
-    while line.nodes[nodes[-1]].kind in ("message", "hold") and len(nodes) <= len(line.nodes):
-        nodes.append(line.flow.nodes[nodes[-1]].next)
-    return nodes
+    return list(line.run_from(node_id))

@@ -7,8 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from lxml import etree
-
 from ..line.menumap import NEXT, SHARED, SHARED_LABEL, MapEdge, MenuMap, edge_order
 
 if TYPE_CHECKING:
@@ -159,6 +157,8 @@ def _pipe(graph: graphviz.Digraph, fmt: str) -> bytes:
 
 def readable_titles(svg: str, menu: MenuMap) -> str:
     """Replace Graphviz's <title>s (node ids, "a->b") with words: a node's label and kind, an arrow's route."""
+    from lxml import etree  # only a drawing needs lxml; the app starts faster without it
+
     root = etree.fromstring(svg.encode())
     titles = {node_dom_id(n): describe(menu, n) for n in menu.nodes}
     titles.update({e.id: edge_title(menu, e) for e in drawn_edges(menu)})

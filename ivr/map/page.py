@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lxml import etree
-
 from ..line.menumap import MenuMap
 from .drawing import SVG_NS, XLINK_NS, describe, drawn_edges, node_dom_id
 from .text import node_entries
@@ -35,6 +33,8 @@ def parse_path(raw: str, menu: MenuMap) -> tuple[list[str], list[str]]:
 
 def accessible_links(svg: str, menu: MenuMap) -> str:
     """Give each node's link a name that starts with its visible label and says what it does."""
+    from lxml import etree  # only the map page needs lxml; the app starts faster without it
+
     root = etree.fromstring(svg.encode())
     for node_id in menu.nodes:
         for group in root.iterfind(f".//{{{SVG_NS}}}g[@id='{node_dom_id(node_id)}']"):
@@ -49,6 +49,8 @@ def accessible_links(svg: str, menu: MenuMap) -> str:
 
 def mark_path(svg: str, menu: MenuMap, path: list[str]) -> str:
     """The picture with exactly the nodes of `path` and the arrows between consecutive ones marked."""
+    from lxml import etree
+
     if not path:
         return svg
     root = etree.fromstring(svg.encode())

@@ -25,7 +25,9 @@ _LAZY = {
 
 def __getattr__(name: str):
     if name in _LAZY:
-        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value  # found once: a webhook that stores something asks every time
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from xml.sax.saxutils import escape
 
 from flask import request
 from twilio.twiml.voice_response import VoiceResponse
@@ -31,6 +33,7 @@ MAX_VIEWS = 8  # (base URL, phone?) pairs kept; the Host header is the caller's 
 MAX_TURNS = 2048  # replies kept per view: every node at every failure count fits many times over
 _PLAYED = re.compile(re.escape(AUDIO_PREFIX) + r"/([0-9a-f]+\.[a-z0-9]+)</Play>")
 _OPEN, _CLOSE = "<Response>", "</Response>"
+STATE_MARK = "desk-state-mark"  # stands in for a desk's state token while its reply is compiled
 
 
 @dataclass
@@ -41,6 +44,7 @@ class CompiledReply:
     references: tuple[str, ...]  # node id whose reference number goes after parts[i]
     files: tuple[tuple[str, int, int], ...]  # (path, size, mtime) of each file played: if one changed, render afresh
     checked: int = 0  # the audio folder's change count when the files were last found unchanged
+    mark: bytes = b""  # the stand-in call's counts in its URLs (twiml.call_mark), replaced per call
 
     def files_unchanged(self) -> bool:
         """True while every file the reply plays is still the file it was compiled with (one stat each)."""
@@ -80,13 +84,42 @@ class CompiledReplies:
             self._watch = FolderWatch(speaker.audio.folder)
             speaker.audio.on_refresh.append(self.recompile)
 
-    def respond(self, turn: Turn, call_sid: str) -> bytes:
-        """The TwiML document for `turn` in this request's call (a Flask request context is needed)."""
+    def respond(self, turn: Turn, call_sid: str, environ: dict | None = None) -> bytes:
+        """The TwiML document for `turn` in this request's call (a Flask request context is needed;
+        `environ` is its WSGI environ, when the caller has it at hand)."""
+        view_speaker, replies = self._request_view(environ)
+        # One stored reply serves a turn whatever the call's counts: they are put into its URLs below.
+        key = twiml.stored_key(turn)
+        reply = self._still_valid(replies.get(key, False))
+        if reply is False:
+            reply = self._compile(view_speaker, twiml.stored_turn(turn))
+            if len(replies) < MAX_TURNS:
+                replies[key] = reply
+        if reply is None:  # differs per call in ways a stored copy cannot follow
+            return self._render(view_speaker, turn, call_sid).encode()
+        return twiml.with_call(self.line, self._fill(view_speaker, reply, call_sid), reply.mark, turn)
+
+    def with_state(self, key: Hashable, render: Callable[[Speaker, str], VoiceResponse], state: str,
+                   environ: dict | None = None) -> bytes:
+        """A reply that is the same for every call but for a state token in its URLs (a desk's), drawn
+        by `render(speaker, token)` once per view and `key` (everything else the reply depends on)."""
+        view_speaker, replies = self._request_view(environ)
+        reply = self._still_valid(replies.get(key, False))
+        if reply is False:
+            reply = self._compile_with_state(view_speaker, render, state)
+            if len(replies) < MAX_TURNS:
+                replies[key] = reply
+        if reply is None:
+            return str(render(view_speaker, state)).encode()
+        return escape(state).encode().join(reply.parts)
+
+    def _request_view(self, environ: dict | None) -> tuple[_ViewSpeaker, dict]:
+        """This request's view (base URL, phone?) and its stored replies; notices audio changes first."""
         if self.speaker.audio is not None:
             self.speaker.audio.refresh_if_rebuilt()  # a build by another process shows up within seconds
             if self._watch.changed():  # one read instead of a stat per file played
                 self._changes += 1
-        environ = request.environ
+        environ = environ if environ is not None else request.environ
         # What the view (base URL, phone?) is made of, before Werkzeug's slower URL rebuilding.
         raw = (environ.get("wsgi.url_scheme"), environ.get("HTTP_HOST"), environ.get("SERVER_NAME"),
                environ.get("SERVER_PORT"), environ.get("SCRIPT_NAME"), TWILIO_SIGNATURE in environ)
@@ -95,31 +128,23 @@ class CompiledReplies:
             if len(self._raw_views) >= MAX_VIEWS:
                 self._raw_views.clear()
             found = self._raw_views[raw] = self._view(*self.speaker.request_view())
-        view_speaker, replies = found
-        # One stored reply serves a turn whatever the call's counts: they are put into its URLs below.
-        stored, turn_as_asked = twiml.stored_turn(turn), turn
-        turn = stored
-        reply = replies.get(turn, False)
+        return found
+
+    def _still_valid(self, reply):
+        """`reply` (False: none stored), or False when a file it plays was deleted or replaced since."""
         if reply is not False and reply is not None and reply.checked != self._changes:
-            if reply.files_unchanged():
-                reply.checked = self._changes
-            else:
-                reply = False  # a file it plays was deleted or replaced by hand: that prompt becomes <Say>
-        if reply is False:
-            reply = self._compile(view_speaker, turn)
-            if len(replies) < MAX_TURNS:
-                replies[turn] = reply
-        if reply is None:  # differs per call in ways a stored copy cannot follow
-            return self._render(view_speaker, turn_as_asked, call_sid).encode()
-        return twiml.with_call(self.line, self._fill(view_speaker, reply, call_sid), stored, turn_as_asked)
+            if not reply.files_unchanged():
+                return False  # that prompt becomes <Say> when compiled again
+            reply.checked = self._changes
+        return reply
 
     def warm(self, base: str | None) -> None:
         """Compile every node's first turn for `base`, for phones and for browsers (at start-up)."""
         for phone in (True, False):
             view_speaker, replies = self._view(base, phone)
             for node_id in self.line.nodes:
-                first = twiml.stored_turn(Turn(node_id))
-                replies[first] = self._compile(view_speaker, first)
+                first = Turn(node_id)
+                replies[twiml.stored_key(first)] = self._compile(view_speaker, twiml.stored_turn(first))
 
     def recompile(self) -> None:
         """The audio library changed: drop every reply and compile the first turns again for known bases."""
@@ -158,13 +183,28 @@ class CompiledReplies:
             if digits is None:
                 return None
             played += _PLAYED.findall(b"".join(digits.values()).decode())
-        by_name = speaker.audio.by_name if speaker.audio is not None else {}
-        files = tuple((f.path, f.size, f.mtime_ns) for f in (by_name.get(n) for n in dict.fromkeys(played)) if f)
-        reply = CompiledReply(tuple(parts), references, files, checked=self._changes)
+        reply = CompiledReply(tuple(parts), references, self._files(speaker, played), checked=self._changes,
+                              mark=twiml.call_mark(self.line, turn))
         # The proof that only the reference numbers differ per call: another call, rendered afresh.
         if self._fill(speaker, reply, CHECK_SID) != self._render(speaker, turn, CHECK_SID).encode():
             return None
         return reply
+
+    def _compile_with_state(self, speaker: _ViewSpeaker, render, state: str) -> CompiledReply | None:
+        document = str(render(speaker, STATE_MARK))
+        if escape(state) in document.replace(STATE_MARK, ""):  # the token is also in its words: can't split
+            return None
+        reply = CompiledReply(tuple(part.encode() for part in document.split(STATE_MARK)), (),
+                              self._files(speaker, _PLAYED.findall(document)), checked=self._changes)
+        # The proof that only the token differs: this very reply, rendered afresh.
+        if escape(state).encode().join(reply.parts) != str(render(speaker, state)).encode():
+            return None
+        return reply
+
+    def _files(self, speaker: _ViewSpeaker, played: list[str]) -> tuple[tuple[str, int, int], ...]:
+        """(path, size, mtime) of each audio file a reply plays."""
+        by_name = speaker.audio.by_name if speaker.audio is not None else {}
+        return tuple((f.path, f.size, f.mtime_ns) for f in (by_name.get(n) for n in dict.fromkeys(played)) if f)
 
     def _fill(self, speaker: _ViewSpeaker, reply: CompiledReply, call_sid: str) -> bytes:
         if not reply.references:

@@ -36,7 +36,7 @@ from ..coach.report import build_report
 from ..line.compiled import Segment
 from ..line.engine import Call, reference_number, spoken_nodes
 from ..runtime import Runtime
-from .speech import TWILIO_SIGNATURE
+from .speech import TWILIO_SIGNATURE, Speaker
 from .twiml import node_url
 
 STATE_ARG = "state"
@@ -111,7 +111,7 @@ def desk_on_the_way(rt: Runtime, node_id: str) -> tuple[str, list[str]] | None:
 
 
 def start_at_desk(rt: Runtime, desk: str, via: list[str], came_from: str | None, notice: str | None,
-                  call_sid: str, before: int = 0) -> VoiceResponse:
+                  call_sid: str, before: int = 0) -> bytes:
     """A caller reached a desk from the menu: the branch they were in picks the scenario (none: they'll say)."""
     scenario = rt.scenarios.for_node(came_from) if came_from else None
     state, reply = enter(rt.scenarios, scenario, desk, via)
@@ -121,7 +121,7 @@ def start_at_desk(rt: Runtime, desk: str, via: list[str], came_from: str | None,
     return respond(rt, state, reply, call_sid)
 
 
-def start_rehearsal(rt: Runtime, scenario_id: str, call_sid: str) -> VoiceResponse:
+def start_rehearsal(rt: Runtime, scenario_id: str, call_sid: str) -> bytes:
     """A rehearsal from its start URL: the situation and goal, the hold, then the representative."""
     _desk, via = desk_on_the_way(rt, rt.line.flow.defaults.representative) or (REP, [])
     state, reply = enter(rt.scenarios, scenario_id, REP, via, situation=True)
@@ -129,7 +129,7 @@ def start_rehearsal(rt: Runtime, scenario_id: str, call_sid: str) -> VoiceRespon
 
 
 def take_turn(rt: Runtime, token: str | None, digits: str | None, speech: str | None,
-              call_sid: str) -> VoiceResponse | None:
+              call_sid: str) -> bytes | None:
     """One turn at a desk; None when the state token is not ours (the caller hears an apology)."""
     state = read_state(token)
     if state is None:
@@ -138,23 +138,37 @@ def take_turn(rt: Runtime, token: str | None, digits: str | None, speech: str | 
     return respond(rt, state, reply, call_sid)
 
 
-def respond(rt: Runtime, state: DeskState, reply: Reply, call_sid: str) -> VoiceResponse:
-    """The TwiML for a desk's reply; the new state goes into the next URL (and, for Twilio, the store)."""
+def respond(rt: Runtime, state: DeskState, reply: Reply, call_sid: str) -> bytes:
+    """The TwiML document for a desk's reply; the new state goes into the next URL (and, for Twilio, the store)."""
     token = sign_state(state)
-    if TWILIO_SIGNATURE in request.environ and call_sid:
+    environ = request.environ
+    if TWILIO_SIGNATURE in environ and call_sid:
         # Best effort: lets /voice/status finish the report if the caller hangs up mid-gather.
         store.keep_open_rehearsal(call_key(call_sid), token, rt.settings.phone.keep_days)
+
+    def draw(speaker: Speaker, state_token: str) -> VoiceResponse:
+        return _draw(rt, speaker, state, reply, state_token, call_sid)
+
+    if REFERENCE in reply.say or reply.leave:  # per call beyond the token: the reference, the call's counts
+        return str(draw(rt.speaker, token)).encode()
+    # Otherwise one reply serves every call at this desk that hears the same words; only the token differs.
+    key = ("desk", state.desk, tuple(reply.say), reply.listen)
+    return rt.replies.with_state(key, draw, token, environ)
+
+
+def _draw(rt: Runtime, speaker: Speaker, state: DeskState, reply: Reply, token: str, call_sid: str) -> VoiceResponse:
+    """A desk's reply as TwiML, spoken by `speaker`."""
     response = VoiceResponse()
     said = list(reply.say)
     # Up to the last hold, the caller waits; after it, they may speak over the desk (barge-in).
     cut = len(said) - said[::-1].index(HOLD) if HOLD in said else 0
-    _speak(rt, response, said[:cut], call_sid)
+    _speak(rt, speaker, response, said[:cut], call_sid)
     if reply.listen:
         gather = response.gather(**_listening(rt, state, token))
-        _speak(rt, gather, said[cut:], call_sid)
+        _speak(rt, speaker, gather, said[cut:], call_sid)
         response.redirect(input_url(token), method="POST")  # Twilio goes on here after silence
         return response
-    _speak(rt, response, said[cut:], call_sid)
+    _speak(rt, speaker, response, said[cut:], call_sid)
     if reply.leave:
         # Back to the menu, still counting the call's webhooks, so every call ends whatever the caller does.
         response.redirect(node_url(reply.leave, call=Call(turns=state.before + state.turns, met=True)), method="POST")
@@ -175,16 +189,16 @@ def _listening(rt: Runtime, state: DeskState, token: str) -> dict:
             "language": voice.speech_language, "hints": compiled.hints}
 
 
-def _speak(rt: Runtime, parent, said: list, call_sid: str) -> None:
+def _speak(rt: Runtime, speaker: Speaker, parent, said: list, call_sid: str) -> None:
     for prompt_id in said:
         if prompt_id == HOLD:
             if rt.settings.voice.hold_pause_seconds:
                 parent.pause(length=rt.settings.voice.hold_pause_seconds)
         elif prompt_id == REFERENCE:
             for digit in desk_reference(rt, call_sid):
-                rt.speaker.speak(parent, rt.line.segment(f"digit-{digit}"))
+                speaker.speak(parent, rt.line.segment(f"digit-{digit}"))
         else:
-            rt.speaker.speak(parent, prompt_id if isinstance(prompt_id, Segment) else rt.line.segment(prompt_id))
+            speaker.speak(parent, prompt_id if isinstance(prompt_id, Segment) else rt.line.segment(prompt_id))
 
 
 def desk_reference(rt: Runtime, call_sid: str) -> str:

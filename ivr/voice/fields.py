@@ -1,9 +1,10 @@
-"""The few fields a voice webhook reads, picked out of Twilio's form without parsing all of it."""
+"""The few fields a voice webhook reads, picked out of Twilio's form and the URL without parsing all of either."""
 
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl
+from functools import lru_cache
+from urllib.parse import parse_qsl, unquote_plus
 
 from flask import Request
 
@@ -11,24 +12,66 @@ from flask import Request
 FIELDS = ("CallSid", "Digits", "SpeechResult", "From")
 # Twilio posts two dozen fields (caller's city, state, zip, ...) and a webhook reads a few of them:
 # parsing the whole form was a third of a webhook's time.
-_FIELD = re.compile(r"(?:^|&)((?:CallSid|Digits|SpeechResult|From)=[^&]*)")
+_FIELD = re.compile(r"(?:^|&)(CallSid|Digits|SpeechResult|From)=([^&]*)")
 _FORM = "application/x-www-form-urlencoded"
+# Werkzeug's decoding of a bad %-escape, so a field reads here as it would from request.form.
+_DECODE_ERRORS = "werkzeug.url_quote"
+_QUERY = "practice_line.query"  # the parsed query string, kept in the WSGI environ for the request
 
 
 def webhook_fields(request: Request) -> dict[str, str]:
     """CallSid, Digits, SpeechResult and From as request.values gives them: the query string first, then the form."""
+    environ = request.environ
     found: dict[str, str] = {}
-    if request.mimetype == _FORM and "form" not in request.__dict__:  # not parsed already (signature check)
+    if environ.get("CONTENT_TYPE", "").startswith(_FORM) and "form" not in request.__dict__:
+        # Not parsed already (a signature check parses the whole form).
         try:
-            body = request.get_data(cache=True).decode()
+            body = _body(request).decode()
         except UnicodeDecodeError:  # Werkzeug reads such a form as empty; so does this
             body = ""
-        # The same decoding as Werkzeug's form parser, on the three fields alone; the first of each wins.
-        for name, value in parse_qsl("&".join(_FIELD.findall(body)), keep_blank_values=True,
-                                     errors="werkzeug.url_quote"):
-            found.setdefault(name, value)
+        for name, value in _FIELD.findall(body):
+            if name not in found:  # the first of each wins, as in request.form
+                found[name] = _decoded(value) if "%" in value or "+" in value else value
     else:
         found = {name: request.form[name] for name in FIELDS if name in request.form}
-    if request.query_string:
-        found.update((name, request.args[name]) for name in FIELDS if name in request.args)
+    if environ.get("QUERY_STRING"):
+        query = webhook_query(request)
+        found.update((name, query[name]) for name in FIELDS if name in query)
     return found
+
+
+def _body(request: Request) -> bytes:
+    """The request body, kept where Werkzeug keeps it, so request.form and get_data() still read it after."""
+    environ = request.environ
+    length = environ.get("CONTENT_LENGTH", "")
+    limit = request.max_content_length
+    if not length.isdigit() or (limit is not None and int(length) > limit) or "HTTP_TRANSFER_ENCODING" in environ:
+        return request.get_data(cache=True)  # Werkzeug's checks: a body over the limit is refused (413)
+    # A plain body of known, allowed length (every Twilio webhook): read it straight, without
+    # Werkzeug's stream wrappers, which cost a webhook more than the rest of its parsing.
+    data = request._cached_data = environ["wsgi.input"].read(int(length))
+    return data
+
+
+def _decoded(value: str) -> str:
+    return _decoded_short(value) if len(value) <= 64 else unquote_plus(value, errors=_DECODE_ERRORS)
+
+
+@lru_cache(maxsize=4096)
+def _decoded_short(value: str) -> str:
+    # The same few encoded values (a caller's +1 number, a key) come with every webhook of a call.
+    return unquote_plus(value, errors=_DECODE_ERRORS)
+
+
+def webhook_query(request: Request) -> dict[str, str]:
+    """The URL's query arguments (the first of each, as request.args.get gives them), parsed once per request."""
+    environ = request.environ
+    query = environ.get(_QUERY)
+    if query is None:
+        query = {}
+        # The query string is short (?failures=&turn=, or a desk's state) but Werkzeug's MultiDict costs more.
+        for name, value in parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True,
+                                     errors=_DECODE_ERRORS):
+            query.setdefault(name, value)
+        environ[_QUERY] = query
+    return query

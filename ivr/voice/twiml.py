@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from functools import lru_cache
 from urllib.parse import quote, urlencode
 from xml.sax.saxutils import escape
 
@@ -33,14 +33,30 @@ CALL_MARK_TURNS = 987_654
 
 
 def stored_turn(turn: Turn) -> Turn:
-    """The turn a stored reply is kept under: the call's counts left out (only whether a person spoke shows)."""
-    return replace(turn, call=Call(turns=CALL_MARK_TURNS, met=turn.call.met))
+    """The turn a stored reply is rendered for: the call's counts left out (only whether a person spoke shows)."""
+    return Turn(turn.node, turn.failures, turn.notice, Call(turns=CALL_MARK_TURNS, met=turn.call.met),
+                turn.reference_again)
 
 
-def with_call(line: PracticeLine, document: bytes, stored: Turn, turn: Turn) -> bytes:
-    """A reply rendered for `stored` (see stored_turn) made right for `turn`: its URLs carry the call's counts."""
-    mark = escape(urlencode(next_call(line, stored).query())).encode()
-    return document.replace(mark, escape(urlencode(next_call(line, turn).query())).encode())
+def stored_key(turn: Turn) -> tuple:
+    """What the reply stored for `turn` is kept under: stored_turn(turn)'s fields (a tuple hashes faster)."""
+    return turn.node, turn.failures, turn.notice, turn.call.met, turn.reference_again
+
+
+def call_mark(line: PracticeLine, stored: Turn) -> bytes:
+    """The call's counts as the URLs of a reply rendered for `stored` carry them: what with_call replaces."""
+    return _in_url(next_call(line, stored))
+
+
+def with_call(line: PracticeLine, document: bytes, mark: bytes, turn: Turn) -> bytes:
+    """A stored reply (its counts `mark`, see call_mark) made right for `turn`: its URLs carry the call's counts."""
+    return document.replace(mark, _in_url(next_call(line, turn)))
+
+
+@lru_cache(maxsize=4096)
+def _in_url(call: Call) -> bytes:
+    # A call's counts as its URLs carry them in a TwiML document; a few hundred distinct ones at most.
+    return escape(urlencode(call.query())).encode()
 
 
 def render(line: PracticeLine, speaker: Speaker, voice: VoiceSettings, turn: Turn, call_sid: str) -> VoiceResponse:

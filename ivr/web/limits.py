@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 
 from flask import Flask, jsonify, request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 
 # Endpoint -> limit. A person practicing asks for a token and posts a summary once a call, and a
 # rehearsal's report page asks the coach about its transcript once.
@@ -17,6 +16,7 @@ LIMITS = {
     "rehearse.moves": "10 per minute; 100 per hour",  # once a rehearsal, after hang-up
 }
 VOICE = "/voice/"
+EXTENSION = "practice_line.limits"  # app.extensions key of the middleware that builds the limiter
 
 
 def _hook_lists(app: Flask) -> dict[str, dict]:
@@ -36,8 +36,33 @@ def _not_for_voice(hook, kind: str):
 
 
 def init_app(app: Flask) -> None:
-    """Apply LIMITS (and RATE_LIMITS from the config, which win) to their endpoints, where they exist."""
+    """Answer 429 clearly, and apply LIMITS (RATE_LIMITS from the config win) just before the first request."""
     app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("RATELIMIT_STORAGE_URI") or "memory://")
+    # Importing Flask-Limiter (and its storage backends) takes a tenth of start-up, and a process that
+    # only runs a command never serves a request: the limiter is built when the first request arrives,
+    # or by warm_up() in gunicorn's master before the workers fork.
+    app.wsgi_app = app.extensions[EXTENSION] = _LimitsOnFirstRequest(app, app.wsgi_app)
+
+    @app.errorhandler(429)
+    def too_many_requests(error):
+        message = (f"Too many requests from your address (limit: {error.description}). "
+                   "Wait a minute, then try again.")
+        if request.accept_mimetypes.best == "application/json" or request.is_json or request.method == "POST":
+            return jsonify(error=message), 429
+        return message, 429, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+def install(app: Flask) -> None:
+    """Build the limiter on `app` now if it is not yet (its hooks must be added before the first request)."""
+    if EXTENSION in app.extensions:
+        app.extensions[EXTENSION].install()
+
+
+def _limit(app: Flask) -> None:
+    """Add Flask-Limiter's hooks (skipped under /voice/) and LIMITS to their endpoints, where they exist."""
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
+
     hooks = {kind: list(funcs.get(None, [])) for kind, funcs in _hook_lists(app).items()}
     # One limiter per app. ProxyFix has already put the client's address (X-Forwarded-For, one hop)
     # in remote_addr.
@@ -50,10 +75,28 @@ def init_app(app: Flask) -> None:
         if view is not None:
             app.view_functions[endpoint] = limiter.limit(limit)(view)
 
-    @app.errorhandler(429)
-    def too_many_requests(error):
-        message = (f"Too many requests from your address (limit: {error.description}). "
-                   "Wait a minute, then try again.")
-        if request.accept_mimetypes.best == "application/json" or request.is_json or request.method == "POST":
-            return jsonify(error=message), 429
-        return message, 429, {"Content-Type": "text/plain; charset=utf-8"}
+
+class _LimitsOnFirstRequest:
+    """WSGI middleware: builds the limiter before the app's first request, then steps out of the way."""
+
+    def __init__(self, app: Flask, wsgi_app):
+        self._app = app
+        self._wsgi_app = wsgi_app
+        self._lock = threading.Lock()
+        self._installed = False
+
+    def __call__(self, environ, start_response):
+        self.install()
+        return self._wsgi_app(environ, start_response)
+
+    def install(self) -> None:
+        """Build the limiter once; threads arriving meanwhile wait, so none is served unlimited."""
+        if self._installed:
+            return
+        with self._lock:
+            if self._installed:
+                return
+            _limit(self._app)
+            self._installed = True
+            if self._app.wsgi_app is self:  # later requests go straight to the app
+                self._app.wsgi_app = self._wsgi_app

@@ -1,0 +1,119 @@
+"""Start-up stays lean: what serving can do without loads on first use (or in gunicorn's master, by
+warm_up), and behaves as before once loaded. The timing itself is scripts/bench_startup.py."""
+
+from __future__ import annotations
+
+import subprocess
+import threading
+
+import pytest
+from flask_limiter import Limiter
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ivr import warm_up
+from ivr.coach.moves import _partial_ratio
+
+CLIENT = {"X-Forwarded-For": "203.0.113.7"}
+# Loaded only when a command, a drawing, a limited route or a fuzzy match needs them.
+NOT_AT_START_UP = ["flask_limiter", "ivr.audio.build", "ivr.cli.audio", "ivr.cli.calls", "ivr.cli.coach",
+                   "ivr.cli.db", "ivr.cli.flows", "ivr.cli.practice", "ivr.cli.twilio", "limits", "lxml",
+                   "rapidfuzz", "tqdm"]
+
+
+def run_in(root, env, *args: str) -> str:
+    """Run the copy's python with `args` in the copied project; its output, after checking it succeeded."""
+    done = subprocess.run([str(root / ".venv" / "bin" / "python"), *args], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_importing_the_app_loads_none_of_what_serving_can_do_without(project_copy):
+    root, env = project_copy
+    probe = ("import gc, sys; from app import app; "
+             f"print(sorted(m for m in {NOT_AT_START_UP!r} if m in sys.modules)); "
+             "print(gc.isenabled(), gc.get_freeze_count() > 10000)")
+    assert run_in(root, env, "-c", probe).splitlines() == ["[]", "True True"]
+
+
+def test_flask_help_lists_every_command_group(project_copy):
+    root, env = project_copy
+    listed = run_in(root, env, "-m", "flask", "--app", "app", "--help").splitlines()
+    for line in ["  audio     Render every prompt into the audio library, or check it.",
+                 "  calls     Stored calls: Twilio's call log and the browser phone's...",
+                 "  coach     The rehearsal coach: moves, scenarios.",
+                 "  db        Build or upgrade the database schema.",
+                 "  flows     Check the menu config, or print or draw it as a map.",
+                 "  practice  Place a practice call in the terminal (interactive unless...",
+                 "  twilio    Set up a Twilio number for the practice line."]:
+        assert line in listed
+
+
+def test_a_group_loaded_on_first_use_lists_its_commands(runner):
+    result = runner.invoke(args=["coach", "--help"])
+    assert result.exit_code == 0
+    assert "  classify   Print the moves in each TEXT" in result.output
+    assert "  scenarios  " in result.output
+
+
+def test_the_limiter_is_built_on_the_first_request_even_a_voice_one(app):
+    client = app.test_client()
+    assert "limiter" not in app.extensions
+    assert client.post("/voice/incoming", data={"CallSid": "CA1"}).status_code == 200
+    assert "limiter" in app.extensions
+    for _ in range(30):
+        assert client.post("/phone/token", headers=CLIENT).status_code == 200
+    refused = client.post("/phone/token", headers=CLIENT)
+    assert refused.status_code == 429
+    assert refused.json["error"].startswith("Too many requests from your address (limit: 30 per 1 minute).")
+
+
+def test_voice_requests_run_none_of_the_limiters_hooks(app, monkeypatch):
+    checks = []
+    real_check = Limiter._check_request_limit
+    # Patched before the first request, so the hook the lazily built limiter registers is this one.
+    monkeypatch.setattr(Limiter, "_check_request_limit",
+                        lambda self, *a, **k: checks.append(1) or real_check(self, *a, **k))
+    client = app.test_client()
+    for _ in range(5):
+        assert client.post("/voice/incoming", data={"CallSid": "CA1"}).status_code == 200
+    assert checks == []
+    assert client.post("/phone/token", headers=CLIENT).status_code == 200
+    assert checks != []
+
+
+def test_first_requests_arriving_together_build_one_limiter(app):
+    start = threading.Barrier(7)
+    statuses = []
+
+    def ask():
+        client = app.test_client()
+        start.wait()
+        statuses.extend(client.post("/phone/token", headers=CLIENT).status_code for _ in range(5))
+
+    threads = [threading.Thread(target=ask) for _ in range(7)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(statuses) == [200] * 30 + [429] * 5  # one count per request, not one per limiter
+
+
+def test_warm_up_builds_the_limiter_and_loads_the_fuzzy_matcher_before_any_request(app):
+    _partial_ratio.cache_clear()
+    warm_up(app)
+    assert "limiter" in app.extensions
+    assert isinstance(app.wsgi_app, ProxyFix)  # requests now go straight to the app
+    assert _partial_ratio.cache_info().currsize == 1
+
+
+# No pattern matches these slips; only the fuzzy match on an example does.
+@pytest.mark.parametrize("said, moves", [
+    ("Can I speak to a supervisr?", ["ask-supervisor"]),
+    ("Is there a referance number?", ["ask-reference"]),
+    ("So just to confrim", ["confirm"]),
+])
+def test_the_recognizer_loads_its_fuzzy_matcher_on_first_use(app, said, moves):
+    _partial_ratio.cache_clear()
+    assert app.extensions["practice_line"].recognizer.recognize(said) == moves
+    assert _partial_ratio.cache_info().currsize == 1
