@@ -346,19 +346,26 @@ def test_a_call_is_answered_at_once_when_the_database_is_down(make_app, request,
     assert store.call_recorder(app).lost == 6
 
 
-def test_a_full_queue_drops_events_with_a_warning_and_never_blocks(caplog):
+def held_recorder(capacity: int, call_sid: str) -> tuple[CallRecorder, threading.Event, list]:
+    """A recorder whose worker has taken one event (steps welcome) and waits, writing nothing until released."""
     release = threading.Event()
-    written = []
+    written: list = []
 
     def write(events):
         release.wait(10)
         written.extend(events)
 
-    recorder = CallRecorder(write, capacity=2)
-    recorder.steps("CA" + "1" * 32, [("welcome", None)])  # taken by the worker, which then waits
+    recorder = CallRecorder(write, capacity=capacity)
+    recorder.steps(call_sid, [("welcome", None)])
     deadline = time.monotonic() + 5
     while recorder._pending and time.monotonic() < deadline:
         time.sleep(0.01)
+    assert recorder.pending == 1
+    return recorder, release, written
+
+
+def test_a_full_queue_drops_events_with_a_warning_and_never_blocks(caplog):
+    recorder, release, written = held_recorder(2, "CA" + "1" * 32)
     started = time.perf_counter()
     for node in ("main", "dispute", "representative"):
         recorder.steps("CA" + "1" * 32, [(node, None)])
@@ -401,19 +408,8 @@ def test_the_worker_writes_many_webhooks_in_one_write(monkeypatch):
 
 
 def test_a_burst_beyond_capacity_is_reported_in_a_few_lines_naming_each_call(caplog):
-    release = threading.Event()
-    written = []
-
-    def write(events):
-        release.wait(10)
-        written.extend(events)
-
-    recorder = CallRecorder(write, capacity=5)
     first, second, third = ("CA" + digit * 32 for digit in "123")
-    recorder.steps(first, [("welcome", None)])  # taken by the worker, which then waits
-    deadline = time.monotonic() + 5
-    while recorder._pending and time.monotonic() < deadline:
-        time.sleep(0.01)
+    recorder, release, written = held_recorder(5, first)
     started = time.perf_counter()
     for call_sid, count in ((first, 15), (second, 15), (third, 15)):  # 5 fill the queue, 40 are lost
         for _ in range(count):
