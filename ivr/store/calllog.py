@@ -22,7 +22,7 @@ from .models import call_log, call_steps, open_rehearsals, practice_calls
 from .recorder import CallEvent
 
 PURGE_EVERY_SECONDS = 3600
-KNOWN_CALLS = 50_000  # calls remembered by KnownCalls at most (then all forgotten at once)
+KNOWN_CALLS = 10_000  # calls remembered by KnownCalls at most (then all forgotten at once)
 
 
 def writer(app: Flask) -> Callable[[list[CallEvent]], None]:
