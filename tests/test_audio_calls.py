@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import time
 
 import pytest
 from conftest import Caller
 
+from ivr.audio import watch
 from ivr.audio.probe import probe
 from ivr.line.engine import reference_number
 
@@ -112,6 +114,7 @@ def test_a_deleted_file_turns_back_into_say(audio_app, audio_dir):
     before = client.post("/voice/incoming")
     welcome_url, disclaimer_url = plays(before)[:2]
     os.remove(audio_dir / welcome_url.rsplit("/", 1)[1])
+    time.sleep(watch.CHECK_SECONDS + 0.05)  # noticed within CHECK_SECONDS
     after = Caller(client).start()
     assert after.said == [line.text("welcome")]  # the same words, spoken by Twilio
     assert after.played[0] == disclaimer_url  # everything else still plays
@@ -124,6 +127,7 @@ def test_a_file_replaced_by_junk_is_not_played(audio_app, audio_dir, junk):
     url = plays(client.post("/voice/incoming"))[0]
     path = audio_dir / url.rsplit("/", 1)[1]
     path.write_bytes(b"<html>oops</html>" if junk == "an html page" else bytes(path.stat().st_size))
+    time.sleep(watch.CHECK_SECONDS + 0.05)  # noticed within CHECK_SECONDS
     assert url not in plays(client.post("/voice/incoming"))
     assert client.get(url.removeprefix("http://localhost")).status_code == 404
 
