@@ -276,6 +276,26 @@ def test_one_batch_holding_many_events_of_several_calls_makes_the_same_records(s
                                          open_rehearsals.c.state)).all() == [("k1", 20.0, "second")]
 
 
+def test_a_batch_of_hundreds_of_calls_writes_every_row(store_app):
+    """Rows go many to a statement (512, 256, ...): 700 calls and 1,400 steps, none lost or doubled."""
+    engine = store.get_engine(store_app)
+    write_events(engine, [CallEvent(f"c{number:03}", 1000.0 + number, steps=(("welcome", None), ("main", None)))
+                          for number in range(700)])
+    write_events(engine, [CallEvent(f"c{number:03}", 2000.0, outcome="completed", duration=number)
+                          for number in range(0, 700, 2)])
+    with engine.connect() as connection:
+        rows = connection.execute(select(call_log).order_by(call_log.c.id)).all()
+        assert len(rows) == 700
+        assert rows[0] == ("c000", 1000.0, "completed", 0)
+        assert rows[1] == ("c001", 1001.0, None, None)
+        assert rows[698] == ("c698", 1698.0, "completed", 698)
+        assert rows[699] == ("c699", 1699.0, None, None)
+        assert connection.execute(select(call_steps.c.call_id, call_steps.c.node)
+                                  .where(call_steps.c.call_id == "c513").order_by(call_steps.c.id)).all() == [
+            ("c513", "welcome"), ("c513", "main")]
+        assert len(connection.execute(select(call_steps.c.id)).all()) == 1400
+
+
 # --- a database that is slow or down -------------------------------------------------------------------
 
 @pytest.fixture

@@ -8,6 +8,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
+from itertools import chain
 from typing import NamedTuple
 
 from flask import Flask
@@ -21,7 +22,7 @@ from .models import call_log, call_steps, open_rehearsals, practice_calls
 from .recorder import CallEvent
 
 PURGE_EVERY_SECONDS = 3600
-KNOWN_CALLS = 50_000  # calls remembered by KnownCalls at most (then all forgotten at once)
+KNOWN_CALLS = 10_000  # calls remembered by KnownCalls at most (then all forgotten at once)
 
 
 def writer(app: Flask) -> Callable[[list[CallEvent]], None]:
@@ -126,19 +127,49 @@ def _rows(events: list[CallEvent]) -> tuple[dict[str, list], dict[str, tuple[flo
 
 def _write_sqlite(connection: Connection, calls: dict[str, list], rehearsals: dict[str, tuple[float, str]],
                   steps: list[tuple]) -> None:
-    # Statements compiled once, run by the driver's executemany on plain tuples: a row costs what
-    # sqlite3 and SQLite need, and nothing per row in Python.
+    # Many rows per statement: sqlite3 lets go of the GIL for every statement it steps, and under
+    # load each time costs the writer a wait for a busy request thread to hand it back (an
+    # executemany of 800 rows took seconds beside four busy threads; a few statements, milliseconds).
     statements = _sqlite_statements()
-    if calls:
-        connection.exec_driver_sql(statements.calls, [(call, *calls[call]) for call in sorted(calls)])
-    if rehearsals:
-        connection.exec_driver_sql(statements.rehearsals, [(key, *rehearsals[key]) for key in sorted(rehearsals)])
-    if steps:
-        connection.exec_driver_sql(statements.steps, steps)
+    stepped, unstepped, other = [], [], []
+    for call in sorted(calls):
+        started, outcome, duration, first_step = calls[call]
+        if first_step is None:  # a status alone: on a known call, the start stays
+            unstepped.append((call, started, outcome, duration))
+        elif first_step == started:  # on a known call, the start moves to the first step if earlier
+            stepped.append((call, started, outcome, duration))
+        else:  # a status before the steps of a new call, in one batch: rare, row by row
+            other.append((call, started, outcome, duration, first_step))
+    _insert_rows(connection, statements.stepped_calls, stepped)
+    _insert_rows(connection, statements.unstepped_calls, unstepped)
+    if other:
+        connection.exec_driver_sql(statements.calls, other)
+    _insert_rows(connection, statements.rehearsals, [(key, *rehearsals[key]) for key in sorted(rehearsals)])
+    _insert_rows(connection, statements.steps, steps)
+
+
+def _insert_rows(connection: Connection, sql: str, rows: list[tuple]) -> None:
+    """Run an INSERT of one row of placeholders for all `rows`, in statements of 512, 256, 128... rows
+    (so that sqlite3 keeps each statement prepared)."""
+    done = 0
+    while done < len(rows):
+        count = min(512, 1 << ((len(rows) - done).bit_length() - 1))
+        connection.exec_driver_sql(_rows_of(sql, count), tuple(chain.from_iterable(rows[done:done + count])))
+        done += count
+
+
+@lru_cache(maxsize=64)
+def _rows_of(sql: str, count: int) -> str:
+    """`sql` (an INSERT with one VALUES row of placeholders) with `count` such rows."""
+    head, values, tail = sql.partition(" VALUES ")
+    group, _, rest = tail.partition(")")
+    return f"{head} VALUES {', '.join([group + ')'] * count)}{rest}"
 
 
 class _Statements(NamedTuple):
     calls: str  # parameters: id, started_at, outcome, duration, first_step
+    stepped_calls: str  # id, started_at, outcome, duration
+    unstepped_calls: str  # id, started_at, outcome, duration
     rehearsals: str  # call_key, updated_at, state
     steps: str  # call_id, at, node, reference
 
@@ -147,21 +178,26 @@ class _Statements(NamedTuple):
 def _sqlite_statements() -> _Statements:
     """The call and rehearsal upserts and the steps insert, as sqlite3's SQL with positional parameters."""
     dialect = sqlite.dialect()
-    calls = sqlite.insert(call_log)
     # Requests for one call may reach several servers and be written in any order: keep the
     # earliest start of the steps (no steps: first_step is NULL, the start stays), and the status
     # whenever it comes.
+    excluded = sqlite.insert(call_log).excluded
+    status = {"outcome": func.coalesce(excluded.outcome, call_log.c.outcome),
+              "duration": func.coalesce(excluded.duration, call_log.c.duration)}
     start = func.coalesce(func.min(call_log.c.started_at, bindparam("first_step", type_=Double)),
                           call_log.c.started_at)
-    calls = calls.on_conflict_do_update(index_elements=[call_log.c.id], set_={
-        "started_at": start,
-        "outcome": func.coalesce(calls.excluded.outcome, call_log.c.outcome),
-        "duration": func.coalesce(calls.excluded.duration, call_log.c.duration),
-    })
+    calls = sqlite.insert(call_log).on_conflict_do_update(index_elements=[call_log.c.id],
+                                                          set_={"started_at": start, **status})
+    stepped = sqlite.insert(call_log).on_conflict_do_update(index_elements=[call_log.c.id], set_={
+        "started_at": func.min(call_log.c.started_at, excluded.started_at), **status})
+    unstepped = sqlite.insert(call_log).on_conflict_do_update(index_elements=[call_log.c.id], set_=status)
     rehearsals = sqlite.insert(open_rehearsals)
     rehearsals = rehearsals.on_conflict_do_update(index_elements=[open_rehearsals.c.call_key], set_={
         "updated_at": rehearsals.excluded.updated_at, "state": rehearsals.excluded.state})
-    return _Statements(_positional(calls, dialect, ["id", "started_at", "outcome", "duration", "first_step"]),
+    columns = ["id", "started_at", "outcome", "duration"]
+    return _Statements(_positional(calls, dialect, [*columns, "first_step"]),
+                       _positional(stepped, dialect, columns),
+                       _positional(unstepped, dialect, columns),
                        _positional(rehearsals, dialect, ["call_key", "updated_at", "state"]),
                        _positional(insert(call_steps), dialect, ["call_id", "at", "node", "reference"]))
 

@@ -28,6 +28,7 @@ EXIT_FLUSH_SECONDS = 5.0
 # an overloaded process is not made slower still by a line per event.
 REPORT_SECONDS = 1.0
 DESCRIBED = 10
+KNOWN_CALL_IDS = 10_000  # CallSids whose hash the worker remembers (then forgets them all)
 QUEUE_FULL = "the call-log queue is full (the database is slow or down)"
 _recorders: weakref.WeakSet[CallRecorder] = weakref.WeakSet()
 
@@ -63,9 +64,10 @@ class CallEvent(NamedTuple):
         return f"outcome {self.outcome or 'unknown'}, duration {self.duration} s, at {when}"
 
 
-def events_from_queue(queued: Sequence[tuple]) -> list[CallEvent]:
-    """Queued tuples as CallEvents, each CallSid hashed once (a rehearsal's call key is kept as it is)."""
-    ids: dict[str, str] = {}
+def events_from_queue(queued: Sequence[tuple], ids: dict[str, str] | None = None) -> list[CallEvent]:
+    """Queued tuples as CallEvents, each CallSid hashed once (and remembered in `ids`); a rehearsal's call
+    key is kept as it is."""
+    ids = {} if ids is None else ids
     events = []
     for call, at, steps, outcome, duration, rehearsal in queued:
         if rehearsal is None:
@@ -107,6 +109,7 @@ class CallRecorder:
         self._reports = 0  # reports of lost events logged since start-up
         self._reported_at = 0.0
         self._rehearsals: Counter[str] = Counter()  # call key -> rehearsal states queued, not yet written
+        self._ids: dict[str, str] = {}  # CallSid -> call_hash(), for the worker: a call's webhooks hash once
 
     def steps(self, call_sid: str, steps: Sequence[tuple[str, str | None]], at: float | None = None) -> None:
         """Note the nodes one webhook spoke (and reference numbers read) for a call (`steps` is kept, not copied)."""
@@ -204,7 +207,9 @@ class CallRecorder:
                 self._busy = len(queued)
                 self._taken += len(queued)
             if queued:
-                self._write_or_lose(events_from_queue(queued))
+                if len(self._ids) > KNOWN_CALL_IDS:
+                    self._ids.clear()
+                self._write_or_lose(events_from_queue(queued, self._ids))
             with self._changed:
                 self._busy = 0
                 self._finished += len(queued)
