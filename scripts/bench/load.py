@@ -22,16 +22,20 @@ LINE_APP, BARE_APP = "app:app", "scripts.bench.bare_app:app"
 
 def server_cpu_seconds(group: int) -> float:
     """CPU time (user + system) used so far by every process of the process group `group` (gunicorn's),
-    with its ended processes: a worker gunicorn replaces (max_requests) counts in its master's children."""
+    with its ended processes: a worker gunicorn replaces (max_requests) counts in its master's children.
+
+    The master is read last: a worker reaped while the others are read is then counted twice for a
+    moment, never lost (a lost worker made the figure nonsense)."""
+    clock = os.sysconf("SC_CLK_TCK")
     total = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for stat in sorted(Path("/proc").glob("[0-9]*/stat"), key=lambda path: path.parent.name == str(group)):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:  # the process ended meanwhile
             continue
         if int(fields[2]) == group:  # pgrp; then utime, stime, and the reaped children's cutime, cstime
             total += sum(int(value) for value in fields[11:15])
-    return total / os.sysconf("SC_CLK_TCK")
+    return total / clock
 
 
 def wrk(base: str, script: Path, seconds: int, connections: int, threads: int) -> tuple[float, int]:
@@ -59,7 +63,8 @@ def measure(app: str, script: Path, args) -> tuple[float, float]:
             for _ in range(args.repeats):
                 cpu = server_cpu_seconds(process.pid)
                 rate, done = wrk(base, script, args.seconds, args.connections, args.threads)
-                best = max(best, (rate, done / max(server_cpu_seconds(process.pid) - cpu, 1e-9)))
+                used = server_cpu_seconds(process.pid) - cpu
+                best = max(best, (rate, done / used if used > 0 else float("nan")))
         log.seek(0)
         check_log(app, log.read())
         return best
