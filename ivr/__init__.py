@@ -81,7 +81,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def warm_up(app: Flask) -> None:
     """Do now what the first requests would: build the rate limiter, load the recognizer's fuzzy matcher,
-    and compile every node's reply when PUBLIC_BASE_URL says which URL requests will use.
+    index the audio library, and compile every node's reply when PUBLIC_BASE_URL says which URL
+    requests will use.
 
     gunicorn calls this in its master before the workers fork, so they share all of it and no webhook pays.
     """
@@ -90,6 +91,8 @@ def warm_up(app: Flask) -> None:
     limits.install(app)
     rt = app.extensions["practice_line"]
     rt.recognizer.warm()
+    if rt.audio is not None:
+        rt.audio.index()
     if rt.speaker.base_url:
         rt.replies.warm(rt.speaker.base_url)
 

@@ -117,3 +117,23 @@ def test_the_recognizer_loads_its_fuzzy_matcher_on_first_use(app, said, moves):
     _partial_ratio.cache_clear()
     assert app.extensions["practice_line"].recognizer.recognize(said) == moves
     assert _partial_ratio.cache_info().currsize == 1
+
+
+def test_the_audio_library_is_indexed_by_warm_up_not_at_start_up(make_app, audio_dir, monkeypatch):
+    from ivr.audio import engines
+
+    asked = []
+    monkeypatch.setattr(engines, "tool_version", lambda tool: asked.append(tool) or "1.0")
+    app = make_app(audio_dir=audio_dir)
+    library = app.extensions["practice_line"].audio
+    assert asked == [] and library._indexed is False  # no audio tool run, no file read, to build the app
+    warm_up(app)
+    assert library._indexed is True and asked  # the index names each tool's version in its file names
+
+
+def test_the_first_webhook_indexes_the_library_and_plays_its_audio(audio_app):
+    library = audio_app.extensions["practice_line"].audio
+    assert library._indexed is False
+    reply = audio_app.test_client().post("/voice/incoming").data.decode()
+    assert library._indexed is True
+    assert reply.count("<Play>") >= 2 and "/audio/" in reply  # the welcome and the disclaimer, played

@@ -142,8 +142,9 @@ class AudioLibrary:
         self.folder = Path(folder)
         self.texts = tuple(dict.fromkeys(texts))
         self._specs = specs
-        self.by_text: dict[str, PromptAudio] = {}
-        self.by_name: dict[str, AudioFile] = {}
+        self._by_text: dict[str, PromptAudio] = {}
+        self._by_name: dict[str, AudioFile] = {}
+        self._indexed = False
         self._older: dict[str, AudioFile] = {}  # files of earlier words, found when asked for
         self._stamp: float | None = None
         self._checked = 0.0
@@ -152,7 +153,28 @@ class AudioLibrary:
         self._warned: set[str] = set()  # folder problems already logged (once each)
         # Called after every re-index, e.g. to compile the TwiML that plays the new files.
         self.on_refresh: list[Callable[[], None]] = []
-        self.refresh()
+        # Indexed on first use, not here: the index asks each audio tool its version (a process each)
+        # and reads every file's stat, a tenth of the app's start-up. A server indexes before it
+        # serves (ivr.warm_up, in gunicorn's master); a command that plays nothing never does.
+
+    @property
+    def by_text(self) -> dict[str, PromptAudio]:
+        """Words -> their valid audio (indexed on first use)."""
+        self.index()
+        return self._by_text
+
+    @property
+    def by_name(self) -> dict[str, AudioFile]:
+        """File name -> the valid audio file (indexed on first use)."""
+        self.index()
+        return self._by_name
+
+    def index(self) -> None:
+        """Scan the folder now if it has not been scanned yet."""
+        if not self._indexed:
+            with self._reindexing:
+                if not self._indexed:
+                    self._reindex()
 
     def refresh(self) -> None:
         """Scan the folder again (after a build); swaps the index in one assignment each."""
@@ -176,12 +198,16 @@ class AudioLibrary:
                         by_name[found.phone.name] = found.phone
             if checked != known:
                 self._write_checked(checked)
-        self.by_text, self.by_name = by_text, by_name
+        self._by_text, self._by_name = by_text, by_name
+        self._indexed = True
         for listener in self.on_refresh:
             listener()
 
     def refresh_if_rebuilt(self) -> None:
         """Re-index if another process finished a build; looks at the disk at most every RECHECK_SECONDS."""
+        if not self._indexed:
+            self.index()
+            return
         now = time.monotonic()
         if now - self._checked < RECHECK_SECONDS:
             return

@@ -140,6 +140,8 @@ class CompiledReplies:
 
     def warm(self, base: str | None) -> None:
         """Compile every node's first turn for `base`, for phones and for browsers (at start-up)."""
+        if self.speaker.audio is not None:
+            self.speaker.audio.index()  # first: indexing recompiles whatever was compiled before it
         for phone in (True, False):
             view_speaker, replies = self._view(base, phone)
             for node_id in self.line.nodes:
