@@ -82,6 +82,18 @@ def test_voice_requests_run_none_of_the_limiters_hooks(app, monkeypatch):
     assert checks != []
 
 
+def test_only_the_blueprints_with_limited_routes_run_the_limiters_hooks(app, monkeypatch):
+    checks = []
+    real_check = Limiter._check_request_limit
+    monkeypatch.setattr(Limiter, "_check_request_limit",
+                        lambda self, *a, **k: checks.append(1) or real_check(self, *a, **k))
+    client = app.test_client()
+    for page in ("/", "/checklist", "/map", "/healthz"):
+        assert client.get(page).status_code in (200, 503)
+    assert checks == []  # no limited route in these: the limiter is not asked
+    assert client.get("/rehearse").status_code == 200 and checks != []  # a blueprint with a limited route
+
+
 def test_first_requests_arriving_together_build_one_limiter(app):
     start = threading.Barrier(7)
     statuses = []

@@ -67,13 +67,20 @@ def _limit(app: Flask) -> None:
     # One limiter per app. ProxyFix has already put the client's address (X-Forwarded-For, one hop)
     # in remote_addr.
     limiter = Limiter(key_func=get_remote_address, app=app, default_limits=[], headers_enabled=True)
-    # The limiter's hooks cost a webhook as much as the rest of it: voice requests skip them entirely.
+    limits = {endpoint: limit for endpoint, limit in {**LIMITS, **app.config.get("RATE_LIMITS", {})}.items()
+              if endpoint in app.view_functions}
+    # The limiter's hooks cost a webhook as much as the rest of it. When every limited route is in a
+    # blueprint, they run for those blueprints' requests alone; otherwise for all but the voice webhooks.
+    blueprints = {endpoint.rpartition(".")[0] for endpoint in limits}
     for kind, funcs in _hook_lists(app).items():
-        funcs[None] = [f if f in hooks[kind] else _not_for_voice(f, kind) for f in funcs.get(None, [])]
-    for endpoint, limit in {**LIMITS, **app.config.get("RATE_LIMITS", {})}.items():
-        view = app.view_functions.get(endpoint)
-        if view is not None:
-            app.view_functions[endpoint] = limiter.limit(limit)(view)
+        added = [f for f in funcs.get(None, []) if f not in hooks[kind]]
+        funcs[None] = hooks[kind]
+        if "" in blueprints:  # a limited route outside any blueprint
+            funcs[None] = funcs[None] + [_not_for_voice(f, kind) for f in added]
+        for blueprint in blueprints - {""}:
+            funcs.setdefault(blueprint, []).extend(added)
+    for endpoint, limit in limits.items():
+        app.view_functions[endpoint] = limiter.limit(limit)(app.view_functions[endpoint])
 
 
 class _LimitsOnFirstRequest:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import NullSession, SecureCookieSessionInterface
+
+# One for every webhook: a NullSession refuses every change, so sharing it is safe, and a webhook
+# then makes no session object at all.
+_NO_SESSION = NullSession()
 
 
 class PageSessions(SecureCookieSessionInterface):
@@ -13,3 +17,7 @@ class PageSessions(SecureCookieSessionInterface):
         if request.environ.get("PATH_INFO", "").startswith("/voice/"):
             return None
         return super().open_session(app, request)
+
+    def make_null_session(self, app):
+        """The shared, unchangeable empty session (voice webhooks, or no secret key)."""
+        return _NO_SESSION
