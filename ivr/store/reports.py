@@ -39,11 +39,14 @@ def take_open_rehearsal(call_key: str) -> str | None:
     recorder = call_recorder()
     if recorder.holds_rehearsal(call_key):  # this process's own last state first (most calls have none)
         recorder.flush()
+    with get_engine().connect() as connection:
+        # Most calls never reached a desk: a read answers them, with no write (and no wait for the writer).
+        if connection.execute(select(open_rehearsals.c.call_key)
+                              .where(open_rehearsals.c.call_key == call_key)).first() is None:
+            return None
     with get_engine().begin() as connection:
-        state = connection.execute(select(open_rehearsals.c.state)
-                                   .where(open_rehearsals.c.call_key == call_key)).scalar()
-        connection.execute(delete(open_rehearsals).where(open_rehearsals.c.call_key == call_key))
-    return state
+        return connection.execute(delete(open_rehearsals).where(open_rehearsals.c.call_key == call_key)
+                                  .returning(open_rehearsals.c.state)).scalar()
 
 
 def _masked(value):
