@@ -81,8 +81,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def warm_up(app: Flask) -> None:
     """Do now what the first requests would: build the rate limiter, load the recognizer's fuzzy matcher,
-    index the audio library, and compile every node's reply when PUBLIC_BASE_URL says which URL
-    requests will use.
+    index the audio library, load the database layer, and compile every node's reply when
+    PUBLIC_BASE_URL says which URL requests will use.
 
     gunicorn calls this in its master before the workers fork, so they share all of it and no webhook pays.
     """
@@ -93,6 +93,16 @@ def warm_up(app: Flask) -> None:
     rt.recognizer.warm()
     if rt.audio is not None:
         rt.audio.index()
+    # SQLAlchemy, the database driver and the call log's writer, loaded once here rather than by each
+    # worker on its first webhook (gunicorn starts a fresh worker every max_requests).
+    from . import store
+    from .store import calllog  # noqa: F401
+
+    try:
+        store.get_engine(app)
+    except Exception as error:  # noqa: BLE001 - a database that is down must not stop the line
+        app.logger.warning("database not reached while warming up (%s); each worker connects when it needs to",
+                           store.recorder.describe_error(error))
     if rt.speaker.base_url:
         rt.replies.warm(rt.speaker.base_url)
 

@@ -149,3 +149,15 @@ def test_the_first_webhook_indexes_the_library_and_plays_its_audio(audio_app):
     reply = audio_app.test_client().post("/voice/incoming").data.decode()
     assert library._indexed is True
     assert reply.count("<Play>") >= 2 and "/audio/" in reply  # the welcome and the disclaimer, played
+
+
+def test_warm_up_loads_the_database_layer_for_the_workers_to_share(make_app):
+    app = make_app()
+    warm_up(app)
+    assert "practice_line_engine" in app.extensions  # SQLAlchemy loaded, the schema checked, in the master
+
+
+def test_warm_up_with_the_database_down_still_leaves_a_line_that_answers(make_app, caplog):
+    app = make_app(DATABASE_URL="postgresql://nobody@127.0.0.1:1/nothing?connect_timeout=1")
+    warm_up(app)  # PostgreSQL is only reached when used: nothing to fail here, and nothing raised
+    assert app.test_client().post("/voice/incoming").status_code == 200
