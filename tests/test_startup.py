@@ -161,7 +161,11 @@ def test_warm_up_loads_the_database_layer_for_the_workers_to_share(make_app):
     assert "practice_line_engine" in app.extensions  # SQLAlchemy loaded, the schema checked, in the master
 
 
-def test_warm_up_with_the_database_down_still_leaves_a_line_that_answers(make_app, caplog):
-    app = make_app(DATABASE_URL="postgresql://nobody@127.0.0.1:1/nothing?connect_timeout=1")
-    warm_up(app)  # PostgreSQL is only reached when used: nothing to fail here, and nothing raised
-    assert app.test_client().post("/voice/incoming").status_code == 200
+def test_warm_up_with_a_database_it_cannot_open_warns_and_the_line_still_answers(make_app, tmp_path, caplog):
+    (tmp_path / "not-a-folder").write_text("a file where the database's folder should be")
+    app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'not-a-folder' / 'line.sqlite'}")
+    warm_up(app)  # nothing raised: gunicorn's master must start
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any(m.startswith("database not reached while warming up (") for m in warned), warned
+    reply = app.test_client().post("/voice/incoming", data={"CallSid": "CA" + "1" * 32, "From": "+15550100"})
+    assert reply.status_code == 200 and b"<Gather" in reply.data  # the welcome, with the main menu

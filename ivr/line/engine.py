@@ -210,6 +210,6 @@ def next_call(line: PracticeLine, turn: Turn) -> Call:
     return Call(call.turns + 1, call.quiet, call.handoffs, call.met or line.run_has_person(turn.node))
 
 
-def spoken_nodes(line: PracticeLine, node_id: str) -> list[str]:
+def spoken_nodes(line: PracticeLine, node_id: str) -> tuple[str, ...]:
     """The nodes one reply speaks from `node_id`: messages and holds run on into their next node."""
-    return list(line.run_from(node_id))
+    return line.run_from(node_id)

@@ -8,7 +8,7 @@ import re
 from flask import current_app, request
 
 from ..line.compiled import PracticeLine
-from ..line.engine import Turn, reference_number
+from ..line.engine import Turn, reference_number, spoken_nodes
 from ..line.flows import REFERENCE
 from ..store import call_recorder
 
@@ -28,7 +28,7 @@ def note_turn(line: PracticeLine, turn: Turn, fields: dict[str, str]) -> None:
         return
     try:
         steps = [(node, reference_number(call_sid, node) if REFERENCE in line.flow.nodes[node].prompts else None)
-                 for node in line.run_from(turn.node)]
+                 for node in spoken_nodes(line, turn.node)]
         call_recorder().steps(call_sid, steps)
     except Exception:  # the caller's reply matters more than the record of it
         current_app.logger.exception("call log: could not note a step")

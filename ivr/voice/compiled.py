@@ -194,8 +194,6 @@ class CompiledReplies:
 
     def _compile_with_state(self, speaker: _ViewSpeaker, render, state: str) -> CompiledReply | None:
         document = str(render(speaker, STATE_MARK))
-        if escape(state) in document.replace(STATE_MARK, ""):  # the token is also in its words: can't split
-            return None
         reply = CompiledReply(tuple(part.encode() for part in document.split(STATE_MARK)), (),
                               self._files(speaker, _PLAYED.findall(document)), checked=self._changes)
         # The proof that only the token differs: this very reply, rendered afresh.

@@ -107,7 +107,7 @@ def read_state(token: str | None) -> DeskState | None:
     return DeskState.from_dict(data) if isinstance(data, dict) else None
 
 
-def desk_on_the_way(rt: Runtime, node_id: str) -> tuple[str, list[str]] | None:
+def desk_on_the_way(rt: Runtime, node_id: str) -> tuple[str, tuple[str, ...]] | None:
     """(desk, nodes spoken before it) when a turn to `node_id` runs on into a desk (after a hold), else None."""
     run = spoken_nodes(rt.line, node_id)
     for desk in (REP, SUP):
@@ -117,7 +117,7 @@ def desk_on_the_way(rt: Runtime, node_id: str) -> tuple[str, list[str]] | None:
     return None
 
 
-def start_at_desk(rt: Runtime, desk: str, via: list[str], came_from: str | None, notice: str | None,
+def start_at_desk(rt: Runtime, desk: str, via: tuple[str, ...], came_from: str | None, notice: str | None,
                   call_sid: str, before: int = 0) -> bytes:
     """A caller reached a desk from the menu: the branch they were in picks the scenario (none: they'll say)."""
     scenario = rt.scenarios.for_node(came_from) if came_from else None

@@ -49,8 +49,8 @@ def _body(request: Request) -> bytes:
         return request.get_data(cache=True)  # Werkzeug's checks: a body over the limit is refused (413)
     # A plain body of known, allowed length (every Twilio webhook): read it straight, without
     # Werkzeug's stream wrappers, which cost a webhook more than the rest of its parsing.
-    data = request._cached_data = environ["wsgi.input"].read(int(length))
-    return data
+    request._cached_data = environ["wsgi.input"].read(int(length))
+    return request._cached_data
 
 
 def _decoded(value: str) -> str:

@@ -37,7 +37,8 @@ def node(node_id: str):
     line = runtime().line
     query = webhook_query(request)
     if node_id not in line.nodes:
-        return _reply(Turn(line.flow.defaults.home, notice=line.flow.defaults.apology_prompt, call=Call.from_query(query)))
+        d = line.flow.defaults
+        return _reply(Turn(d.home, notice=d.apology_prompt, call=Call.from_query(query)))
     # A desk reached this way asks what the call is about.
     return _reply(Turn(node_id, parse_failures(query.get("failures")), call=Call.from_query(query)))
 
@@ -45,12 +46,10 @@ def node(node_id: str):
 @bp.route("/node/<node_id>/input", methods=["GET", "POST"])
 def node_input(node_id: str):
     """What the caller pressed or said at a node; nothing at all means silence."""
-    # The request proxy is looked up once: a webhook is small enough that each lookup shows.
-    webhook = request._get_current_object()
-    fields, query = webhook_fields(webhook), webhook_query(webhook)
+    fields, query = webhook_fields(request), webhook_query(request)
     turn = answer(runtime().line, node_id, fields.get("Digits"), fields.get("SpeechResult"),
                   parse_failures(query.get("failures")), Call.from_query(query))
-    return _reply(turn, fields, came_from=node_id, webhook=webhook)
+    return _reply(turn, fields, came_from=node_id)
 
 
 @bp.route("/rehearse/<scenario_id>", methods=["GET", "POST"])
@@ -67,8 +66,8 @@ def desk_input():
     """A turn at the representative's or supervisor's desk: words, a key, or (nothing) silence."""
     rt = runtime()
     fields = webhook_fields(request)
-    response = desk.take_turn(rt, webhook_query(request).get(desk.STATE_ARG), fields.get("Digits"), fields.get("SpeechResult"),
-                              fields.get("CallSid", "")[:64])
+    token, call_sid = webhook_query(request).get(desk.STATE_ARG), fields.get("CallSid", "")[:64]
+    response = desk.take_turn(rt, token, fields.get("Digits"), fields.get("SpeechResult"), call_sid)
     if response is None:  # a state we did not sign: start again from the main menu
         return _reply(Turn(rt.line.flow.defaults.home, notice=rt.line.flow.defaults.apology_prompt))
     return twiml.xml_response(response)
@@ -105,14 +104,13 @@ def voice_error(error):
     return twiml.xml_response(twiml.apology(rt.line, rt.speaker))
 
 
-def _reply(turn: Turn, fields: dict[str, str] | None = None, came_from: str | None = None, webhook=None):
+def _reply(turn: Turn, fields: dict[str, str] | None = None, came_from: str | None = None):
     rt = runtime()
-    webhook = webhook or request._get_current_object()
-    fields = fields if fields is not None else webhook_fields(webhook)
+    fields = fields if fields is not None else webhook_fields(request)
     call_sid = fields.get("CallSid", "")[:64]
     note_turn(rt.line, turn, fields)
     at_desk = desk.desk_on_the_way(rt, turn.node)
     if at_desk is not None:  # the representative's desk is a conversation, not a menu
         return twiml.xml_response(desk.start_at_desk(rt, *at_desk, came_from=came_from, notice=turn.notice,
                                                      call_sid=call_sid, before=turn.call.turns + 1))
-    return twiml.xml_response(rt.replies.respond(turn, call_sid, webhook.environ))
+    return twiml.xml_response(rt.replies.respond(turn, call_sid, request.environ))

@@ -59,7 +59,7 @@ def install(app: Flask) -> None:
 
 
 def _limit(app: Flask) -> None:
-    """Add Flask-Limiter's hooks (skipped under /voice/) and LIMITS to their endpoints, where they exist."""
+    """Add Flask-Limiter's hooks for the limited routes' blueprints, and LIMITS to their endpoints, where they exist."""
     from flask_limiter import Limiter
     from flask_limiter.util import get_remote_address
 
