@@ -19,6 +19,7 @@ from .line.settings import load_settings
 from .runtime import Runtime
 from .voice.compiled import CompiledReplies
 from .voice.speech import Speaker
+from .web.flask_app import PracticeFlask
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WEB_ERRORS = {
@@ -31,7 +32,7 @@ WEB_ERRORS = {
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app; raises ConfigError (naming file and node) if the config is wrong."""
     # Tests pass INSTANCE_PATH so nothing they do touches the real instance folder.
-    app = Flask(__name__, instance_relative_config=True, instance_path=(test_config or {}).get("INSTANCE_PATH"))
+    app = PracticeFlask(__name__, instance_relative_config=True, instance_path=(test_config or {}).get("INSTANCE_PATH"))
     app.config.from_mapping(
         TWILIO_AUTH_TOKEN=os.environ.get("TWILIO_AUTH_TOKEN") or None,
         PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL") or None,

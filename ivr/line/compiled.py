@@ -80,8 +80,10 @@ class PracticeLine:
     nodes: dict[str, CompiledNode]
     flow_path: Path
     warnings: tuple[str, ...]
-    # node id -> (the nodes one reply speaks from it, whether a person speaks in them): asked every webhook
-    _runs: dict[str, tuple[tuple[str, ...], bool]] = field(default_factory=dict, compare=False, repr=False)
+    # node id -> (the nodes one reply speaks from it, whether a person speaks in them, those of them
+    # that read a reference number): asked every webhook
+    _runs: dict[str, tuple[tuple[str, ...], bool, tuple[str, ...]]] = field(default_factory=dict, compare=False,
+                                                                             repr=False)
 
     def text(self, prompt_id: str) -> str:
         """The final words of a prompt."""
@@ -102,14 +104,19 @@ class PracticeLine:
         """Whether a person speaks in the reply that starts at `node_id`."""
         return self._run(node_id)[1]
 
-    def _run(self, node_id: str) -> tuple[tuple[str, ...], bool]:
+    def run_references(self, node_id: str) -> tuple[str, ...]:
+        """The nodes of the reply that starts at `node_id` that read the call's reference number."""
+        return self._run(node_id)[2]
+
+    def _run(self, node_id: str) -> tuple[tuple[str, ...], bool, tuple[str, ...]]:
         found = self._runs.get(node_id)
         if found is None:
             nodes = [node_id]
             # The flow check forbids message loops; the bound only guards a reply growing without end.
             while self.nodes[nodes[-1]].kind in ("message", "hold") and len(nodes) <= len(self.nodes):
                 nodes.append(self.flow.nodes[nodes[-1]].next)
-            found = self._runs[node_id] = (tuple(nodes), any(self.is_person(n) for n in nodes))
+            found = self._runs[node_id] = (tuple(nodes), any(self.is_person(n) for n in nodes),
+                                           tuple(n for n in nodes if REFERENCE in self.flow.nodes[n].prompts))
         return found
 
     def is_person(self, node_id: str) -> bool:

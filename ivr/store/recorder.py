@@ -20,7 +20,7 @@ CAPACITY = 10_000  # events waiting at most; beyond this a stuck database costs 
 BATCH = 5_000  # events written in one transaction at most
 # The worker lets a batch grow this long: a write costs mostly per transaction and per statement, so
 # one write for many webhooks' events is what keeps the call log cheap. flush() cuts the wait short.
-GATHER_SECONDS = 0.25
+GATHER_SECONDS = 1.0
 IDLE_SECONDS = 5.0  # the worker stops when idle this long, and starts again with the next event
 EXIT_FLUSH_SECONDS = 5.0
 # Lost events are logged at most this often (flush() and exit report at once), with at most

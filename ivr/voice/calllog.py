@@ -4,12 +4,12 @@ call's outcome from the status callback. Handed to the store's queue; the reply 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from flask import current_app, request
 
 from ..line.compiled import PracticeLine
 from ..line.engine import Turn, reference_number, spoken_nodes
-from ..line.flows import REFERENCE
 from ..store import call_recorder
 
 _TWILIO_SID = re.compile(r"^CA[0-9a-f]{32}$")
@@ -27,8 +27,12 @@ def note_turn(line: PracticeLine, turn: Turn, fields: dict[str, str]) -> None:
     if call_sid is None:
         return
     try:
-        steps = [(node, reference_number(call_sid, node) if REFERENCE in line.flow.nodes[node].prompts else None)
-                 for node in spoken_nodes(line, turn.node)]
+        references = line.run_references(turn.node)
+        if references:  # the call's own number, at each node that reads one
+            steps = [(node, reference_number(call_sid, node) if node in references else None)
+                     for node in spoken_nodes(line, turn.node)]
+        else:
+            steps = _unread(spoken_nodes(line, turn.node))
         call_recorder().steps(call_sid, steps)
     except Exception:  # the caller's reply matters more than the record of it
         current_app.logger.exception("call log: could not note a step")
@@ -43,6 +47,12 @@ def note_status() -> None:
     duration = request.values.get("CallDuration", "")
     call_recorder().status(call_sid, outcome if outcome in OUTCOMES else None,
                            int(duration) if duration.isdigit() and len(duration) <= 6 else None)
+
+
+@lru_cache(maxsize=1024)
+def _unread(nodes: tuple[str, ...]) -> tuple[tuple[str, None], ...]:
+    # The steps of a reply that reads no reference number: the same for every call, so made once.
+    return tuple((node, None) for node in nodes)
 
 
 def _twilio_call(fields) -> str | None:

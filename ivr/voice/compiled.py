@@ -21,8 +21,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from ..audio.cache import AUDIO_PREFIX
 from ..audio.watch import FolderWatch
 from ..line.compiled import PracticeLine
-from ..line.engine import Turn, reference_number, spoken_nodes
-from ..line.flows import REFERENCE
+from ..line.engine import Turn, reference_number
 from ..line.settings import VoiceSettings
 from . import twiml
 from .speech import TWILIO_SIGNATURE, Speaker
@@ -169,8 +168,7 @@ class CompiledReplies:
 
     def _compile(self, speaker: _ViewSpeaker, turn: Turn) -> CompiledReply | None:
         document = self._render(speaker, turn, COMPILE_SID)
-        references = tuple(node_id for node_id in spoken_nodes(self.line, turn.node)
-                           if any(s.prompt_id == REFERENCE for s in self.line.nodes[node_id].segments))
+        references = self.line.run_references(turn.node)
         parts, rest = [], document
         for node_id in references:
             number = self._reference(speaker, COMPILE_SID, node_id).decode()

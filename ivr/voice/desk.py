@@ -15,7 +15,7 @@ from functools import lru_cache
 from urllib.parse import parse_qs, quote, urlsplit
 
 from flask import current_app, request
-from itsdangerous import BadData, BadPayload, Serializer, URLSafeSerializer
+from itsdangerous import BadData, BadPayload, Serializer, Signer, URLSafeSerializer
 from itsdangerous.encoding import base64_decode, base64_encode
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -59,6 +59,18 @@ def input_url(token: str) -> str:
     return f"{INPUT_PATH}?{STATE_ARG}={token}"
 
 
+class _StateSigner(Signer):
+    """itsdangerous's signer, deriving its key from each secret once rather than for every token."""
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        """The key for `secret_key` (default: the newest secret), as Signer derives it."""
+        derived = self.__dict__.setdefault("_derived", {})
+        found = derived.get(secret_key)
+        if found is None:
+            found = derived[secret_key] = super().derive_key(secret_key)
+        return found
+
+
 class _StateSerializer(URLSafeSerializer):
     """itsdangerous's URL-safe signed JSON; a long state is deflated with a small window and marked ".".
 
@@ -75,6 +87,15 @@ class _StateSerializer(URLSafeSerializer):
         deflate = zlib.compressobj(6, zlib.DEFLATED, -9, 1)
         return b"." + base64_encode(deflate.compress(raw) + deflate.flush())
 
+    def make_signer(self, salt=None) -> Signer:
+        """One signer for every state (itsdangerous would make one per token)."""
+        if salt is not None and salt != self.salt:  # loads() asks with the salt spelled out
+            return super().make_signer(salt)
+        signer = self.__dict__.get("_signer")
+        if signer is None:
+            signer = self._signer = super().make_signer()
+        return signer
+
     def load_payload(self, payload: bytes, *args, **kwargs):
         try:
             raw = base64_decode(payload.removeprefix(b"."))
@@ -88,7 +109,7 @@ class _StateSerializer(URLSafeSerializer):
 @lru_cache(maxsize=4)
 def _serializer(secret_key: str) -> URLSafeSerializer:
     # Made once per key, not per webhook.
-    return _StateSerializer(secret_key, salt=_SALT)
+    return _StateSerializer(secret_key, salt=_SALT, signer=_StateSigner)
 
 
 def sign_state(state: DeskState) -> str:

@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 from urllib.parse import parse_qsl, unquote_plus
 
-from flask import Request
+from flask import Request, current_app
 
 # From is read only to tell the app's own practice phones from Twilio (ivr/voice/calllog.py); never kept.
 FIELDS = ("CallSid", "Digits", "SpeechResult", "From")
@@ -16,41 +16,55 @@ _FIELD = re.compile(r"(?:^|&)(CallSid|Digits|SpeechResult|From)=([^&]*)")
 _FORM = "application/x-www-form-urlencoded"
 # Werkzeug's decoding of a bad %-escape, so a field reads here as it would from request.form.
 _DECODE_ERRORS = "werkzeug.url_quote"
-_QUERY = "practice_line.query"  # the parsed query string, kept in the WSGI environ for the request
+# Kept in the WSGI environ for the rest of the request: the parsed query string, and the fields.
+_QUERY, _FIELDS = "practice_line.query", "practice_line.fields"
 
 
 def webhook_fields(request: Request) -> dict[str, str]:
     """CallSid, Digits, SpeechResult and From as request.values gives them: the query string first, then the form."""
+    # Flask's `request` is a proxy, and each attribute read through it costs as much as a dict of
+    # fields: work on the request itself.
+    request = _unproxied(request)
     environ = request.environ
-    found: dict[str, str] = {}
+    found = environ.get(_FIELDS)
+    if found is not None:
+        return found
+    found = {}
     if environ.get("CONTENT_TYPE", "").startswith(_FORM) and "form" not in request.__dict__:
         # Not parsed already (a signature check parses the whole form).
         try:
-            body = _body(request).decode()
+            body = _body(request, environ).decode()
         except UnicodeDecodeError:  # Werkzeug reads such a form as empty; so does this
             body = ""
         for name, value in _FIELD.findall(body):
             if name not in found:  # the first of each wins, as in request.form
                 found[name] = _decoded(value) if "%" in value or "+" in value else value
     else:
-        found = {name: request.form[name] for name in FIELDS if name in request.form}
+        form = request.form
+        found = {name: form[name] for name in FIELDS if name in form}
     if environ.get("QUERY_STRING"):
-        query = webhook_query(request)
+        query = _query(environ)
         found.update((name, query[name]) for name in FIELDS if name in query)
+    environ[_FIELDS] = found
     return found
 
 
-def _body(request: Request) -> bytes:
+def _unproxied(request: Request) -> Request:
+    unwrap = getattr(request, "_get_current_object", None)  # werkzeug's LocalProxy API
+    return unwrap() if unwrap is not None else request
+
+
+def _body(request: Request, environ: dict) -> bytes:
     """The request body, kept where Werkzeug keeps it, so request.form and get_data() still read it after."""
-    environ = request.environ
     length = environ.get("CONTENT_LENGTH", "")
-    limit = request.max_content_length
+    # A voice webhook never changes its own limit, so the app's is the one that applies.
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
     if not length.isdigit() or (limit is not None and int(length) > limit) or "HTTP_TRANSFER_ENCODING" in environ:
         return request.get_data(cache=True)  # Werkzeug's checks: a body over the limit is refused (413)
     # A plain body of known, allowed length (every Twilio webhook): read it straight, without
     # Werkzeug's stream wrappers, which cost a webhook more than the rest of its parsing.
-    request._cached_data = environ["wsgi.input"].read(int(length))
-    return request._cached_data
+    data = request._cached_data = environ["wsgi.input"].read(int(length))
+    return data
 
 
 def _decoded(value: str) -> str:
@@ -65,7 +79,10 @@ def _decoded_short(value: str) -> str:
 
 def webhook_query(request: Request) -> dict[str, str]:
     """The URL's query arguments (the first of each, as request.args.get gives them), parsed once per request."""
-    environ = request.environ
+    return _query(_unproxied(request).environ)
+
+
+def _query(environ: dict) -> dict[str, str]:
     query = environ.get(_QUERY)
     if query is None:
         query = {}

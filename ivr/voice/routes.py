@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, request
 from werkzeug.exceptions import HTTPException
 
 from ..line.engine import Call, Turn, answer, parse_failures
-from ..runtime import runtime
+from ..runtime import Runtime, runtime
 from . import desk, twiml
 from .calllog import note_status, note_turn
 from .fields import webhook_fields, webhook_query
@@ -28,28 +28,29 @@ def check_caller():
 @bp.route("/incoming", methods=["GET", "POST"])
 def incoming():
     """A new call: the welcome, then the main menu."""
-    return _reply(Turn(runtime().line.flow.start))
+    rt = runtime()
+    return _reply(rt, Turn(rt.line.flow.start))
 
 
 @bp.route("/node/<node_id>", methods=["GET", "POST"])
 def node(node_id: str):
     """Speak a node afresh (used by redirects and by ?start= links)."""
-    line = runtime().line
+    rt = runtime()
     query = webhook_query(request)
-    if node_id not in line.nodes:
-        d = line.flow.defaults
-        return _reply(Turn(d.home, notice=d.apology_prompt, call=Call.from_query(query)))
+    if node_id not in rt.line.nodes:
+        d = rt.line.flow.defaults
+        return _reply(rt, Turn(d.home, notice=d.apology_prompt, call=Call.from_query(query)))
     # A desk reached this way asks what the call is about.
-    return _reply(Turn(node_id, parse_failures(query.get("failures")), call=Call.from_query(query)))
+    return _reply(rt, Turn(node_id, parse_failures(query.get("failures")), call=Call.from_query(query)))
 
 
 @bp.route("/node/<node_id>/input", methods=["GET", "POST"])
 def node_input(node_id: str):
     """What the caller pressed or said at a node; nothing at all means silence."""
-    fields, query = webhook_fields(request), webhook_query(request)
-    turn = answer(runtime().line, node_id, fields.get("Digits"), fields.get("SpeechResult"),
+    rt, fields, query = runtime(), webhook_fields(request), webhook_query(request)
+    turn = answer(rt.line, node_id, fields.get("Digits"), fields.get("SpeechResult"),
                   parse_failures(query.get("failures")), Call.from_query(query))
-    return _reply(turn, fields, came_from=node_id)
+    return _reply(rt, turn, came_from=node_id)
 
 
 @bp.route("/rehearse/<scenario_id>", methods=["GET", "POST"])
@@ -57,7 +58,7 @@ def rehearse(scenario_id: str):
     """A rehearsal: the scenario's situation and goal, then the representative's desk."""
     rt = runtime()
     if scenario_id not in rt.scenarios:
-        return _reply(Turn(rt.line.flow.defaults.home, notice=rt.line.flow.defaults.apology_prompt))
+        return _reply(rt, Turn(rt.line.flow.defaults.home, notice=rt.line.flow.defaults.apology_prompt))
     return twiml.xml_response(desk.start_rehearsal(rt, scenario_id, webhook_fields(request).get("CallSid", "")[:64]))
 
 
@@ -69,7 +70,7 @@ def desk_input():
     token, call_sid = webhook_query(request).get(desk.STATE_ARG), fields.get("CallSid", "")[:64]
     response = desk.take_turn(rt, token, fields.get("Digits"), fields.get("SpeechResult"), call_sid)
     if response is None:  # a state we did not sign: start again from the main menu
-        return _reply(Turn(rt.line.flow.defaults.home, notice=rt.line.flow.defaults.apology_prompt))
+        return _reply(rt, Turn(rt.line.flow.defaults.home, notice=rt.line.flow.defaults.apology_prompt))
     return twiml.xml_response(response)
 
 
@@ -104,9 +105,8 @@ def voice_error(error):
     return twiml.xml_response(twiml.apology(rt.line, rt.speaker))
 
 
-def _reply(turn: Turn, fields: dict[str, str] | None = None, came_from: str | None = None):
-    rt = runtime()
-    fields = fields if fields is not None else webhook_fields(request)
+def _reply(rt: Runtime, turn: Turn, came_from: str | None = None):
+    fields = webhook_fields(request)  # read once a request (then kept)
     call_sid = fields.get("CallSid", "")[:64]
     note_turn(rt.line, turn, fields)
     at_desk = desk.desk_on_the_way(rt, turn.node)

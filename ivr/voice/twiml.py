@@ -198,6 +198,10 @@ def rejection(line: PracticeLine, speaker: Speaker) -> VoiceResponse:
     return response
 
 
+_TWIML_TYPE = "text/xml; charset=utf-8"
+
+
 def xml_response(twiml: VoiceResponse | bytes, status: int = 200) -> Response:
     """Serve TwiML (or a TwiML document already encoded) with an XML content type (Twilio rejects anything else)."""
-    return Response(twiml if isinstance(twiml, bytes) else str(twiml), status=status, mimetype="text/xml")
+    # The full content type, not a mimetype: Werkzeug then has no charset to work out per response.
+    return Response(twiml if isinstance(twiml, bytes) else str(twiml), status=status, content_type=_TWIML_TYPE)

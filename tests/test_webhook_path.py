@@ -1,0 +1,82 @@
+"""The webhook path's shortcuts keep Flask's answers: fields read once from the body, the async check
+made once per function, the desk state's signing key derived once, and the call log's steps per node."""
+
+import pytest
+from flask import request
+
+from ivr.voice.fields import webhook_fields, webhook_query
+from ivr.web.flask_app import PracticeFlask
+
+SID = "CA0123456789abcdef0123456789abcdef"
+FORM = f"AccountSid=AC1&CallSid={SID}&From=%2B15550100&To=%2B15550199&Digits=2&SpeechResult=my+card%21&Digits=9"
+
+
+def test_the_fields_are_read_from_the_body_once_and_the_form_still_reads_it(app):
+    with app.test_request_context("/voice/node/main/input?failures=1&Digits=7", method="POST", data=FORM,
+                                  content_type="application/x-www-form-urlencoded"):
+        fields = webhook_fields(request)
+        # The query string wins over the form, as in request.values; the first of a repeated field counts.
+        assert fields == {"CallSid": SID, "From": "+15550100", "Digits": "7", "SpeechResult": "my card!"}
+        assert webhook_fields(request) is fields  # kept for the request: the body is not read twice
+        assert webhook_query(request) == {"failures": "1", "Digits": "7"}
+        assert request.form["To"] == "+15550199"  # Werkzeug still parses the body it was given back
+
+
+def test_a_form_parsed_before_the_fields_is_used_as_it_is(app):
+    with app.test_request_context("/voice/incoming", method="POST", data={"CallSid": SID, "Digits": "4"}):
+        assert request.form["Digits"] == "4"  # a signature check parses the whole form first
+        assert webhook_fields(request) == {"CallSid": SID, "Digits": "4"}
+
+
+def test_the_app_checks_each_function_for_async_once(app, monkeypatch):
+    assert isinstance(app, PracticeFlask)
+    asked = []
+    monkeypatch.setattr("flask.app.iscoroutinefunction", lambda func: asked.append(func) or False)
+
+    def hook():
+        return None
+
+    assert app.ensure_sync(hook) is hook
+    assert app.ensure_sync(hook) is hook
+    assert asked == [hook]
+
+
+def test_the_async_check_table_stays_bounded(app):
+    functions = [lambda n=n: n for n in range(300)]  # e.g. after_this_request's, one a request
+    assert [app.ensure_sync(f)() for f in functions] == list(range(300))
+    assert len(app._sync) <= 256
+
+
+def test_whole_calls_still_reach_every_hook_once_per_request(client):
+    reply = client.post("/voice/node/main/input?failures=0", data={"CallSid": SID, "Digits": "1"})
+    assert reply.status_code == 200 and reply.content_type == "text/xml; charset=utf-8"
+    page = client.get("/checklist")
+    assert page.headers["X-Content-Type-Options"] == "nosniff"  # the app-wide after_request hook ran
+    assert "X-Content-Type-Options" not in reply.headers  # and still skipped the voice webhooks
+
+
+def test_the_desk_state_key_is_derived_once_per_secret(app, monkeypatch):
+    from itsdangerous import Signer
+
+    from ivr.coach.dialogue import DeskState
+    from ivr.voice import desk
+
+    derived = []
+    original = Signer.derive_key
+    monkeypatch.setattr(Signer, "derive_key", lambda self, key=None: derived.append(key) or original(self, key))
+    desk._serializer.cache_clear()
+    with app.test_request_context("/voice/desk/input", method="POST"):
+        tokens = [desk.sign_state(DeskState(scenario="unknown-charge", turns=n)) for n in range(3)]
+        assert [desk.read_state(token).turns for token in tokens] == [0, 1, 2]
+    assert len(derived) == 2  # once to sign, once (by secret) to verify, for all three tokens
+    desk._serializer.cache_clear()
+
+
+@pytest.mark.parametrize("node, run, references", [
+    ("end-lost-card", ("end-lost-card",), ("end-lost-card",)),
+    ("rewards-balance", ("rewards-balance", "end-rewards"), ("end-rewards",)),  # a message runs on into it
+    ("main", ("main",), ()),
+])
+def test_a_run_names_the_nodes_that_read_a_reference(line, node, run, references):
+    assert line.run_from(node) == run
+    assert line.run_references(node) == references
