@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Webhook throughput: Practice Line under gunicorn against a bare Flask app answering one constant
-# TwiML menu, same gunicorn settings, same wrk load, back to back, twice; prints the ratio.
+# TwiML menu, same gunicorn settings, same wrk load, side by side in alternating windows, twice; prints the ratio.
 # Extra arguments go to scripts/bench/load.py (--rounds, --seconds, --repeats, --connections, --workers).
 set -euo pipefail
 source "$(dirname "$0")/_common.sh"

@@ -1,4 +1,4 @@
-"""Webhook throughput under gunicorn against a bare Flask app, measured back to back (see bench_load.sh).
+"""Webhook throughput under gunicorn against a bare Flask app, in alternating windows (see bench_load.sh).
 
 Run: .venv/bin/python -m scripts.bench.load [--rounds 2] [--seconds 5] [--repeats 3] [--connections 50]
 """
@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import tempfile
+from contextlib import ExitStack
 from pathlib import Path
 
 from .servers import ROOT, gunicorn
@@ -51,23 +52,33 @@ def wrk(base: str, script: Path, seconds: int, connections: int, threads: int) -
     return float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1)), int(re.search(r"(\d+) requests in", out).group(1))
 
 
-def measure(app: str, script: Path, args) -> tuple[float, float]:
-    """Serve `app`, warm it up for a second, then measure it `repeats` times and keep the best window
-    (the one the rest of the machine disturbed least): (requests/s, requests per server CPU second).
+def measure_round(script: Path, args) -> dict[str, tuple[float, float]]:
+    """Serve the line and the bare app side by side, warm both up, then measure them in alternating
+    windows (line, bare, bare, line, ...) `repeats` times each, and keep each app's best window (the one
+    the rest of the machine disturbed least): {app: (requests/s, requests per server CPU second)}.
 
-    RuntimeError if the server logged an error: a fast apology is no answer."""
-    with tempfile.TemporaryFile("w+") as log:
-        with gunicorn(app, env={"WEB_CONCURRENCY": str(args.workers)}, log=log) as (base, process):
+    Alternating means a slower stretch of the machine (other work, a busy neighbor) falls on both
+    apps alike, rather than on whichever was being measured then.
+    RuntimeError if a server logged an error: a fast apology is no answer."""
+    apps = (LINE_APP, BARE_APP)
+    env = {"WEB_CONCURRENCY": str(args.workers)}
+    with ExitStack() as stack:
+        logs = {app: stack.enter_context(tempfile.TemporaryFile("w+")) for app in apps}
+        servers = {app: stack.enter_context(gunicorn(app, env=env, log=logs[app])) for app in apps}
+        for base, _process in servers.values():
             wrk(base, script, 1, args.connections, args.threads)
-            best = (0.0, 0.0)
-            for _ in range(args.repeats):
+        best = {app: (0.0, 0.0) for app in apps}
+        for repeat in range(args.repeats):
+            for app in (apps if repeat % 2 == 0 else apps[::-1]):
+                base, process = servers[app]
                 cpu = server_cpu_seconds(process.pid)
                 rate, done = wrk(base, script, args.seconds, args.connections, args.threads)
                 used = server_cpu_seconds(process.pid) - cpu
-                best = max(best, (rate, done / used if used > 0 else float("nan")))
-        log.seek(0)
-        check_log(app, log.read())
-        return best
+                best[app] = max(best[app], (rate, done / used if used > 0 else float("nan")))
+        for app, log in logs.items():
+            log.seek(0)
+            check_log(app, log.read())
+    return best
 
 
 def check_log(app: str, text: str) -> None:
@@ -95,12 +106,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp, "requests.lua")
         script.write_text(lua(mix))
-        print(f"wrk: {args.connections} connections, best of {args.repeats} x {args.seconds} s, {len(mix)} "
-              f"Twilio-shaped webhook requests round robin; gunicorn.conf.py with {args.workers} workers for both")
+        print(f"wrk: {args.connections} connections, best of {args.repeats} x {args.seconds} s windows, the two apps' "
+              f"windows alternating; {len(mix)} Twilio-shaped webhook requests round robin; gunicorn.conf.py with "
+              f"{args.workers} workers for both")
         ratios = []
         for round_no in range(1, args.rounds + 1):
-            line, line_cpu = measure(LINE_APP, script, args)
-            bare, bare_cpu = measure(BARE_APP, script, args)
+            best = measure_round(script, args)
+            (line, line_cpu), (bare, bare_cpu) = best[LINE_APP], best[BARE_APP]
             ratios.append(line / bare)
             print(f"round {round_no}: Practice Line {line:7.0f} req/s   bare Flask {bare:7.0f} req/s   "
                   f"ratio {line / bare:.2f}   (per server CPU second: {line_cpu:.0f} / {bare_cpu:.0f} = "
