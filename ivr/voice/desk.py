@@ -62,12 +62,15 @@ def input_url(token: str) -> str:
 class _StateSigner(Signer):
     """itsdangerous's signer, deriving its key from each secret once rather than for every token."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._derived: dict[str | bytes | None, bytes] = {}  # secret (None: the newest) -> its key
+
     def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
         """The key for `secret_key` (default: the newest secret), as Signer derives it."""
-        derived = self.__dict__.setdefault("_derived", {})
-        found = derived.get(secret_key)
+        found = self._derived.get(secret_key)
         if found is None:
-            found = derived[secret_key] = super().derive_key(secret_key)
+            found = self._derived[secret_key] = super().derive_key(secret_key)
         return found
 
 
@@ -87,14 +90,15 @@ class _StateSerializer(URLSafeSerializer):
         deflate = zlib.compressobj(6, zlib.DEFLATED, -9, 1)
         return b"." + base64_encode(deflate.compress(raw) + deflate.flush())
 
+    _signer: Signer | None = None  # made on first use
+
     def make_signer(self, salt=None) -> Signer:
         """One signer for every state (itsdangerous would make one per token)."""
         if salt is not None and salt != self.salt:  # loads() asks with the salt spelled out
             return super().make_signer(salt)
-        signer = self.__dict__.get("_signer")
-        if signer is None:
-            signer = self._signer = super().make_signer()
-        return signer
+        if self._signer is None:
+            self._signer = super().make_signer()
+        return self._signer
 
     def load_payload(self, payload: bytes, *args, **kwargs):
         try:
