@@ -32,6 +32,11 @@ def when_ready(server):
     """Compile the line's replies once in the master (with PUBLIC_BASE_URL set), before workers fork."""
     app = server.app.wsgi()
     if "practice_line" in getattr(app, "extensions", {}):  # not, say, the benchmark's bare app
+        import gc
+
         from ivr import warm_up
 
         warm_up(app)
+        # As app.py does after start-up: what warming up loaded (SQLAlchemy, the limiter, the
+        # recognizer's index) is never walked by a worker's collector, and its pages stay shared.
+        gc.freeze()

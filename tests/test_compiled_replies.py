@@ -87,12 +87,15 @@ def test_a_rebuilt_library_changes_what_calls_hear(make_app, audio_dir, tmp_path
         assert rt.replies.respond(Turn("welcome"), "CA1") == fresh(app, Turn("welcome"), "CA1")
 
 
-def test_gunicorn_compiles_every_node_before_its_workers_fork(make_app, audio_dir):
+def test_gunicorn_compiles_every_node_before_its_workers_fork(make_app, audio_dir, monkeypatch):
     app = make_app(audio_dir=audio_dir, PUBLIC_BASE_URL="https://line.example.org")
     rt = app.extensions["practice_line"]
     assert rt.replies._views == {}  # importing the app compiles nothing: start-up stays quick
+    frozen = []
+    monkeypatch.setattr("gc.freeze", lambda: frozen.append(len(rt.replies._views)))
     config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     config["when_ready"](SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app)))
+    assert frozen == [2]  # what warming up made is frozen once, after it, so workers share it untouched
     compiled = {view: replies for view, (_speaker, replies) in rt.replies._views.items()}
     assert set(compiled) == {("https://line.example.org", True), ("https://line.example.org", False)}
     for replies in compiled.values():

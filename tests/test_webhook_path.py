@@ -1,10 +1,12 @@
-"""The webhook path's shortcuts keep Flask's answers: fields read once from the body, the async check
-made once per function, the desk state's signing key derived once, and the call log's steps per node."""
+"""The webhook path's shortcuts keep Flask's answers: fields read once from the body, the URL's counts
+read once per distinct URL, the async check made once per function, the desk state's signing key
+derived once (and its tokens as itsdangerous writes them), and the call log's steps per node."""
 
 import pytest
 from flask import request
 
-from ivr.voice.fields import webhook_fields, webhook_query
+from ivr.line.engine import Call
+from ivr.voice.fields import FIELDS, webhook_fields, webhook_position, webhook_query
 from ivr.web.flask_app import PracticeFlask
 
 SID = "CA0123456789abcdef0123456789abcdef"
@@ -20,6 +22,46 @@ def test_the_fields_are_read_from_the_body_once_and_the_form_still_reads_it(app)
         assert webhook_fields(request) is fields  # kept for the request: the body is not read twice
         assert webhook_query(request) == {"failures": "1", "Digits": "7"}
         assert request.form["To"] == "+15550199"  # Werkzeug still parses the body it was given back
+
+
+@pytest.mark.parametrize("body", [
+    "XDigits=5&Digits=2&DigitsX=3&&novalue&SpeechResult=a%2Bb+c%21&CallSid=" + SID,  # look-alike names
+    "Digits=&SpeechResult=&From=client%3Apractice-1&CallSid=",  # empty values
+    "SpeechResult=caf%C3%A9+%26+more&Digits=%2A&From=%2B1555&From=%2B1666",  # UTF-8, escapes, a repeat
+    "Digits=%ZZ&SpeechResult=50%25+off",  # a bad %-escape reads as Werkzeug reads it
+])
+def test_the_fields_read_from_the_body_are_the_forms(app, body):
+    with app.test_request_context("/voice/node/main/input", method="POST", data=body,
+                                  content_type="application/x-www-form-urlencoded"):
+        fields = webhook_fields(request)
+        assert fields == {name: request.form[name] for name in FIELDS if name in request.form}
+
+
+def test_a_query_field_only_counts_under_its_own_name(app):
+    with app.test_request_context("/voice/node/main/input?xDigits=7&failures=0", method="POST",
+                                  data=f"CallSid={SID}&Digits=2", content_type="application/x-www-form-urlencoded"):
+        assert webhook_fields(request) == {"CallSid": SID, "Digits": "2"}
+
+
+@pytest.mark.parametrize("query, failures, call", [
+    ("failures=2&turn=7&quiet=1&handoffs=1&met=1", 2, Call(turns=7, quiet=1, handoffs=1, met=True)),
+    ("turn=12", 0, Call(turns=12)),
+    ("", 0, Call()),
+    ("failures=x&turn=-1&met=yes", 0, Call()),  # anything odd counts as none
+    ("failures=150&turn=3", 99, Call(turns=3)),
+    ("failures=1&turn=5&turn=9", 1, Call(turns=5)),  # the first of a repeat, as request.args.get
+    ("state=" + "a" * 200 + "&failures=1&turn=4", 1, Call(turns=4)),  # too long to be a node's URL
+])
+def test_a_webhooks_position_is_read_from_its_url(app, query, failures, call):
+    with app.test_request_context(f"/voice/node/main/input?{query}", method="POST"):
+        assert webhook_position(request) == (failures, call)
+
+
+def test_a_node_url_is_read_once_for_every_call_that_passes(app):
+    with app.test_request_context("/voice/node/main?failures=1&turn=6", method="POST"):
+        first = webhook_position(request)
+    with app.test_request_context("/voice/node/main?failures=1&turn=6", method="POST"):
+        assert webhook_position(request) is first
 
 
 def test_a_form_parsed_before_the_fields_is_used_as_it_is(app):
@@ -88,3 +130,22 @@ def test_the_desk_state_key_is_derived_once_per_secret(app, monkeypatch):
 def test_a_run_names_the_nodes_that_read_a_reference(line, node, run, references):
     assert line.run_from(node) == run
     assert line.run_references(node) == references
+
+
+def test_desk_tokens_are_signed_and_written_as_itsdangerous_would(app):
+    from itsdangerous import URLSafeSerializer
+
+    from ivr.coach.dialogue import DeskState
+    from ivr.voice import desk
+
+    state = DeskState(scenario="unknown-charge", turns=2, facts={"amount"}, said={"amount": "forty-five, café"})
+    with app.test_request_context("/voice/desk/input", method="POST"):
+        # The same serializer with itsdangerous's own SHA-1 and JSON: the token is the same, byte for byte,
+        # so tokens signed before this change (or by a server not yet updated) still read.
+        plain = desk._StateSerializer(app.config["SECRET_KEY"], salt=desk._SALT)
+        token = desk.sign_state(state)
+        assert token == plain.dumps(state.to_dict())
+        assert desk.read_state(token) == state
+    payload = state.to_dict()
+    compact = URLSafeSerializer("k").serializer  # the JSON itsdangerous writes for URL-safe tokens
+    assert desk._COMPACT_JSON.encode(payload) == compact.dumps(payload)

@@ -62,7 +62,8 @@ def shutdown(app: Flask, timeout: float = 10.0) -> None:
 
 def call_recorder(app: Flask | None = None) -> CallRecorder:
     """The app's call-log recorder (default: the current app's)."""
-    return (app or current_app).extensions[RECORDER]
+    # Unwrapped once (see runtime()): every webhook asks.
+    return (current_app._get_current_object() if app is None else app).extensions[RECORDER]
 
 
 __all__ = ["CallRecorder", "call_recorder", "init_app", "shutdown", *_LAZY]

@@ -10,6 +10,7 @@ report. The browser phone needs no such help: POST /phone/calls replays its last
 from __future__ import annotations
 
 import hashlib
+import json
 import zlib
 from functools import lru_cache
 from urllib.parse import parse_qs, quote, urlsplit
@@ -84,7 +85,7 @@ class _StateSerializer(URLSafeSerializer):
     """
 
     def dump_payload(self, obj) -> bytes:
-        raw = Serializer.dump_payload(self, obj)
+        raw = _COMPACT_JSON.encode(obj).encode()
         if len(raw) <= _PLAIN_STATE_BYTES:
             return base64_encode(raw)
         deflate = zlib.compressobj(6, zlib.DEFLATED, -9, 1)
@@ -110,15 +111,20 @@ class _StateSerializer(URLSafeSerializer):
         return Serializer.load_payload(self, raw)
 
 
+# The JSON itsdangerous writes (compact, UTF-8), from one encoder: json.dumps() with options makes one per call.
+_COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 @lru_cache(maxsize=4)
 def _serializer(secret_key: str) -> URLSafeSerializer:
-    # Made once per key, not per webhook.
-    return _StateSerializer(secret_key, salt=_SALT, signer=_StateSigner)
+    # Made once per key, not per webhook. SHA-1 as itsdangerous's default, but hashlib's own function:
+    # hmac then computes in OpenSSL, where itsdangerous's wrapper of it has hmac do it in Python.
+    return _StateSerializer(secret_key, salt=_SALT, signer=_StateSigner, signer_kwargs={"digest_method": hashlib.sha1})
 
 
 def sign_state(state: DeskState) -> str:
     """The state as a signed, compressed, URL-safe token."""
-    return _serializer(current_app.config["SECRET_KEY"]).dumps(state.to_dict())
+    return _serializer(current_app._get_current_object().config["SECRET_KEY"]).dumps(state.to_dict())
 
 
 def read_state(token: str | None) -> DeskState | None:
@@ -173,7 +179,7 @@ def take_turn(rt: Runtime, token: str | None, digits: str | None, speech: str | 
 def respond(rt: Runtime, state: DeskState, reply: Reply, call_sid: str) -> bytes:
     """The TwiML document for a desk's reply; the new state goes into the next URL (and, for Twilio, the store)."""
     token = sign_state(state)
-    environ = request.environ
+    environ = request._get_current_object().environ
     if TWILIO_SIGNATURE in environ and call_sid:
         # Best effort: lets /voice/status finish the report if the caller hangs up mid-gather.
         store.keep_open_rehearsal(call_key(call_sid), token, rt.settings.phone.keep_days)

@@ -7,17 +7,24 @@ from functools import lru_cache
 from urllib.parse import parse_qsl, unquote_plus
 
 from flask import Request, current_app
+from werkzeug.local import LocalProxy
+
+from ..line.engine import Call, parse_failures
 
 # From is read only to tell the app's own practice phones from Twilio (ivr/voice/calllog.py); never kept.
 FIELDS = ("CallSid", "Digits", "SpeechResult", "From")
 # Twilio posts two dozen fields (caller's city, state, zip, ...) and a webhook reads a few of them:
 # parsing the whole form was a third of a webhook's time.
-_FIELD = re.compile(r"(?:^|&)(CallSid|Digits|SpeechResult|From)=([^&]*)")
+_WANTED = frozenset(FIELDS)
+# Whether a query string names one of them (Twilio never puts them in the URL; a test may).
+_FIELD_IN_QUERY = re.compile(r"(?:^|&)(?:CallSid|Digits|SpeechResult|From)=")
 _FORM = "application/x-www-form-urlencoded"
 # Werkzeug's decoding of a bad %-escape, so a field reads here as it would from request.form.
 _DECODE_ERRORS = "werkzeug.url_quote"
 # Kept in the WSGI environ for the rest of the request: the parsed query string, and the fields.
 _QUERY, _FIELDS = "practice_line.query", "practice_line.fields"
+# A node's URL carries only small counts (?failures=1&turn=12); anything longer is not one.
+_NODE_QUERY_CHARS = 80
 
 
 def webhook_fields(request: Request) -> dict[str, str]:
@@ -36,13 +43,15 @@ def webhook_fields(request: Request) -> dict[str, str]:
             body = _body(request, environ).decode()
         except UnicodeDecodeError:  # Werkzeug reads such a form as empty; so does this
             body = ""
-        for name, value in _FIELD.findall(body):
-            if name not in found:  # the first of each wins, as in request.form
+        for pair in body.split("&"):  # faster than a regular expression over the whole body
+            name, _, value = pair.partition("=")
+            if name in _WANTED and name not in found:  # the first of each wins, as in request.form
                 found[name] = _decoded(value) if "%" in value or "+" in value else value
     else:
         form = request.form
         found = {name: form[name] for name in FIELDS if name in form}
-    if environ.get("QUERY_STRING"):
+    query_string = environ.get("QUERY_STRING")
+    if query_string and _FIELD_IN_QUERY.search(query_string):
         query = _query(environ)
         found.update((name, query[name]) for name in FIELDS if name in query)
     environ[_FIELDS] = found
@@ -50,15 +59,15 @@ def webhook_fields(request: Request) -> dict[str, str]:
 
 
 def _unproxied(request: Request) -> Request:
-    unwrap = getattr(request, "_get_current_object", None)  # werkzeug's LocalProxy API
-    return unwrap() if unwrap is not None else request
+    # type(), not isinstance(): a LocalProxy passes isinstance() checks for the object behind it.
+    return request._get_current_object() if type(request) is LocalProxy else request
 
 
 def _body(request: Request, environ: dict) -> bytes:
     """The request body, kept where Werkzeug keeps it, so request.form and get_data() still read it after."""
     length = environ.get("CONTENT_LENGTH", "")
     # A voice webhook never changes its own limit, so the app's is the one that applies.
-    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    limit = current_app._get_current_object().config["MAX_CONTENT_LENGTH"]  # (not read through the proxy)
     if not length.isdigit() or (limit is not None and int(length) > limit) or "HTTP_TRANSFER_ENCODING" in environ:
         return request.get_data(cache=True)  # Werkzeug's checks: a body over the limit is refused (413)
     # A plain body of known, allowed length (every Twilio webhook): read it straight, without
@@ -82,13 +91,36 @@ def webhook_query(request: Request) -> dict[str, str]:
     return _query(_unproxied(request).environ)
 
 
+def webhook_position(request: Request) -> tuple[int, Call]:
+    """The ?failures= count and the Call (?turn=, ?quiet=, ?handoffs=, ?met=) a node webhook's URL carries."""
+    environ = _unproxied(request).environ
+    query_string = environ.get("QUERY_STRING", "")
+    if len(query_string) > _NODE_QUERY_CHARS:
+        return _position(_query(environ))
+    return _node_position(query_string)
+
+
+@lru_cache(maxsize=2048)
+def _node_position(query_string: str) -> tuple[int, Call]:
+    # Every call passes through the same few counts at each node, so each URL is read once per worker.
+    return _position(parse_query(query_string))
+
+
+def _position(query: dict[str, str]) -> tuple[int, Call]:
+    return parse_failures(query.get("failures")), Call.from_query(query)
+
+
+def parse_query(query_string: str) -> dict[str, str]:
+    """A URL's query arguments, the first of each, as request.args.get gives them."""
+    query: dict[str, str] = {}
+    # The query string is short (?failures=&turn=, or a desk's state) but Werkzeug's MultiDict costs more.
+    for name, value in parse_qsl(query_string, keep_blank_values=True, errors=_DECODE_ERRORS):
+        query.setdefault(name, value)
+    return query
+
+
 def _query(environ: dict) -> dict[str, str]:
     query = environ.get(_QUERY)
     if query is None:
-        query = {}
-        # The query string is short (?failures=&turn=, or a desk's state) but Werkzeug's MultiDict costs more.
-        for name, value in parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True,
-                                     errors=_DECODE_ERRORS):
-            query.setdefault(name, value)
-        environ[_QUERY] = query
+        query = environ[_QUERY] = parse_query(environ.get("QUERY_STRING", ""))
     return query

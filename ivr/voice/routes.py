@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from ..line.engine import Call, Turn, answer, parse_failures
+from ..line.engine import Turn, answer
 from ..runtime import Runtime, runtime
 from . import desk, twiml
 from .calllog import note_status, note_turn
-from .fields import webhook_fields, webhook_query
+from .fields import webhook_fields, webhook_position, webhook_query
 from .security import voice_request_allowed
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
@@ -19,7 +19,8 @@ ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 @bp.before_request
 def check_caller():
     """Refuse unsigned requests when a Twilio auth token is configured."""
-    if not voice_request_allowed(request, current_app.config):
+    # The objects behind Flask's proxies (see runtime()): every webhook passes here.
+    if not voice_request_allowed(request._get_current_object(), current_app._get_current_object().config):
         rt = runtime()
         return twiml.xml_response(twiml.rejection(rt.line, rt.speaker), status=403)
     return None
@@ -36,20 +37,19 @@ def incoming():
 def node(node_id: str):
     """Speak a node afresh (used by redirects and by ?start= links)."""
     rt = runtime()
-    query = webhook_query(request)
+    failures, call = webhook_position(request)
     if node_id not in rt.line.nodes:
         d = rt.line.flow.defaults
-        return _reply(rt, Turn(d.home, notice=d.apology_prompt, call=Call.from_query(query)))
+        return _reply(rt, Turn(d.home, notice=d.apology_prompt, call=call))
     # A desk reached this way asks what the call is about.
-    return _reply(rt, Turn(node_id, parse_failures(query.get("failures")), call=Call.from_query(query)))
+    return _reply(rt, Turn(node_id, failures, call=call))
 
 
 @bp.route("/node/<node_id>/input", methods=["GET", "POST"])
 def node_input(node_id: str):
     """What the caller pressed or said at a node; nothing at all means silence."""
-    rt, fields, query = runtime(), webhook_fields(request), webhook_query(request)
-    turn = answer(rt.line, node_id, fields.get("Digits"), fields.get("SpeechResult"),
-                  parse_failures(query.get("failures")), Call.from_query(query))
+    rt, fields, (failures, call) = runtime(), webhook_fields(request), webhook_position(request)
+    turn = answer(rt.line, node_id, fields.get("Digits"), fields.get("SpeechResult"), failures, call)
     return _reply(rt, turn, came_from=node_id)
 
 
@@ -113,4 +113,4 @@ def _reply(rt: Runtime, turn: Turn, came_from: str | None = None):
     if at_desk is not None:  # the representative's desk is a conversation, not a menu
         return twiml.xml_response(desk.start_at_desk(rt, *at_desk, came_from=came_from, notice=turn.notice,
                                                      call_sid=call_sid, before=turn.call.turns + 1))
-    return twiml.xml_response(rt.replies.respond(turn, call_sid, request.environ))
+    return twiml.xml_response(rt.replies.respond(turn, call_sid, request._get_current_object().environ))

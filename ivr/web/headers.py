@@ -40,7 +40,8 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
-        if not request.environ.get("PATH_INFO", "").startswith("/voice/"):
+        # The request behind the proxy (see ivr.runtime.runtime()): every webhook passes here.
+        if not request._get_current_object().environ.get("PATH_INFO", "").startswith("/voice/"):
             for name, value in headers.items():
                 response.headers.setdefault(name, value)
         return response
