@@ -59,6 +59,20 @@ def test_each_branch_leads_to_its_scenario(app):
     assert book.for_reason("security-code") is None
 
 
+@pytest.mark.parametrize("node, ahead", [
+    ("representative", ("representative", ("representative",))),  # the hold, then the desk
+    ("representative-desk", ("representative", ())),
+    ("supervisor-hold", ("supervisor", ("supervisor-hold",))),
+    ("main", None),
+    ("end-lost-card", None),
+])
+def test_a_reply_that_runs_on_into_a_desk_names_it_and_what_comes_before(app, node, ahead):
+    book = app.extensions["practice_line"].scenarios
+    first = book.desk_ahead(node)
+    assert first == ahead
+    assert book.desk_ahead(node) is first and book._ahead[node] is first  # worked out once (every webhook asks)
+
+
 def test_start_url_reads_the_situation_then_the_representative_answers(caller, app):
     assert scenario_start_url("unknown-charge") == "/voice/rehearse/unknown-charge"
     book = app.extensions["practice_line"].scenarios

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Annotated
 
@@ -80,6 +81,9 @@ class ScenarioBook:
     line: PracticeLine
     by_node: dict[str, str]  # flow node id -> the scenario of the branch it belongs to
     path: Path
+    # desk_ahead's answer for each node asked about: every webhook asks.
+    _ahead: dict[str, tuple[str, tuple[str, ...]] | None] = dataclass_field(default_factory=dict, compare=False,
+                                                                           repr=False)
 
     @property
     def scenarios(self) -> dict[str, Scenario]:
@@ -90,6 +94,21 @@ class ScenarioBook:
     def desks(self) -> Desks:
         """The representative's and the supervisor's desk nodes in the flow."""
         return self.file.desks
+
+    def desk_ahead(self, node_id: str) -> tuple[str, tuple[str, ...]] | None:
+        """("representative" or "supervisor", the nodes spoken before it) when the reply that starts at
+        `node_id` runs on into that desk (after a hold, say), else None."""
+        if node_id in self._ahead:
+            return self._ahead[node_id]
+        run = self.line.run_from(node_id)
+        found = None
+        for desk in ("representative", "supervisor"):
+            desk_node = getattr(self.desks, desk)
+            if desk_node in run:
+                found = desk, run[:run.index(desk_node)]
+                break
+        self._ahead[node_id] = found
+        return found
 
     def __contains__(self, scenario_id: object) -> bool:
         return scenario_id in self.file.scenarios

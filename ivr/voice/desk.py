@@ -35,7 +35,7 @@ from ..coach.dialogue import (
 )
 from ..coach.report import build_report
 from ..line.compiled import Segment
-from ..line.engine import Call, reference_number, spoken_nodes
+from ..line.engine import Call, reference_number
 from ..runtime import Runtime
 from .speech import TWILIO_SIGNATURE, Speaker
 from .twiml import node_url
@@ -140,12 +140,7 @@ def read_state(token: str | None) -> DeskState | None:
 
 def desk_on_the_way(rt: Runtime, node_id: str) -> tuple[str, tuple[str, ...]] | None:
     """(desk, nodes spoken before it) when a turn to `node_id` runs on into a desk (after a hold), else None."""
-    run = spoken_nodes(rt.line, node_id)
-    for desk in (REP, SUP):
-        node = desk_node(rt.scenarios, desk)
-        if node in run:
-            return desk, run[:run.index(node)]
-    return None
+    return rt.scenarios.desk_ahead(node_id)  # the desks' names there are REP and SUP
 
 
 def start_at_desk(rt: Runtime, desk: str, via: tuple[str, ...], came_from: str | None, notice: str | None,
