@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ivr.line import load_line  # noqa: E402
-from scripts.bench.servers import ROOT, gunicorn  # noqa: E402
+from scripts.bench.servers import ROOT, gunicorn, scratch_database  # noqa: E402
 from scripts.bench.webhooks import HEADERS, form, webhook_mix  # noqa: E402
 
 GOAL_MB = 80
@@ -50,7 +50,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
     mix = webhook_mix(load_line(ROOT / "config", ROOT / "prompts"))
-    with gunicorn("app:app", env={"WEB_CONCURRENCY": str(args.workers)}) as (base, process):
+    with scratch_database() as database, \
+            gunicorn("app:app", env={"WEB_CONCURRENCY": str(args.workers), **database}) as (base, process):
         workers = workers_of(process.pid)
         before = {pid: memory_kb(pid, "VmRSS") for pid in workers}
         host = urlsplit(base)

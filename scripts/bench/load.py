@@ -13,7 +13,7 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-from .servers import ROOT, gunicorn
+from .servers import ROOT, gunicorn, scratch_database
 from .webhooks import lua, webhook_mix
 
 from ivr.line import load_line  # noqa: E402  (servers put the project on sys.path)
@@ -61,8 +61,9 @@ def measure_round(script: Path, args) -> dict[str, tuple[float, float]]:
     apps alike, rather than on whichever was being measured then.
     RuntimeError if a server logged an error: a fast apology is no answer."""
     apps = (LINE_APP, BARE_APP)
-    env = {"WEB_CONCURRENCY": str(args.workers)}
     with ExitStack() as stack:
+        # The same settings for both; the bare app has no database and ignores it.
+        env = {"WEB_CONCURRENCY": str(args.workers), **stack.enter_context(scratch_database())}
         logs = {app: stack.enter_context(tempfile.TemporaryFile("w+")) for app in apps}
         servers = {app: stack.enter_context(gunicorn(app, env=env, log=logs[app])) for app in apps}
         for base, _process in servers.values():

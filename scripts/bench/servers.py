@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -38,6 +40,20 @@ def wait_until_up(url: str, seconds: float = 30.0, process: subprocess.Popen | N
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"nothing answered {url} within {seconds:.0f} s")
+
+
+@contextmanager
+def scratch_database():
+    """A new SQLite database in a temporary folder, at the newest schema; yields the environment that
+    points the app at it (DATABASE_URL, and the SECRET_KEY a database URL asks for).
+
+    A benchmark posts thousands of Twilio-shaped calls: they go here, not into this machine's call log.
+    """
+    with tempfile.TemporaryDirectory(prefix="practice-line-bench-") as folder:
+        env = {"DATABASE_URL": f"sqlite:///{Path(folder, 'bench.sqlite')}", "SECRET_KEY": secrets.token_hex(16)}
+        subprocess.run([PYTHON, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env={**os.environ, **env},
+                       check=True, stdout=subprocess.DEVNULL)
+        yield env
 
 
 @contextmanager
