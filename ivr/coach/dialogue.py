@@ -14,9 +14,8 @@ from ..line.compiled import BACK, HOME, REPEAT, REPRESENTATIVE, Segment
 from ..line.engine import spoken_nodes
 from ..line.masking import mask_digits
 from .report import spoken_summary
-from .scenarios import ScenarioBook
+from .scenarios import REP, SUP, ScenarioBook
 
-REP, SUP = "representative", "supervisor"
 REFERENCE = "$reference"  # in a reply: the call's reference number, digit by digit, after reference-intro
 HOLD = "$hold"  # in a reply: the hold's silence, before the supervisor (or representative) answers
 MAX_TURNS = 30  # a conversation this long is wrapped up politely: every call ends

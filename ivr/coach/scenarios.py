@@ -46,6 +46,10 @@ class RubricWords(StrictModel):
     tip: PromptId
 
 
+# The two desks, by the names of Desks' fields (ivr.coach.dialogue and the voice line use these).
+REP, SUP = "representative", "supervisor"
+
+
 class Desks(StrictModel):
     """The flow's menu nodes that the conversation speaks for."""
 
@@ -102,7 +106,7 @@ class ScenarioBook:
             return self._ahead[node_id]
         run = self.line.run_from(node_id)
         found = None
-        for desk in ("representative", "supervisor"):
+        for desk in (REP, SUP):
             desk_node = getattr(self.desks, desk)
             if desk_node in run:
                 found = desk, run[:run.index(desk_node)]

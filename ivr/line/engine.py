@@ -193,6 +193,11 @@ def parse_failures(raw: str | None) -> int:
     return min(parse_count(raw), 99)
 
 
+def position_from_query(args) -> tuple[int, Call]:
+    """The ?failures= count and the Call a node webhook's URL query arguments carry; anything odd counts as none."""
+    return parse_failures(args.get("failures")), Call.from_query(args)
+
+
 def silence(line: PracticeLine, node_id: str, failures: int = 0, call: Call | None = None) -> Turn:
     """Where the caller goes when a gather at `node_id` heard nothing."""
     return answer(line, node_id, None, None, failures, call)

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..line.compiled import PracticeLine
-from ..line.engine import Call, Turn, answer, parse_failures, reference_number, spoken_nodes
+from ..line.engine import Turn, answer, position_from_query, reference_number, spoken_nodes
 from ..line.flows import REFERENCE
 from ..line.masking import MASK, mask_digits  # noqa: F401  (MASK: re-exported for callers of this module)
 
@@ -125,7 +125,6 @@ def _turn(line: PracticeLine, step: RequestStep) -> Turn | None:
     if not match.group(2):
         return Turn(node_id) if node_id in line.nodes else Turn(line.flow.defaults.home)
     query = {name: values[0] for name, values in parse_qs(parts.query).items()}
-    return answer(line, node_id, step.digits, step.speech, parse_failures(query.get("failures")),
-                  Call.from_query(query))
+    return answer(line, node_id, step.digits, step.speech, *position_from_query(query))
 
 

@@ -140,7 +140,7 @@ def read_state(token: str | None) -> DeskState | None:
 
 def desk_on_the_way(rt: Runtime, node_id: str) -> tuple[str, tuple[str, ...]] | None:
     """(desk, nodes spoken before it) when a turn to `node_id` runs on into a desk (after a hold), else None."""
-    return rt.scenarios.desk_ahead(node_id)  # the desks' names there are REP and SUP
+    return rt.scenarios.desk_ahead(node_id)
 
 
 def start_at_desk(rt: Runtime, desk: str, via: tuple[str, ...], came_from: str | None, notice: str | None,

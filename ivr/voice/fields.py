@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, unquote_plus
 from flask import Request, current_app
 from werkzeug.local import LocalProxy
 
-from ..line.engine import Call, parse_failures
+from ..line.engine import Call, position_from_query
 
 # From is read only to tell the app's own practice phones from Twilio (ivr/voice/calllog.py); never kept.
 FIELDS = ("CallSid", "Digits", "SpeechResult", "From")
@@ -96,18 +96,14 @@ def webhook_position(request: Request) -> tuple[int, Call]:
     environ = _unproxied(request).environ
     query_string = environ.get("QUERY_STRING", "")
     if len(query_string) > _NODE_QUERY_CHARS:
-        return _position(_query(environ))
+        return position_from_query(_query(environ))
     return _node_position(query_string)
 
 
 @lru_cache(maxsize=2048)
 def _node_position(query_string: str) -> tuple[int, Call]:
     # Every call passes through the same few counts at each node, so each URL is read once per worker.
-    return _position(parse_query(query_string))
-
-
-def _position(query: dict[str, str]) -> tuple[int, Call]:
-    return parse_failures(query.get("failures")), Call.from_query(query)
+    return position_from_query(parse_query(query_string))
 
 
 def parse_query(query_string: str) -> dict[str, str]:
