@@ -7,6 +7,8 @@ from typing import Any
 
 from flask import Flask
 
+from .routing import RememberingMap
+
 # Hooks and views are a few dozen functions for the app's life; a function added per request
 # (after_this_request) must not grow the table without bound.
 _MAX_KNOWN = 256
@@ -18,6 +20,8 @@ class PracticeFlask(Flask):
     Flask asks inspect.iscoroutinefunction() of every hook and view on every request (ensure_sync),
     which cost a webhook about as much as its own hook. The answer never changes for a function.
     """
+
+    url_map_class = RememberingMap
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
