@@ -1,7 +1,7 @@
 """URL routing that keeps each successful match: same answers as Werkzeug's, bounded, forgetful on new rules."""
 
 import pytest
-from flask import request
+from flask import request, url_for
 
 from ivr.web import routing
 from ivr.web.flask_app import PracticeFlask
@@ -25,6 +25,10 @@ def small_app():
     @app.route("/pages/")
     def pages():
         return "pages"
+
+    @app.route("/where")
+    def where():
+        return url_for("node", node_id="main", _external=True)
 
     return app
 
@@ -56,6 +60,36 @@ def test_failed_matches_still_answer_404_405_and_the_slash_redirect_every_time(s
         reply = client.get("/pages")
         assert (reply.status_code, reply.headers["Location"]) == (308, "http://localhost/pages/")
     assert kept(small_app).currsize == 0  # none of them was kept
+
+
+def test_a_slash_redirect_keeps_each_requests_own_query_string(small_app):
+    client = small_app.test_client()
+    for query in ("a=1", "a=2", "a=1", "state=" + "x" * 200):
+        reply = client.get(f"/pages?{query}")
+        assert (reply.status_code, reply.headers["Location"]) == (308, f"http://localhost/pages/?{query}")
+
+
+def test_urls_are_built_on_each_requests_own_host(small_app):
+    client = small_app.test_client()
+    for host in ("a.example", "b.example:8080", "a.example"):
+        assert client.get("/where", headers={"Host": host}).get_data(as_text=True) == f"http://{host}/node/main"
+    assert client.get("/where", base_url="https://a.example").get_data(as_text=True) == "https://a.example/node/main"
+
+
+def test_one_adapter_serves_each_distinct_request_line(small_app):
+    environ = {"wsgi.url_scheme": "http", "HTTP_HOST": "localhost", "SERVER_NAME": "localhost", "SERVER_PORT": "80",
+               "SCRIPT_NAME": "", "PATH_INFO": "/node/main/input", "REQUEST_METHOD": "POST",
+               "QUERY_STRING": "failures=0", "wsgi.input": None, "HTTP_USER_AGENT": "TwilioProxy/1.1"}
+    url_map = small_app.url_map
+    first = url_map.bind_to_environ(dict(environ))
+    assert url_map.bind_to_environ(dict(environ, HTTP_USER_AGENT="other")) is first  # not part of the binding
+    assert first.match(return_rule=True)[1] == {"node_id": "main"}
+    for name, value in [("QUERY_STRING", "failures=1"), ("PATH_INFO", "/node/rewards/input"), ("HTTP_HOST", "b"),
+                        ("REQUEST_METHOD", "GET"), ("wsgi.url_scheme", "https")]:
+        assert url_map.bind_to_environ(dict(environ, **{name: value})) is not first, name
+    long_query = dict(environ, QUERY_STRING="state=" + "x" * 200)  # a desk's state: new every turn, not kept
+    assert url_map.bind_to_environ(long_query) is not url_map.bind_to_environ(long_query)
+    assert url_map._bound.cache_info().currsize == 6
 
 
 def test_a_rule_added_later_forgets_the_matches_kept(small_app):
@@ -94,3 +128,27 @@ def test_a_second_call_down_the_same_path_is_routed_from_the_matches_kept(app, c
     assert second.verbs == first.verbs and second.status == 200
     after = kept(app)
     assert (after.hits - before.hits, after.misses - before.misses) == (3, 0)  # incoming, input, redirect
+
+
+BASE = {"wsgi.url_scheme": "http", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "5000", "REQUEST_METHOD": "POST",
+        "PATH_INFO": "/node/main/input", "QUERY_STRING": "failures=0"}
+
+
+@pytest.mark.parametrize("changes", [
+    {},
+    {"HTTP_HOST": "Line.Example.com:443", "wsgi.url_scheme": "https"},
+    {"HTTP_HOST": "bücher.example"},  # IDNA-encoded when bound
+    {"SCRIPT_NAME": "/practice", "PATH_INFO": "/node/caf\xc3\xa9"},  # WSGI's latin-1 strings, decoded
+    {"HTTP_CONNECTION": "keep-alive, Upgrade", "HTTP_UPGRADE": "websocket"},
+    {"QUERY_STRING": ""},
+])
+def test_an_adapter_is_bound_as_werkzeug_binds_it(small_app, changes):
+    from werkzeug.routing import Map
+
+    environ = {**BASE, **changes}
+    for subdomain in (None, ""):
+        ours = small_app.url_map.bind_to_environ(dict(environ), subdomain=subdomain)
+        werkzeugs = Map.bind_to_environ(small_app.url_map, dict(environ), subdomain=subdomain)
+        fields = ("server_name", "script_name", "subdomain", "url_scheme", "path_info", "default_method",
+                  "query_args", "websocket")
+        assert [getattr(ours, f) for f in fields] == [getattr(werkzeugs, f) for f in fields]

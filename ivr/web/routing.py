@@ -8,8 +8,14 @@ from werkzeug.routing import Map
 from werkzeug.routing.matcher import StateMachineMatcher
 
 # Paths seen at once on a line: about two per menu node (the node and its input), a few pages and
-# static files. Any path can arrive, so the table is bounded; an unusual path just costs a match.
+# static files. Any path can arrive, so the tables are bounded; an unusual path just costs a match.
 MATCHES_KEPT = 2048
+ADAPTERS_KEPT = 2048
+# Everything in a WSGI environ that Werkzeug's Map.bind_to_environ reads.
+_BINDING = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "HTTP_CONNECTION", "HTTP_UPGRADE",
+            "SCRIPT_NAME", "PATH_INFO", "REQUEST_METHOD", "QUERY_STRING")
+# A node's URL carries small counts (?failures=1&turn=12); a desk's signed state is new every turn.
+_KEPT_QUERY_CHARS = 80
 
 
 class RememberingMatcher(StateMachineMatcher):
@@ -40,7 +46,13 @@ class RememberingMatcher(StateMachineMatcher):
 
 
 class RememberingMap(Map):
-    """A URL map whose matcher remembers matches (see RememberingMatcher)."""
+    """A URL map whose matcher remembers matches (see RememberingMatcher), and which binds each
+    distinct request line (host, method, path, query) once.
+
+    Binding (reading the host, decoding the path, encoding the server name) cost a webhook as much as
+    matching did. A MapAdapter never changes once made, and reads the map's current rules when it
+    matches, so one can serve every request that would have made the same one.
+    """
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -49,3 +61,17 @@ class RememberingMap(Map):
             matcher.add(rule)
         matcher.update()
         self._matcher = matcher
+        self._bound = functools.lru_cache(maxsize=ADAPTERS_KEPT)(self._bind)
+
+    def bind_to_environ(self, environ, server_name=None, subdomain=None):
+        """The adapter Werkzeug would bind for this request, made once per distinct request line."""
+        environ = getattr(environ, "environ", environ)  # a request, as Werkzeug also accepts
+        binding = tuple(map(environ.get, _BINDING))
+        if len(binding[-1] or "") > _KEPT_QUERY_CHARS:
+            return super().bind_to_environ(environ, server_name, subdomain)
+        return self._bound(binding, server_name, subdomain)
+
+    def _bind(self, binding: tuple, server_name, subdomain):
+        # Bound from the kept values alone: a value Werkzeug read beyond them could not vary unseen.
+        environ = {name: value for name, value in zip(_BINDING, binding) if value is not None}
+        return super().bind_to_environ(environ, server_name, subdomain)
