@@ -186,6 +186,38 @@ def caller(store_app):
     return Caller(store_app.test_client())
 
 
+def test_a_status_callback_is_logged_without_parsing_twilios_whole_form(store_app, caller, monkeypatch):
+    caller.walk(LOST_CARD_KEYS)
+    reference_number.cache_clear()
+
+    def parse(*args, **kwargs):
+        raise AssertionError("the status callback parsed the whole form")
+
+    monkeypatch.setattr("werkzeug.formparser.FormDataParser.parse", parse)
+    reply = caller.post("/voice/status", CallStatus="completed", CallDuration="71", CallerCity="DENVER",
+                        CallerZip="80202", StirVerstat="TN-Validation-Passed-A")
+    assert reply.status == 200 and reply.verbs == []
+    [call] = json.loads(invoke(store_app, "calls", "list", "--json"))
+    assert (call["id"], call["outcome"], call["duration"]) == (hashed(caller.call_sid), "completed", 71)
+
+
+def test_a_reply_that_reads_a_reference_works_it_out_once_for_the_log_and_the_caller(store_app, caller, monkeypatch):
+    import ivr.line.engine as engine
+
+    hashed_for_references, sha256 = [], hashlib.sha256
+    monkeypatch.setattr(engine.hashlib, "sha256", lambda data: hashed_for_references.append(data) or sha256(data))
+    reference_number.cache_clear()
+    reply = caller.walk(LOST_CARD_KEYS)  # the ending reads the call's reference
+    monkeypatch.undo()
+    number = reference_number(caller.call_sid, "end-lost-card")
+    words = "Zero One Two Three Four Five Six Seven Eight Nine".split()
+    assert f"Your reference number is {'. '.join(words[int(d)] for d in number)}." in reply.text  # digit by digit
+    # Worked out once for this call, though both the call log and the reply read it.
+    assert hashed_for_references.count(f"{caller.call_sid}:end-lost-card".encode()) == 1
+    [call] = json.loads(invoke(store_app, "calls", "list", "--json"))
+    assert call["references"][0]["number"] == number
+
+
 def test_calls_list_shows_browser_calls_beside_twilio_calls(store_app, caller):
     from test_phone import report
 

@@ -144,8 +144,26 @@ def test_desk_tokens_are_signed_and_written_as_itsdangerous_would(app):
         # so tokens signed before this change (or by a server not yet updated) still read.
         plain = desk._StateSerializer(app.config["SECRET_KEY"], salt=desk._SALT)
         token = desk.sign_state(state)
-        assert token == plain.dumps(state.to_dict())
+        assert token == URLSafeSerializer.dumps(plain, state.to_dict())  # itsdangerous's dumps, not our kept one
         assert desk.read_state(token) == state
     payload = state.to_dict()
     compact = URLSafeSerializer("k").serializer  # the JSON itsdangerous writes for URL-safe tokens
     assert desk._COMPACT_JSON.encode(payload) == compact.dumps(payload)
+
+
+def test_a_desk_start_signed_before_is_looked_up_and_a_new_state_signed_afresh(app):
+    from ivr.coach.dialogue import DeskState
+    from ivr.voice import desk
+
+    with app.test_request_context("/voice/desk/input", method="POST"):
+        serializer = desk._serializer(app.config["SECRET_KEY"])
+        serializer._token.cache_clear()
+        start = DeskState(scenario="unknown-charge")
+        tokens = [desk.sign_state(DeskState(scenario="unknown-charge")) for _ in range(3)]
+        later = desk.sign_state(DeskState(scenario="unknown-charge", turns=1, said={"amount": "forty"}))
+        info = serializer._token.cache_info()
+        assert (info.misses, info.hits) == (2, 2)
+        assert len(set(tokens)) == 1 and tokens[0] != later
+        assert desk.read_state(tokens[0]) == start
+        assert desk.read_state(later).said == {"amount": "forty"}
+        assert desk.read_state(tokens[0][:-1] + ("A" if tokens[0][-1] != "A" else "B")) is None  # still checked

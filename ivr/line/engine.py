@@ -6,6 +6,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import lru_cache
 
 from .compiled import BACK, HOME, REPEAT, REPRESENTATIVE, PracticeLine
 from .flows import CollectNode
@@ -203,8 +204,11 @@ def silence(line: PracticeLine, node_id: str, failures: int = 0, call: Call | No
     return answer(line, node_id, None, None, failures, call)
 
 
+@lru_cache(maxsize=4096)
 def reference_number(call_sid: str, node_id: str) -> str:
     """An 8-digit reference, the same every time for one call and ending."""
+    # Kept: a reply that reads the number works it out for the call log and again for the TwiML,
+    # and the caller may hear it again before hanging up.
     digest = hashlib.sha256(f"{call_sid}:{node_id}".encode()).hexdigest()
     return str(int(digest[:15], 16) % 10**8).zfill(8)
 

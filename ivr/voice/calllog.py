@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from flask import current_app, request
+from flask import current_app
 
 from ..line.compiled import PracticeLine
 from ..line.engine import Turn, reference_number, spoken_nodes
@@ -38,13 +38,16 @@ def note_turn(line: PracticeLine, turn: Turn, fields: dict[str, str]) -> None:
         current_app.logger.exception("call log: could not note a step")
 
 
-def note_status() -> None:
-    """Queue the call's status (CallStatus) and length (CallDuration) from Twilio's status callback."""
-    call_sid = _twilio_call(request.values)  # once a call: the whole form may be parsed
+def note_status(fields: dict[str, str]) -> None:
+    """Queue the call's status (CallStatus) and length (CallDuration) from Twilio's status callback.
+
+    `fields` are the callback's CallSid, From, CallStatus and CallDuration (ivr/voice/fields.py).
+    """
+    call_sid = _twilio_call(fields)
     if call_sid is None:
         return
-    outcome = request.values.get("CallStatus", "")
-    duration = request.values.get("CallDuration", "")
+    outcome = fields.get("CallStatus", "")
+    duration = fields.get("CallDuration", "")
     call_recorder().status(call_sid, outcome if outcome in OUTCOMES else None,
                            int(duration) if duration.isdigit() and len(duration) <= 6 else None)
 

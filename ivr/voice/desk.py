@@ -84,6 +84,24 @@ class _StateSerializer(URLSafeSerializer):
     The signature is checked before anything is inflated, so only our own tokens are.
     """
 
+    # Tokens kept per payload: every call that reaches a desk at the same turn starts from the same
+    # state, and signing it (JSON aside) was most of a desk's start. Later states hold the caller's
+    # words and are rarely seen twice; the table is bounded.
+    TOKENS_KEPT = 512
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._token = lru_cache(maxsize=self.TOKENS_KEPT)(self._sign)
+
+    def dumps(self, obj, salt=None) -> str:
+        """The signed token for `obj`, byte for byte as itsdangerous makes it; a payload signed before is looked up."""
+        if salt is not None and salt != self.salt:
+            return super().dumps(obj, salt)
+        return self._token(self.dump_payload(obj))
+
+    def _sign(self, payload: bytes) -> str:
+        return self.make_signer().sign(payload).decode("utf-8")
+
     def dump_payload(self, obj) -> bytes:
         raw = _COMPACT_JSON.encode(obj).encode()
         if len(raw) <= _PLAIN_STATE_BYTES:

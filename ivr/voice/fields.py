@@ -12,12 +12,13 @@ from werkzeug.local import LocalProxy
 from ..line.engine import Call, position_from_query
 
 # From is read only to tell the app's own practice phones from Twilio (ivr/voice/calllog.py); never kept.
-FIELDS = ("CallSid", "Digits", "SpeechResult", "From")
+# CallStatus and CallDuration come with the status callback (and CallStatus with every webhook).
+FIELDS = ("CallSid", "Digits", "SpeechResult", "From", "CallStatus", "CallDuration")
 # Twilio posts two dozen fields (caller's city, state, zip, ...) and a webhook reads a few of them:
 # parsing the whole form was a third of a webhook's time.
 _WANTED = frozenset(FIELDS)
 # Whether a query string names one of them (Twilio never puts them in the URL; a test may).
-_FIELD_IN_QUERY = re.compile(r"(?:^|&)(?:CallSid|Digits|SpeechResult|From)=")
+_FIELD_IN_QUERY = re.compile("(?:^|&)(?:" + "|".join(FIELDS) + ")=")
 _FORM = "application/x-www-form-urlencoded"
 # Werkzeug's decoding of a bad %-escape, so a field reads here as it would from request.form.
 _DECODE_ERRORS = "werkzeug.url_quote"
@@ -28,7 +29,8 @@ _NODE_QUERY_CHARS = 80
 
 
 def webhook_fields(request: Request) -> dict[str, str]:
-    """CallSid, Digits, SpeechResult and From as request.values gives them: the query string first, then the form."""
+    """The FIELDS (CallSid, Digits, SpeechResult, From, CallStatus, CallDuration) as request.values gives
+    them: the query string first, then the form."""
     # Flask's `request` is a proxy, and each attribute read through it costs as much as a dict of
     # fields: work on the request itself.
     request = _unproxied(request)

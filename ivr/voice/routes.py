@@ -78,9 +78,10 @@ def desk_input():
 def status():
     """Twilio's call-status callback: the outcome and duration go to the call log, and a finished
     call's open rehearsal becomes a stored report."""
-    note_status()
-    call_sid = request.values.get("CallSid", "")[:64]  # a status callback is rare: the full form is fine
-    if call_sid and request.values.get("CallStatus") in ("completed", "busy", "failed", "no-answer", "canceled"):
+    fields = webhook_fields(request)
+    note_status(fields)
+    call_sid = fields.get("CallSid", "")[:64]
+    if call_sid and fields.get("CallStatus") in ("completed", "busy", "failed", "no-answer", "canceled"):
         desk.finish_from_status(runtime(), call_sid)
     return twiml.xml_response(twiml.VoiceResponse())
 
