@@ -36,7 +36,17 @@ def when_ready(server):
 
         from ivr import warm_up
 
-        warm_up(app)
+        warm_up(app, served_at=local_base_urls(server.cfg.address))
         # As app.py does after start-up: what warming up loaded (SQLAlchemy, the limiter, the
         # recognizer's index) is never walked by a worker's collector, and its pages stay shared.
         gc.freeze()
+
+
+def local_base_urls(addresses) -> list[str]:
+    """http://host:port for each address gunicorn listens on by name or number (not 0.0.0.0, ::, or a socket file)."""
+    bases = []
+    for address in addresses:
+        if isinstance(address, tuple) and address[0] not in ("", "0.0.0.0", "::"):
+            host = f"[{address[0]}]" if ":" in address[0] else address[0]
+            bases.append(f"http://{host}:{address[1]}")
+    return bases

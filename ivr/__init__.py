@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
 
 from flask import Flask, render_template, request
@@ -80,10 +81,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
-def warm_up(app: Flask) -> None:
+def warm_up(app: Flask, served_at: Iterable[str] = ()) -> None:
     """Do now what the first requests would: build the rate limiter, load the recognizer's fuzzy matcher,
-    index the audio library, load the database layer, and compile every node's reply when
-    PUBLIC_BASE_URL says which URL requests will use.
+    index the audio library, load the database layer, and compile every node's reply for the URL requests
+    will use: PUBLIC_BASE_URL, else each base URL in `served_at` (the addresses the server listens on).
 
     gunicorn calls this in its master before the workers fork, so they share all of it and no webhook pays.
     """
@@ -104,8 +105,11 @@ def warm_up(app: Flask) -> None:
     except Exception as error:  # noqa: BLE001 - a database that is down must not stop the line
         app.logger.warning("database not reached while warming up (%s); each worker connects when it needs to",
                            store.recorder.describe_error(error))
-    if rt.speaker.base_url:
-        rt.replies.warm(rt.speaker.base_url)
+    # Replies name their audio by the base URL. Without PUBLIC_BASE_URL that is the address each request
+    # came to; a browser on this machine uses the one the server listens on. Compiled here, a worker
+    # (and each fresh one gunicorn starts every max_requests) finds them made.
+    for base in [rt.speaker.base_url] if rt.speaker.base_url else served_at:
+        rt.replies.warm(base)
 
 
 def _register(app: Flask) -> None:

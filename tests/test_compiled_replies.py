@@ -94,13 +94,36 @@ def test_gunicorn_compiles_every_node_before_its_workers_fork(make_app, audio_di
     frozen = []
     monkeypatch.setattr("gc.freeze", lambda: frozen.append(len(rt.replies._views)))
     config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
-    config["when_ready"](SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app)))
+    config["when_ready"](server(app, [("127.0.0.1", 5077)]))  # PUBLIC_BASE_URL wins over the address
     assert frozen == [2]  # what warming up made is frozen once, after it, so workers share it untouched
     compiled = {view: replies for view, (_speaker, replies) in rt.replies._views.items()}
     assert set(compiled) == {("https://line.example.org", True), ("https://line.example.org", False)}
     for replies in compiled.values():
         assert set(replies) == {stored_key(Turn(node_id)) for node_id in rt.line.nodes}
         assert None not in replies.values()
+
+
+def server(app, addresses):
+    """The parts of gunicorn's arbiter that when_ready reads."""
+    return SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app), cfg=SimpleNamespace(address=addresses))
+
+
+def test_without_a_public_url_gunicorn_compiles_for_the_addresses_it_listens_on(make_app, audio_dir, monkeypatch):
+    app = make_app(audio_dir=audio_dir)
+    rt = app.extensions["practice_line"]
+    monkeypatch.setattr("gc.freeze", lambda: None)
+    config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    # A wildcard address and a socket file name no URL a request would come to.
+    config["when_ready"](server(app, [("127.0.0.1", 5077), ("0.0.0.0", 80), "/run/line.sock", ("::1", 5078)]))
+    assert set(rt.replies._views) == {(base, phone) for base in ("http://127.0.0.1:5077", "http://[::1]:5078")
+                                      for phone in (True, False)}
+
+    compiled_again, compile_reply = [], rt.replies._compile
+    monkeypatch.setattr(rt.replies, "_compile", lambda *args: compiled_again.append(args) or compile_reply(*args))
+    for path in ["/voice/incoming"] + [f"/voice/node/{node_id}" for node_id in rt.line.nodes]:
+        reply = app.test_client().post(path, base_url="http://127.0.0.1:5077", data={"CallSid": "CA" + "5" * 32})
+        assert reply.status_code == 200 and b"<Play>http://127.0.0.1:5077/audio/" in reply.data, path
+    assert compiled_again == []  # a worker would find every first turn made
 
 
 # What a caller might do at a desk, in turn: enough to reach the supervisor, the formal route and the goodbye.
