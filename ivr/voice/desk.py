@@ -261,6 +261,7 @@ def _heard(digits: str | None, speech: str | None) -> Heard:
     return Heard(speech=(speech or "")[:2000], key=(digits or "")[:64])
 
 
+@lru_cache(maxsize=4096)  # every turn at a desk keeps its state under the call's key
 def call_key(call_sid: str) -> str:
     """What the store keys an open rehearsal by: a hash, so no CallSid is kept."""
     return hashlib.sha256(f"desk:{call_sid}".encode()).hexdigest()
