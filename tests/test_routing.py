@@ -152,3 +152,13 @@ def test_an_adapter_is_bound_as_werkzeug_binds_it(small_app, changes):
         fields = ("server_name", "script_name", "subdomain", "url_scheme", "path_info", "default_method",
                   "query_args", "websocket")
         assert [getattr(ours, f) for f in fields] == [getattr(werkzeugs, f) for f in fields]
+
+
+def test_long_request_lines_are_routed_but_not_kept(small_app):
+    client = small_app.test_client()
+    long_node = "n" * 300
+    for _ in range(2):
+        assert client.get(f"/node/{long_node}").get_data(as_text=True) == f"node {long_node}"
+        assert client.get("/node/main", headers={"Host": ".".join(["h" * 50] * 5) + ".example"}).status_code == 200
+    assert kept(small_app).currsize == 1  # /node/main only
+    assert small_app.url_map._bound.cache_info().currsize == 0  # a long path or a long host: bound afresh

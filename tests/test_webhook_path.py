@@ -167,3 +167,6 @@ def test_a_desk_start_signed_before_is_looked_up_and_a_new_state_signed_afresh(a
         assert desk.read_state(tokens[0]) == start
         assert desk.read_state(later).said == {"amount": "forty"}
         assert desk.read_state(tokens[0][:-1] + ("A" if tokens[0][-1] != "A" else "B")) is None  # still checked
+        long = DeskState(scenario="unknown-charge", turns=9, said={"amount": "word " * 400})  # deflated
+        assert desk.sign_state(long).startswith(".") and desk.read_state(desk.sign_state(long)) == long
+        assert serializer._token.cache_info().currsize == 2  # a long conversation is not kept

@@ -97,7 +97,9 @@ class _StateSerializer(URLSafeSerializer):
         """The signed token for `obj`, byte for byte as itsdangerous makes it; a payload signed before is looked up."""
         if salt is not None and salt != self.salt:
             return super().dumps(obj, salt)
-        return self._token(self.dump_payload(obj))
+        payload = self.dump_payload(obj)
+        # A deflated payload is a long conversation, never seen twice: kept, it would only push out starts.
+        return self._sign(payload) if payload.startswith(b".") else self._token(payload)
 
     def _sign(self, payload: bytes) -> str:
         return self.make_signer().sign(payload).decode("utf-8")

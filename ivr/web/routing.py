@@ -14,8 +14,13 @@ ADAPTERS_KEPT = 2048
 # Everything in a WSGI environ that Werkzeug's Map.bind_to_environ reads.
 _BINDING = ("wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "HTTP_CONNECTION", "HTTP_UPGRADE",
             "SCRIPT_NAME", "PATH_INFO", "REQUEST_METHOD", "QUERY_STRING")
-# A node's URL carries small counts (?failures=1&turn=12); a desk's signed state is new every turn.
+# Only short request lines are kept, so the tables stay small whatever arrives (gunicorn lets a line
+# be 4 kB): a webhook's path is under a hundred characters, and a node's URL carries small counts
+# (?failures=1&turn=12) while a desk's signed state is new every turn.
+_KEPT_PATH_CHARS = 200
+_KEPT_HOST_CHARS = 200
 _KEPT_QUERY_CHARS = 80
+_HOST, _PATH, _QUERY = (_BINDING.index(name) for name in ("HTTP_HOST", "PATH_INFO", "QUERY_STRING"))
 
 
 class RememberingMatcher(StateMachineMatcher):
@@ -41,7 +46,10 @@ class RememberingMatcher(StateMachineMatcher):
 
     def match(self, domain: str, path: str, method: str, websocket: bool):
         """(rule, its arguments) for this request; the arguments are the caller's own copy to change."""
+        if len(path) > _KEPT_PATH_CHARS:
+            return super().match(domain, path, method, websocket)
         rule, arguments = self._kept(domain, path, method, websocket)
+        # A copy of the dict is enough: Werkzeug's converters (string, path, int, ...) give immutable values.
         return rule, dict(arguments)
 
 
@@ -67,7 +75,8 @@ class RememberingMap(Map):
         """The adapter Werkzeug would bind for this request, made once per distinct request line."""
         environ = getattr(environ, "environ", environ)  # a request, as Werkzeug also accepts
         binding = tuple(map(environ.get, _BINDING))
-        if len(binding[-1] or "") > _KEPT_QUERY_CHARS:
+        if (len(binding[_QUERY] or "") > _KEPT_QUERY_CHARS or len(binding[_PATH] or "") > _KEPT_PATH_CHARS
+                or len(binding[_HOST] or "") > _KEPT_HOST_CHARS):
             return super().bind_to_environ(environ, server_name, subdomain)
         return self._bound(binding, server_name, subdomain)
 
