@@ -170,3 +170,22 @@ def test_a_desk_start_signed_before_is_looked_up_and_a_new_state_signed_afresh(a
         long = DeskState(scenario="unknown-charge", turns=9, said={"amount": "word " * 400})  # deflated
         assert desk.sign_state(long).startswith(".") and desk.read_state(desk.sign_state(long)) == long
         assert serializer._token.cache_info().currsize == 2  # a long conversation is not kept
+
+
+def test_twiml_goes_to_the_server_as_one_bytes_object_and_a_head_request_gets_no_body(app):
+    from werkzeug.test import EnvironBuilder
+
+    def served(method):
+        started = []
+        environ = EnvironBuilder("/voice/node/main", method=method, data={"CallSid": SID} if method == "POST" else None,
+                                 headers={"Host": "localhost"}).get_environ()
+        body = app(environ, lambda status, headers, exc_info=None: started.append((status, dict(headers))))
+        return started[0], body
+
+    (status, headers), body = served("POST")
+    assert status == "200 OK" and headers["Content-Type"] == "text/xml; charset=utf-8"
+    assert isinstance(body, list) and len(body) == 1 and body[0].startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
+    assert headers["Content-Length"] == str(len(body[0]))
+    assert b"<Gather" in body[0]
+    (status, headers), body = served("HEAD")
+    assert status == "200 OK" and b"".join(body) == b""

@@ -204,4 +204,7 @@ _TWIML_TYPE = "text/xml; charset=utf-8"
 def xml_response(twiml: VoiceResponse | bytes, status: int = 200) -> Response:
     """Serve TwiML (or a TwiML document already encoded) with an XML content type (Twilio rejects anything else)."""
     # The full content type, not a mimetype: Werkzeug then has no charset to work out per response.
-    return Response(twiml if isinstance(twiml, bytes) else str(twiml), status=status, content_type=_TWIML_TYPE)
+    # The body is one bytes object already: passed straight to the server, not through Werkzeug's
+    # encoding generator and closing wrapper (which cost a webhook as much as building the Response).
+    return Response(twiml if isinstance(twiml, bytes) else str(twiml), status=status, content_type=_TWIML_TYPE,
+                    direct_passthrough=True)
