@@ -189,3 +189,32 @@ def test_twiml_goes_to_the_server_as_one_bytes_object_and_a_head_request_gets_no
     assert b"<Gather" in body[0]
     (status, headers), body = served("HEAD")
     assert status == "200 OK" and b"".join(body) == b""
+
+
+def test_a_twiml_reply_sends_the_headers_werkzeug_would(app):
+    from werkzeug.wrappers import Response
+
+    from ivr.voice.twiml import xml_response
+
+    environ = {"REQUEST_METHOD": "POST", "wsgi.url_scheme": "http", "HTTP_HOST": "localhost", "SERVER_NAME": "localhost",
+               "SERVER_PORT": "80", "SCRIPT_NAME": "", "PATH_INFO": "/voice/incoming"}
+
+    def sent(response):
+        return response.get_wsgi_headers(environ).to_wsgi_list()
+
+    def werkzeugs(response):
+        return Response.get_wsgi_headers(response, environ).to_wsgi_list()
+
+    plain, refused = xml_response(b"<Response/>"), xml_response(b"<Response><Hangup/></Response>", status=403)
+    for reply in (plain, refused):
+        assert reply.get_wsgi_headers(environ) is reply.headers  # sent as they are, not copied
+        assert sent(reply) == werkzeugs(reply) == [("Content-Type", "text/xml; charset=utf-8"),
+                                                    ("Content-Length", str(len(reply.get_data())))]
+    changed = xml_response(b"<Response/>")
+    changed.headers["Content-Location"] = "/voice/caf\u00e9"  # Werkzeug quotes it: the copy and correction run
+    empty = xml_response(b"<Response/>", status=204)  # no body: Werkzeug drops the length
+    for reply in (changed, empty):
+        assert reply.get_wsgi_headers(environ) is not reply.headers
+        assert sent(reply) == werkzeugs(reply)
+    assert ("Content-Location", "/voice/caf%C3%A9") in sent(changed)
+    assert [name for name, _value in sent(empty)] == ["Content-Type"]

@@ -201,10 +201,25 @@ def rejection(line: PracticeLine, speaker: Speaker) -> VoiceResponse:
 _TWIML_TYPE = "text/xml; charset=utf-8"
 
 
-def xml_response(twiml: VoiceResponse | bytes, status: int = 200) -> Response:
+class TwimlResponse(Response):
+    """A TwiML reply: Flask's Response, handing the server its own headers when they need no correcting."""
+
+    def get_wsgi_headers(self, environ):
+        """The headers to send: Werkzeug's copy-and-correct, skipped for a reply with just the two it was made with."""
+        # Werkzeug copies the headers (checking each again) to make a Location absolute, drop a length a
+        # 1xx, 204 or 304 must not carry, or add a missing one. A reply with only its Content-Type and
+        # the Content-Length its body set, and a status with a body, has none of that to do.
+        headers, status = self.headers, self.status_code
+        if (len(headers) == 2 and "Content-Type" in headers and "Content-Length" in headers
+                and status >= 200 and status not in (204, 304)):
+            return headers
+        return super().get_wsgi_headers(environ)
+
+
+def xml_response(twiml: VoiceResponse | bytes, status: int = 200) -> TwimlResponse:
     """Serve TwiML (or a TwiML document already encoded) with an XML content type (Twilio rejects anything else)."""
     # The full content type, not a mimetype: Werkzeug then has no charset to work out per response.
     # The body is one bytes object already: passed straight to the server, not through Werkzeug's
     # encoding generator and closing wrapper (which cost a webhook as much as building the Response).
-    return Response(twiml if isinstance(twiml, bytes) else str(twiml), status=status, content_type=_TWIML_TYPE,
-                    direct_passthrough=True)
+    return TwimlResponse(twiml if isinstance(twiml, bytes) else str(twiml), status=status, content_type=_TWIML_TYPE,
+                         direct_passthrough=True)
