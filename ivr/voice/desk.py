@@ -158,11 +158,6 @@ def read_state(token: str | None) -> DeskState | None:
     return DeskState.from_dict(data) if isinstance(data, dict) else None
 
 
-def desk_on_the_way(rt: Runtime, node_id: str) -> tuple[str, tuple[str, ...]] | None:
-    """(desk, nodes spoken before it) when a turn to `node_id` runs on into a desk (after a hold), else None."""
-    return rt.scenarios.desk_ahead(node_id)
-
-
 def start_at_desk(rt: Runtime, desk: str, via: tuple[str, ...], came_from: str | None, notice: str | None,
                   call_sid: str, before: int = 0) -> bytes:
     """A caller reached a desk from the menu: the branch they were in picks the scenario (none: they'll say)."""
@@ -176,7 +171,7 @@ def start_at_desk(rt: Runtime, desk: str, via: tuple[str, ...], came_from: str |
 
 def start_rehearsal(rt: Runtime, scenario_id: str, call_sid: str) -> bytes:
     """A rehearsal from its start URL: the situation and goal, the hold, then the representative."""
-    _desk, via = desk_on_the_way(rt, rt.line.flow.defaults.representative) or (REP, [])
+    _desk, via = rt.scenarios.desk_ahead(rt.line.flow.defaults.representative) or (REP, [])
     state, reply = enter(rt.scenarios, scenario_id, REP, via, situation=True)
     return respond(rt, state, reply, call_sid)
 

@@ -111,7 +111,7 @@ def _reply(rt: Runtime, turn: Turn, came_from: str | None = None):
     fields = webhook_fields(webhook)  # read once a request (then kept)
     call_sid = fields.get("CallSid", "")[:64]
     note_turn(rt.line, turn, fields)
-    at_desk = desk.desk_on_the_way(rt, turn.node)
+    at_desk = rt.scenarios.desk_ahead(turn.node)
     if at_desk is not None:  # the representative's desk is a conversation, not a menu
         return twiml.xml_response(desk.start_at_desk(rt, *at_desk, came_from=came_from, notice=turn.notice,
                                                      call_sid=call_sid, before=turn.call.turns + 1))
