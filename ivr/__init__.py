@@ -11,14 +11,14 @@ from flask import Flask, render_template, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .audio.cache import AudioLibrary
-from .audio.engines import library_specs
+from .audio.renderers import library_specs
 from .checklist.reasons import load_reasons
 from .coach.scenarios import load_scenarios
 from .coach.moves import load_recognizer
 from .line import ConfigError, load_line
 from .line.settings import load_settings
 from .runtime import Runtime
-from .voice.compiled import CompiledReplies
+from .voice.reply_cache import CompiledReplies
 from .voice.speech import Speaker
 from .web.flask_app import PracticeFlask
 
@@ -98,7 +98,7 @@ def warm_up(app: Flask, served_at: Iterable[str] = ()) -> None:
     # SQLAlchemy, the database driver and the call log's writer, loaded once here rather than by each
     # worker on its first webhook (gunicorn starts a fresh worker every max_requests).
     from . import store
-    from .store import calllog  # noqa: F401
+    from .store import call_log  # noqa: F401
 
     try:
         store.get_engine(app)
@@ -114,12 +114,12 @@ def warm_up(app: Flask, served_at: Iterable[str] = ()) -> None:
 
 def _register(app: Flask) -> None:
     from . import cli, store, web
-    from .audio import routes as audio_routes
-    from .checklist import routes as checklist_routes
-    from .map import routes as map_routes
-    from .phone import routes as phone_routes
-    from .rehearse import routes as rehearse_routes
-    from .voice import routes as voice_routes
+    from .audio import audio_serving as audio_routes
+    from .checklist import checklist_pages as checklist_routes
+    from .map import map_pages as map_routes
+    from .phone import phone_pages as phone_routes
+    from .rehearse import rehearse_pages as rehearse_routes
+    from .voice import webhooks as voice_routes
 
     for blueprint in (voice_routes.bp, audio_routes.bp, phone_routes.bp, checklist_routes.bp, map_routes.bp,
                       rehearse_routes.bp):

@@ -13,10 +13,10 @@ from .audio.cache import AudioLibrary
 from .checklist.reasons import ReasonBook
 from .coach.moves import MoveRecognizer
 from .coach.scenarios import ScenarioBook
-from .line.compiled import PracticeLine
+from .line.practice_line import PracticeLine
 from .line.menumap import MenuMap, build_map
 from .line.settings import Settings
-from .voice.compiled import CompiledReplies
+from .voice.reply_cache import CompiledReplies
 from .voice.speech import Speaker
 
 

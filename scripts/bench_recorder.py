@@ -29,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ivr import create_app, store  # noqa: E402
-from ivr.line.engine import reference_number  # noqa: E402
+from ivr.line.navigator import reference_number  # noqa: E402
 
 # The nodes each webhook of a lost-card call speaks (a message runs on into the next node).
 WEBHOOKS = [["welcome", "main"], ["lost-card"], ["lost-card-identity"],

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ivr.line import load_line  # noqa: E402
-from ivr.line.compiled import PracticeLine, Step  # noqa: E402
+from ivr.line.practice_line import PracticeLine, Step  # noqa: E402
 
 MAX_REQUESTS_PER_CALL = 60  # a call that has not hung up by then is an error, not a loop
 

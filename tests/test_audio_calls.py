@@ -12,7 +12,7 @@ from conftest import Caller
 
 from ivr.audio import watch
 from ivr.audio.probe import probe
-from ivr.line.engine import reference_number
+from ivr.line.navigator import reference_number
 
 AUDIO_URL = re.compile(r"^http://localhost/audio/([0-9a-f]{40})\.(mp3|wav)$")
 SIGNED = {"X-Twilio-Signature": "not-checked-without-a-token"}
@@ -179,7 +179,7 @@ def test_terminal_practice_plays_sound_when_a_player_exists(make_app, audio_dir,
     library = app.extensions["practice_line"].audio
     line = app.extensions["practice_line"].line
     heard: list[tuple[str, str | None]] = []
-    monkeypatch.setattr("ivr.cli.practice.find_player", lambda: lambda mp3, wav: heard.append((mp3, wav)) or True)
+    monkeypatch.setattr("ivr.cli.practice_commands.find_player", lambda: lambda mp3, wav: heard.append((mp3, wav)) or True)
     result = app.test_cli_runner().invoke(args=["practice", "--sound", "--keys", "9"])
     assert result.exit_code == 0, result.output
     welcome = library.by_text[line.text("welcome")]

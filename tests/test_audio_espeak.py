@@ -8,7 +8,7 @@ import requests
 
 from ivr.audio.build import Builder
 from ivr.audio.cache import BUILD_STAMP, CHECKED, PHONE, WEB
-from ivr.audio.engines import EspeakEngine
+from ivr.audio.renderers import EspeakEngine
 from ivr.audio.probe import probe
 from ivr.line.settings import AudioSettings
 

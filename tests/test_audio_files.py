@@ -12,7 +12,7 @@ from conftest import ROOT, Caller, silent_mp3
 
 from ivr import ConfigError
 from ivr.audio.cache import PHONE, WEB, AudioLibrary, NotAudio, RenderSpec, mark_built, normalize, write_atomic
-from ivr.audio.engines import mulaw_wav
+from ivr.audio.renderers import mulaw_wav
 from ivr.audio.probe import probe
 
 SPEC = RenderSpec("gtts", "gtts 2.5.4", "en", "us", "normal", "lame 3.100; sox 14.4.2")

@@ -15,7 +15,7 @@ from gtts import gTTS
 
 from ivr.audio.build import Builder
 from ivr.audio.cache import BUILD_STAMP, CHECKED, PHONE, WEB
-from ivr.audio.engines import EspeakEngine, GttsEngine
+from ivr.audio.renderers import EspeakEngine, GttsEngine
 from ivr.audio.probe import probe
 from ivr.line.settings import GTTS_LANGUAGES, AudioSettings
 

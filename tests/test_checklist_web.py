@@ -294,7 +294,7 @@ def test_pdf_fetches_only_static_files(app, url, served):
     from pathlib import Path
 
     from ivr.checklist.pdf import StaticFetcher
-    from ivr.checklist.routes import static_roots
+    from ivr.checklist.checklist_pages import static_roots
 
     with app.test_request_context():
         fetcher = StaticFetcher(static_roots())

@@ -12,7 +12,7 @@ from conftest import Caller
 
 from ivr.audio.cache import mark_built
 from ivr.coach.dialogue import REP, Heard, enter, step
-from ivr.line.engine import Call, Turn
+from ivr.line.navigator import Call, Turn
 from ivr.voice import desk, twiml
 from ivr.voice.twiml import stored_key
 

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from ivr.line.compiled import load_line
+from ivr.line.practice_line import load_line
 from datetime import date
 
-from ivr.line.engine import Call, Turn, answer, reference_number, silence
+from ivr.line.navigator import Call, Turn, answer, reference_number, silence
 from ivr.line.matching import spoken_key, tokens
 
 ROOT = Path(__file__).resolve().parent.parent

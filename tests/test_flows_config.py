@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from ivr import ConfigError
-from ivr.line.compiled import load_line
+from ivr.line.practice_line import load_line
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -101,7 +101,7 @@ def test_the_page_has_no_inline_script_and_carries_the_simulator_notice(client):
 
 
 def test_the_picture_is_drawn_once_per_app(app, client, monkeypatch):
-    from ivr.map import routes
+    from ivr.map import map_pages as routes
 
     client.get("/map")
     monkeypatch.setattr(routes, "render_svg", lambda *a, **k: pytest.fail("drawn again"))
@@ -110,7 +110,7 @@ def test_the_picture_is_drawn_once_per_app(app, client, monkeypatch):
 
 
 def test_without_graphviz_the_page_still_lists_the_map(make_app, monkeypatch):
-    from ivr.map import routes
+    from ivr.map import map_pages as routes
     from ivr.map.drawing import GraphvizMissing
 
     def missing(*args, **kwargs):

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from ivr import store
-from ivr.line.engine import reference_number
+from ivr.line.navigator import reference_number
 from ivr.phone.summary import MASK, mask_digits
 from ivr.store.models import practice_calls
 from ivr.voice.security import TOKEN_HEADER, issue_practice_token

@@ -9,7 +9,7 @@ import yaml
 
 from conftest import copy_config
 from ivr import ConfigError, create_app
-from ivr.line.compiled import Step
+from ivr.line.practice_line import Step
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -114,7 +114,7 @@ def test_broken_reasons_file_stops_start_up(config_copy, tmp_path, change, expec
 def test_node_with_no_key_path_is_refused(line, monkeypatch):
     # A node reached only by a global key or a failure has no shortcut to print, so it cannot be a reason's.
     from ivr.checklist.reasons import load_reasons
-    from ivr.line.compiled import PracticeLine
+    from ivr.line.practice_line import PracticeLine
 
     paths = {k: v for k, v in line.key_paths().items() if k != "complaint"}
     monkeypatch.setattr(PracticeLine, "key_paths", lambda self: paths)

@@ -12,7 +12,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from conftest import Caller
 
-from ivr.line.engine import reference_number
+from ivr.line.navigator import reference_number
 from ivr.voice.desk import scenario_start_url
 
 ITEMS = ["stated-purpose", "gave-details", "stated-outcome", "stayed-polite", "asked-name", "asked-reference",

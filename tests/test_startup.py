@@ -15,8 +15,8 @@ from ivr.coach.moves import _partial_ratio
 
 CLIENT = {"X-Forwarded-For": "203.0.113.7"}
 # Loaded only when a command, a drawing, a limited route or a fuzzy match needs them.
-NOT_AT_START_UP = ["flask_limiter", "ivr.audio.build", "ivr.cli.audio", "ivr.cli.calls", "ivr.cli.coach",
-                   "ivr.cli.db", "ivr.cli.flows", "ivr.cli.practice", "ivr.cli.twilio", "limits", "lxml",
+NOT_AT_START_UP = ["flask_limiter", "ivr.audio.build", "ivr.cli.audio_commands", "ivr.cli.calls_commands", "ivr.cli.coach_commands",
+                   "ivr.cli.db_commands", "ivr.cli.flow_commands", "ivr.cli.practice_commands", "ivr.cli.twilio_commands", "limits", "lxml",
                    "rapidfuzz", "tqdm"]
 
 
@@ -136,7 +136,7 @@ def test_the_recognizer_loads_its_fuzzy_matcher_on_first_use(app, said, moves):
 
 
 def test_the_audio_library_is_indexed_by_warm_up_not_at_start_up(make_app, audio_dir, monkeypatch):
-    from ivr.audio import engines
+    from ivr.audio import renderers as engines
 
     asked = []
     monkeypatch.setattr(engines, "tool_version", lambda tool: asked.append(tool) or "1.0")

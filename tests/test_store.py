@@ -21,8 +21,8 @@ from sqlalchemy import inspect, select
 from test_phone import PURGED_NOTHING
 
 from ivr import store
-from ivr.line.engine import reference_number
-from ivr.store.calllog import write_events
+from ivr.line.navigator import reference_number
+from ivr.store.call_log import write_events
 from ivr.store.models import call_log, call_steps, metadata, open_rehearsals
 from ivr.store.recorder import CallEvent, CallRecorder
 from ivr.store.schema import HEAD, MIGRATIONS
@@ -202,7 +202,7 @@ def test_a_status_callback_is_logged_without_parsing_twilios_whole_form(store_ap
 
 
 def test_a_reply_that_reads_a_reference_works_it_out_once_for_the_log_and_the_caller(store_app, caller, monkeypatch):
-    import ivr.line.engine as engine
+    import ivr.line.navigator as engine
 
     hashed_for_references, sha256 = [], hashlib.sha256
     monkeypatch.setattr(engine.hashlib, "sha256", lambda data: hashed_for_references.append(data) or sha256(data))
@@ -534,7 +534,7 @@ def test_a_status_callback_flushes_only_for_an_open_rehearsal_of_its_own(store_a
 
 def test_a_known_call_whose_row_was_purged_meanwhile_gets_its_row_again(store_app):
     """The writer skips a row a batch would not change; a row gone (another server's purge) is written again."""
-    from ivr.store.calllog import KnownCalls
+    from ivr.store.call_log import KnownCalls
 
     engine, known = store.get_engine(store_app), KnownCalls()
     write_events(engine, [CallEvent("c1", 100.0, steps=(("welcome", None),))], known)

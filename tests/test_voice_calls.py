@@ -295,7 +295,7 @@ def listening_nodes(kind):
 
     import yaml
 
-    from ivr.line.compiled import load_line
+    from ivr.line.practice_line import load_line
     root = Path(__file__).resolve().parent.parent
     line = load_line(root / "config", root / "prompts")
     desks = set(yaml.safe_load((root / "config" / "scenarios.yaml").read_text())["desks"].values())

@@ -5,7 +5,7 @@ derived once (and its tokens as itsdangerous writes them), and the call log's st
 import pytest
 from flask import request
 
-from ivr.line.engine import Call
+from ivr.line.navigator import Call
 from ivr.voice.fields import FIELDS, webhook_fields, webhook_position, webhook_query
 from ivr.web.flask_app import PracticeFlask
 

@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from ..line.settings import AudioSettings
 from .cache import PHONE, WEB, NotAudio, RenderSpec, mark_built, normalize, read_valid, write_atomic
-from .engines import ESPEAK, EngineDown, EngineError, EspeakEngine, GttsEngine, make_engines, phone_copy_from_mp3
+from .renderers import ESPEAK, EngineDown, EngineError, EspeakEngine, GttsEngine, make_engines, phone_copy_from_mp3
 
 RENDERED, CACHED, FELL_BACK, FAILED = "rendered", "cached", "fell back", "failed"
 OFFLINE_CACHED = "offline audio cached"  # the fallback's audio from an earlier build stands in

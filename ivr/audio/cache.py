@@ -18,7 +18,7 @@ from pathlib import Path
 from .probe import AudioInfo, probe
 
 # Formats a prompt is stored in: the MP3 every player takes, and the phone line's own.
-AUDIO_PREFIX = "/audio"  # where audio/routes.py serves the library
+AUDIO_PREFIX = "/audio"  # where audio/audio_serving.py serves the library
 WEB = "mp3"
 PHONE = "wav-mulaw-8k"
 EXTENSIONS = {WEB: ".mp3", PHONE: ".wav"}

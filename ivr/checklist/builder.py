@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-from ..line.compiled import Step
+from ..line.practice_line import Step
 from ..line.contacts import Contacts, MailAddress, tel_uri
 from ..map import map_url
 from .reasons import FaqEntry, NoteField, ReasonBook

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from ..line.compiled import PracticeLine, Step
+from ..line.practice_line import PracticeLine, Step
 from ..line.errors import ConfigError
 from ..line.flows import NodeId, StrictModel
 from ..line.menumap import build_map

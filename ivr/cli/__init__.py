@@ -12,13 +12,13 @@ from flask.cli import AppGroup
 # audio builder, the map drawing, the terminal phone) load only when the CLI asks for a command, so
 # serving the app never pays for them.
 COMMANDS = {
-    "flows": "ivr.cli.flows:flows",
-    "audio": "ivr.cli.audio:audio",
-    "practice": "ivr.cli.practice:practice_command",
-    "calls": "ivr.cli.calls:calls",
-    "coach": "ivr.cli.coach:coach",
-    "db": "ivr.cli.db:db",
-    "twilio": "ivr.cli.twilio:twilio_group",
+    "flows": "ivr.cli.flow_commands:flows",
+    "audio": "ivr.cli.audio_commands:audio",
+    "practice": "ivr.cli.practice_commands:practice_command",
+    "calls": "ivr.cli.calls_commands:calls",
+    "coach": "ivr.cli.coach_commands:coach",
+    "db": "ivr.cli.db_commands:db",
+    "twilio": "ivr.cli.twilio_commands:twilio_group",
 }
 
 

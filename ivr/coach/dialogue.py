@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
-from ..line.compiled import BACK, HOME, REPEAT, REPRESENTATIVE, Segment
-from ..line.engine import spoken_nodes
+from ..line.practice_line import BACK, HOME, REPEAT, REPRESENTATIVE, Segment
+from ..line.navigator import spoken_nodes
 from ..line.masking import mask_digits
-from .report import spoken_summary
+from .coach_report import spoken_summary
 from .scenarios import REP, SUP, ScenarioBook
 
 REFERENCE = "$reference"  # in a reply: the call's reference number, digit by digit, after reference-intro

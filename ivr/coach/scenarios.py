@@ -9,7 +9,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from ..line.compiled import PracticeLine
+from ..line.practice_line import PracticeLine
 from ..line.errors import ConfigError
 from ..line.flows import MenuNode, NodeId, StrictModel
 from ..line.yamlfile import load_model

@@ -13,8 +13,8 @@ from collections import deque
 from dataclasses import dataclass
 from itertools import pairwise
 
-from .compiled import PracticeLine, Step
-from .engine import Call, answer, silence
+from .practice_line import PracticeLine, Step
+from .navigator import Call, answer, silence
 from .flowcheck import edges
 
 KEY_ORDER = "1234567890*#"

@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..line.compiled import PracticeLine
-from ..line.engine import Turn, answer, position_from_query, reference_number, spoken_nodes
+from ..line.practice_line import PracticeLine
+from ..line.navigator import Turn, answer, position_from_query, reference_number, spoken_nodes
 from ..line.flows import REFERENCE
 from ..line.masking import MASK, mask_digits  # noqa: F401  (MASK: re-exported for callers of this module)
 

@@ -16,10 +16,10 @@ RECORDER = "practice_line_calls"
 # Public name -> the module that defines it (loaded, with SQLAlchemy, when first asked for).
 _LAZY = {
     "save_call": "summaries", "load_call": "summaries", "purge_expired": "summaries",
-    "save_report": "reports", "load_report": "reports", "purge_expired_reports": "reports",
-    "keep_open_rehearsal": "reports", "take_open_rehearsal": "reports",
-    "list_calls": "calllog", "purge_call_log": "calllog",
-    "get_engine": "engine", "database_url": "engine", "shown_url": "engine",
+    "save_report": "report_store", "load_report": "report_store", "purge_expired_reports": "report_store",
+    "keep_open_rehearsal": "report_store", "take_open_rehearsal": "report_store",
+    "list_calls": "call_log", "purge_call_log": "call_log",
+    "get_engine": "database", "database_url": "database", "shown_url": "database",
 }
 
 
@@ -38,7 +38,7 @@ def init_app(app: Flask) -> None:
     def write(events):
         nonlocal written
         if written is None:
-            from .calllog import writer  # SQLAlchemy loads with the first event, not with the app
+            from .call_log import writer  # SQLAlchemy loads with the first event, not with the app
             written = writer(app)
         written(events)
 

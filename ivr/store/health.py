@@ -6,7 +6,7 @@ from flask import jsonify
 from sqlalchemy import text
 
 from . import call_recorder, schema
-from .engine import get_engine
+from .database import get_engine
 from .recorder import describe_error
 
 

@@ -8,7 +8,7 @@ import time
 
 from sqlalchemy import Table, delete, insert, select
 
-from .engine import get_engine
+from .database import get_engine
 
 DAY = 86400
 

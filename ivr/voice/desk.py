@@ -33,9 +33,9 @@ from ..coach.dialogue import (
     enter,
     step,
 )
-from ..coach.report import build_report
-from ..line.compiled import Segment
-from ..line.engine import Call, reference_number
+from ..coach.coach_report import build_report
+from ..line.practice_line import Segment
+from ..line.navigator import Call, reference_number
 from ..runtime import Runtime
 from .speech import TWILIO_SIGNATURE, Speaker
 from .twiml import node_url

@@ -9,9 +9,9 @@ from urllib.parse import parse_qsl, unquote_plus
 from flask import Request, current_app
 from werkzeug.local import LocalProxy
 
-from ..line.engine import Call, position_from_query
+from ..line.navigator import Call, position_from_query
 
-# From is read only to tell the app's own practice phones from Twilio (ivr/voice/calllog.py); never kept.
+# From is read only to tell the app's own practice phones from Twilio (ivr/voice/call_events.py); never kept.
 # CallStatus and CallDuration come with the status callback (and CallStatus with every webhook).
 FIELDS = ("CallSid", "Digits", "SpeechResult", "From", "CallStatus", "CallDuration")
 # Twilio posts two dozen fields (caller's city, state, zip, ...) and a webhook reads a few of them:

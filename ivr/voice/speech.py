@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import has_request_context, request
 
 from ..audio.cache import AUDIO_PREFIX, AudioLibrary
-from ..line.compiled import Segment
+from ..line.practice_line import Segment
 from ..line.settings import VoiceSettings
 
 # Only Twilio signs its requests: it gets the 8 kHz phone copy; browsers and the terminal get MP3.

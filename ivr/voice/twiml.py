@@ -9,8 +9,8 @@ from xml.sax.saxutils import escape
 from flask import Response
 from twilio.twiml.voice_response import VoiceResponse
 
-from ..line.compiled import PracticeLine, Segment
-from ..line.engine import Call, Turn, next_call, reference_number, spoken_nodes
+from ..line.practice_line import PracticeLine, Segment
+from ..line.navigator import Call, Turn, next_call, reference_number, spoken_nodes
 from ..line.flows import REFERENCE
 from ..line.settings import VoiceSettings
 from .speech import Speaker

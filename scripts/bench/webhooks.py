@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from ivr.line import load_line  # noqa: E402
-from ivr.line.compiled import PracticeLine  # noqa: E402
+from ivr.line.practice_line import PracticeLine  # noqa: E402
 
 CALLERS = 50  # CallSids the mix cycles through, one per wrk connection
 HEADERS = {  # what Twilio sends besides the form (the signature is not checked without an auth token)

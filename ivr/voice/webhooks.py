@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from ..line.engine import Turn, answer
+from ..line.navigator import Turn, answer
 from ..runtime import Runtime, runtime
 from . import desk, twiml
-from .calllog import note_status, note_turn
+from .call_events import note_status, note_turn
 from .fields import webhook_fields, webhook_position, webhook_query
 from .security import voice_request_allowed
 

@@ -20,8 +20,8 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from ..audio.cache import AUDIO_PREFIX
 from ..audio.watch import FolderWatch
-from ..line.compiled import PracticeLine
-from ..line.engine import Turn, reference_number
+from ..line.practice_line import PracticeLine
+from ..line.navigator import Turn, reference_number
 from ..line.settings import VoiceSettings
 from . import twiml
 from .speech import TWILIO_SIGNATURE, Speaker

@@ -9,7 +9,7 @@ from flask import Blueprint, jsonify, render_template, request
 from .. import store
 from ..runtime import runtime
 from .chart import describe, score_chart
-from .reports import MAX_IDS, REPORT_ID, TooManyIds, attempt, item_views, parse_caller_lines, parse_ids
+from .report_pages import MAX_IDS, REPORT_ID, TooManyIds, attempt, item_views, parse_caller_lines, parse_ids
 
 bp = Blueprint("rehearse", __name__, url_prefix="/rehearse", template_folder="templates", static_folder="static")
 

@@ -17,7 +17,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import IntegrityError
 
 from . import kept
-from .engine import get_engine
+from .database import get_engine
 from .models import call_log, call_steps, open_rehearsals, practice_calls
 from .recorder import CallEvent
 

@@ -7,7 +7,7 @@ from sqlalchemy import delete, select
 
 from ..line.masking import mask_digits
 from . import call_recorder, kept
-from .engine import get_engine
+from .database import get_engine
 from .models import open_rehearsals, rehearsal_reports
 
 

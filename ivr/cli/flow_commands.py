@@ -12,7 +12,7 @@ from flask.cli import AppGroup
 from ..checklist.reasons import load_reasons
 from ..coach.moves import MOVES, load_recognizer
 from ..coach.scenarios import load_scenarios
-from ..line.compiled import load_line
+from ..line.practice_line import load_line
 from ..line.errors import ConfigError
 from ..map.drawing import FORMATS, GraphvizMissing, dot_graph, render_png, render_svg
 from ..map.text import text_map

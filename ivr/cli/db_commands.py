@@ -13,7 +13,7 @@ db = AppGroup("db", help="Build or upgrade the database schema.")
 def upgrade_command() -> None:
     """Build the schema, or bring it to the newest revision; safe to run again (it then changes nothing)."""
     from ..store import database_url, shown_url
-    from ..store.engine import make_engine
+    from ..store.database import make_engine
     from ..store.schema import upgrade
 
     engine = make_engine(database_url(current_app))
@@ -32,7 +32,7 @@ def upgrade_command() -> None:
 def current_command() -> None:
     """Print the revision the database is at; exit 1 when it is not the newest."""
     from ..store import database_url, shown_url
-    from ..store.engine import make_engine
+    from ..store.database import make_engine
     from ..store.schema import HEAD, current_revision
 
     engine = make_engine(database_url(current_app))

@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from .. import store
 from ..map import map_url
-from ..rehearse.reports import ITEM_TITLES, MAX_IDS, MOVE_NAMES
+from ..rehearse.report_pages import ITEM_TITLES, MAX_IDS, MOVE_NAMES
 from ..runtime import runtime
 from ..voice.desk import rehearsal_of_call, scenario_start_url
 from ..voice.security import TOKEN_HEADER, issue_practice_token

@@ -8,7 +8,7 @@ from datetime import date
 from functools import lru_cache
 from typing import NamedTuple
 
-from .compiled import BACK, HOME, REPEAT, REPRESENTATIVE, PracticeLine
+from .practice_line import BACK, HOME, REPEAT, REPRESENTATIVE, PracticeLine
 from .flows import CollectNode
 from .matching import spoken_digits, spoken_key
 

@@ -8,8 +8,8 @@ from functools import lru_cache
 
 from flask import current_app
 
-from ..line.compiled import PracticeLine
-from ..line.engine import Turn, reference_number, spoken_nodes
+from ..line.practice_line import PracticeLine
+from ..line.navigator import Turn, reference_number, spoken_nodes
 from ..store import call_recorder
 
 _TWILIO_SID = re.compile(r"^CA[0-9a-f]{32}$")
