@@ -138,7 +138,7 @@ def test_desk_tokens_are_signed_and_written_as_itsdangerous_would(app):
     from ivr.coach.dialogue import DeskState
     from ivr.voice import desk
 
-    state = DeskState(scenario="unknown-charge", turns=2, facts={"amount"}, said={"amount": "forty-five, café"})
+    state = DeskState(scenario="unknown-charge", turns=2, facts={"details"}, said={"details": "forty-five, café"})
     with app.test_request_context("/voice/desk/input", method="POST"):
         # The same serializer with itsdangerous's own SHA-1 and JSON: the token is the same, byte for byte,
         # so tokens signed before this change (or by a server not yet updated) still read.
