@@ -113,7 +113,7 @@ class Spool:
                                                   finish, self.capacity)).rowcount
                 if self._uncounted:
                     self._count_lost(connection, 0)
-            except sqlite3.Error as error:  # the disk is full, the file unwritable...
+            except (sqlite3.Error, OSError) as error:  # the disk is full, the file or its folder unwritable...
                 self._uncounted += 1
                 self._connection = None  # opened afresh next time
                 return f"the call-log spool could not be written ({type(error).__name__}: {error})"
