@@ -9,6 +9,7 @@ gunicorn's master before the workers fork (warm).
 
 from __future__ import annotations
 
+import functools
 import threading
 from functools import cached_property
 from pathlib import Path
@@ -16,6 +17,7 @@ from pathlib import Path
 from ..line.matching import Heard
 from ..line.practice_line import REPRESENTATIVE, PracticeLine
 from .intents import EVERY_MENU, INTENTS, NO, NO_BRANCH, OUT_OF_SCOPE, YES, Intent, load_intents
+from .datasets import training_examples
 from .linear import LinearModel, load_model
 
 MODEL = Path(__file__).resolve().parent / "data" / "menu-model.json"
@@ -30,6 +32,7 @@ LOW_CONFIDENCE = 0.4
 HANDOFF, NOTHING = "@no-branch", "@out-of-scope"
 ASK_AT = "main"  # "did you mean" is asked at the main menu; elsewhere a doubt is a re-prompt
 QUESTION = "It sounds like you're calling about {about}. Is that right?"
+MAX_HINTS = 100  # Twilio takes a list of phrases of up to 100 characters each; a long list dilutes them
 
 
 class MenuEar:
@@ -39,6 +42,7 @@ class MenuEar:
         self.intents: dict[str, Intent] = load_intents(line, intents_path)
         self._model_path = model_path
         self._lock = threading.Lock()
+        self._hints: dict[str, str] = {}
         # menu -> intent -> where it leads there (a node, an @ choice, HANDOFF or NOTHING)
         self.places: dict[str, dict[str, str]] = {}
         for menu in (n for n, node in line.flow.nodes.items() if node.kind == "menu"):
@@ -95,6 +99,25 @@ class MenuEar:
         if node_id == ASK_AT and share >= ASK and place in self.abouts:
             return Heard(place, sure=False)
         return Heard(None)
+
+    def hints(self, node_id: str, phrases: str) -> str:
+        """The <Gather> hints at `node_id`: the menu's `phrases`, then the line's own short examples for it."""
+        found = self._hints.get(node_id)
+        if found is None:
+            here = self.places.get(node_id, {})
+            seen = dict.fromkeys(p.strip() for p in phrases.split(",") if p.strip())
+            for example in self._short_examples():
+                if len(seen) >= MAX_HINTS:
+                    break
+                if example.intent in here and example.intent not in (OUT_OF_SCOPE, NO_BRANCH):
+                    seen.setdefault(example.text.lower(), None)
+            found = self._hints[node_id] = ", ".join(seen)
+        return found
+
+    @functools.cache  # noqa: B019 (one ear per app, kept for its life)
+    def _short_examples(self) -> list:
+        """The line's own training sentences of at most four words: what callers say in a few words."""
+        return [e for e in training_examples(own_only=True) if len(e.text.split()) <= 4 and len(e.text) <= 100]
 
     def agrees(self, said: str) -> bool | None:
         """True for a yes, False for a no, None for anything else (see ivr.line.matching.Ear)."""
