@@ -24,11 +24,13 @@ MODEL = Path(__file__).resolve().parent / "data" / "menu-model.json"
 # Chosen on the held-out set and a fifth of the public rows (docs/ear.md): the share of the
 # probability a place needs to be taken at once, by how much it must lead the runner-up, and the
 # least share worth a "did you mean"; below LOW_CONFIDENCE Twilio's own confidence asks too.
-SURE, MARGIN, ASK = 0.6, 0.25, 0.3
+SURE, MARGIN, ASK = 0.6, 0.25, 0.4
 # Below this share of the probability on a menu's places, what was said belongs elsewhere ("yes" at
 # the main menu): nothing here fits, however the small rest would divide.
 MIN_HERE = 0.3
 LOW_CONFIDENCE = 0.4
+# A sub-menu has two or three places: a lower bar, as a wrong one costs a re-prompt rather than a branch.
+SUB_SURE, SUB_MARGIN = 0.5, 0.15
 HANDOFF, NOTHING = "@no-branch", "@out-of-scope"
 ASK_AT = "main"  # "did you mean" is asked at the main menu; elsewhere a doubt is a re-prompt
 QUESTION = "It sounds like you're calling about {about}. Is that right?"
@@ -48,7 +50,9 @@ class MenuEar:
         for menu in (n for n, node in line.flow.nodes.items() if node.kind == "menu"):
             here = {name: i.routes.get(menu, i.routes.get(EVERY_MENU)) for name, i in self.intents.items()}
             here = {name: place for name, place in here.items() if place}
-            here[NO_BRANCH] = HANDOFF if not line.is_person(menu) else NOTHING
+            # A card topic with no branch goes to a person from the main menu; in a sub-menu it is
+            # just not one of the options (the usual re-prompts, then a person).
+            here[NO_BRANCH] = HANDOFF if menu == ASK_AT else NOTHING
             here[OUT_OF_SCOPE] = NOTHING
             self.places[menu] = here
         # the words of "did you mean": each main-menu place, as its first intent describes it
@@ -92,7 +96,8 @@ class MenuEar:
             return Heard(None)
         if place == HANDOFF:
             return Heard(None, handoff=True) if share >= ASK else Heard(None)
-        doubtful = share < SURE or share - runner_up < MARGIN or (confidence is not None
+        sure, margin = (SURE, MARGIN) if node_id == ASK_AT else (SUB_SURE, SUB_MARGIN)
+        doubtful = share < sure or share - runner_up < margin or (confidence is not None
                                                                  and 0 < confidence < LOW_CONFIDENCE)
         if not doubtful:
             return Heard(place)
