@@ -362,3 +362,14 @@ def test_coach_classify_keeps_its_contract(runner):
     result = runner.invoke(args=["coach", "classify", "can i talk to whoever is in charge"])
     assert [json.loads(x) for x in result.output.splitlines()] == [
         {"text": "can i talk to whoever is in charge", "moves": ["ask-supervisor"]}]
+
+
+def test_a_route_to_a_menu_that_does_not_exist_names_the_file_and_the_intent(tmp_path):
+    from ivr.ear.intents import INTENTS
+    from ivr.line import ConfigError
+
+    broken = tmp_path / "intents.yaml"
+    broken.write_text(INTENTS.read_text().replace("routes: {main: lost-card}", "routes: {mian: lost-card}"))
+    with pytest.raises(ConfigError) as caught:
+        MenuEar(load_line(ROOT / "config", ROOT / "prompts"), intents_path=broken)
+    assert f"{broken}: intent lost-card: 'mian' is not a menu of flows.yaml" in caught.value.problems
