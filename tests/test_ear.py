@@ -40,7 +40,7 @@ def test_the_menu_model_was_trained_on_the_data_in_the_repository():
     model = load_model(training.MENU_MODEL)
     assert model.meta["data_sha256"] == training.menu_digest(), "retrain: flask --app app ear train"
     assert model.meta["examples"] == len(datasets.training_examples())
-    assert model.meta["same_as_unpruned"] == 1.0  # dropping the smallest weights changed no training prediction
+    assert model.meta["same_as_unpruned"] >= 0.999  # dropping the smallest weights changes almost no prediction
 
 
 def test_the_moves_model_was_trained_on_the_data_in_the_repository():
