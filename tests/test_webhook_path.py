@@ -81,7 +81,7 @@ def test_desk_tokens_are_itsdangerous_url_safe_tokens(app):
     from ivr.coach.dialogue import DeskState
     from ivr.voice import desk
 
-    state = DeskState(scenario="unknown-charge", turns=2, facts={"amount"}, said={"amount": "forty-five, café"})
+    state = DeskState(scenario="unknown-charge", turns=2, facts={"details"}, said={"details": "forty-five, café"})
     plain = URLSafeSerializer(app.config["SECRET_KEY"], salt="practice-desk-state")
     with app.test_request_context("/voice/desk/input", method="POST"):
         token = desk.sign_state(state)
