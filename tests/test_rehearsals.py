@@ -376,6 +376,7 @@ def test_a_twilio_caller_who_hangs_up_mid_conversation_still_gets_a_report(app, 
     from sqlalchemy import func, select
 
     from ivr import store
+    assert store.call_recorder(app).flush(10)  # the call-log shipper finishes the report
     from ivr.store.models import open_rehearsals, rehearsal_reports
     with store.get_engine(app).connect() as connection:
         rows = connection.execute(select(rehearsal_reports.c.report)).scalars().all()

@@ -2,9 +2,9 @@
 
 The conversation itself is ivr.coach.dialogue (no Flask). Here its state is signed into the next
 webhook's URL (`?state=`), so any app server can take the next turn and nobody can forge a score.
-For a Twilio caller the latest state is also kept in the store under a hash of the CallSid (Twilio
-sends no webhook when a caller hangs up mid-gather), and the /voice/status callback turns it into a
-report. The browser phone needs no such help: POST /phone/calls replays its last desk webhook.
+For a Twilio caller the latest state is also spooled for the store under a hash of the CallSid (Twilio
+sends no webhook when a caller hangs up mid-gather), and when the /voice/status callback says the call
+ended, the call-log shipper turns it into a report. The browser phone needs no such help: POST /phone/calls replays its last desk webhook.
 """
 
 from __future__ import annotations
@@ -290,13 +290,11 @@ def finish_report(rt: Runtime, state: DeskState) -> tuple[dict, str]:
     return report, report_id
 
 
-def finish_from_status(rt: Runtime, call_sid: str) -> str | None:
-    """Twilio says the call ended: store the report of its open rehearsal, if it had one; returns its id."""
-    token = store.take_open_rehearsal(call_key(call_sid))
+def report_from_state(rt: Runtime, token: str) -> dict | None:
+    """The report of a rehearsal whose call ended in the state `token` (kept by respond()), or None for a
+    token not ours. The call-log shipper stores it when the status callback says the call ended."""
     state = read_state(token)
-    if state is None:
-        return None
-    return finish_report(rt, state)[1]
+    return None if state is None else build_report(rt.scenarios, state)
 
 
 def add_desks_to_summary(rt: Runtime, summary: dict, state: DeskState, call_sid: str) -> None:

@@ -12,8 +12,9 @@ from werkzeug.local import LocalProxy
 from ..line.navigator import Call, position_from_query
 
 # From is read only to tell the app's own practice phones from Twilio (ivr/voice/call_events.py); never kept.
-# CallStatus and CallDuration come with the status callback (and CallStatus with every webhook).
-FIELDS = ("CallSid", "Digits", "SpeechResult", "From", "CallStatus", "CallDuration")
+# CallStatus and CallDuration come with the status callback (and CallStatus with every webhook), and
+# SequenceNumber and Timestamp with a callback for progress events (the call log orders them by these).
+FIELDS = ("CallSid", "Digits", "SpeechResult", "From", "CallStatus", "CallDuration", "SequenceNumber", "Timestamp")
 # Twilio posts two dozen fields (caller's city, state, zip, ...) and a webhook reads a few of them:
 # parsing the whole form was a third of a webhook's time.
 _WANTED = frozenset(FIELDS)
@@ -41,10 +42,15 @@ def webhook_fields(request: Request) -> dict[str, str]:
     found = {}
     if environ.get("CONTENT_TYPE", "").startswith(_FORM) and "form" not in request.__dict__:
         # Not parsed already (a signature check parses the whole form).
+        raw = _body(request, environ)
         try:
-            body = _body(request, environ).decode()
-        except UnicodeDecodeError:  # Werkzeug reads such a form as empty; so does this
-            body = ""
+            body = raw.decode()
+        except UnicodeDecodeError as error:
+            # Read with the bad bytes replaced: the caller still hears the line, and the call log still
+            # gets the CallSid (a field holding them matches nothing). Said once, in one line.
+            current_app.logger.warning("voice webhook %s: the form is not UTF-8 (byte %d); read with the bad "
+                                       "bytes replaced", request.path, error.start)
+            body = raw.decode(errors="replace")
         for pair in body.split("&"):  # faster than a regular expression over the whole body
             name, _, value = pair.partition("=")
             if name in _WANTED and name not in found:  # the first of each wins, as in request.form

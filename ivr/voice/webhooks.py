@@ -7,12 +7,13 @@ from werkzeug.exceptions import HTTPException
 
 from ..line.navigator import Turn, answer
 from ..runtime import Runtime, runtime
-from . import desk, twiml
+from . import call_events, desk, twiml
 from .call_events import note_status, note_turn
 from .fields import webhook_fields, webhook_position, webhook_query
 from .security import voice_request_allowed
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
+bp.record_once(lambda setup: call_events.init_app(setup.app))
 ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
@@ -76,13 +77,9 @@ def desk_input():
 
 @bp.route("/status", methods=["GET", "POST"])
 def status():
-    """Twilio's call-status callback: the outcome and duration go to the call log, and a finished
-    call's open rehearsal becomes a stored report."""
-    fields = webhook_fields(request)
-    note_status(fields)
-    call_sid = fields.get("CallSid", "")[:64]
-    if call_sid and fields.get("CallStatus") in ("completed", "busy", "failed", "no-answer", "canceled"):
-        desk.finish_from_status(runtime(), call_sid)
+    """Twilio's call-status callback: spooled for the call log, which keeps the latest status and turns a
+    finished call's open rehearsal into a stored report. Answered without the database."""
+    note_status(webhook_fields(request), request._get_current_object())
     return twiml.xml_response(twiml.VoiceResponse())
 
 
