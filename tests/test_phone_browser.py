@@ -170,3 +170,54 @@ def test_with_twilio_auth_on_the_page_still_completes_a_call(page, live_server, 
     # Without the token the same route is refused: the guard is really on.
     refused = page.request.post(f"{live_server}/voice/incoming", form={"CallSid": "CA" + "0" * 32})
     assert refused.status == 403
+
+
+def no_answer_heard(page) -> int:
+    return page.locator("#transcript li.who-note", has_text="No answer heard.").count()
+
+
+def test_a_slow_typist_is_waited_for_and_a_line_left_in_the_box_is_sent(page, live_server, line):
+    """A caller typing 0.2 s a key, slower than the 5 s the line listens: like Twilio's speechTimeout="auto"
+    for a speaker, the line waits while they type and answers a pause after they stop."""
+    page.goto(f"{live_server}/phone?scenario=unknown-charge")
+    expect(page.get_by_text("No hurry")).to_have_count(1)  # the page says it once
+    page.locator("#call").click()
+    expect(page.locator("#call-state")).to_have_text("In call: listening")
+    greeted = page.locator("#transcript li.who-line").count()
+    first = "hi I'm calling about a charge I don't recognize"  # 48 keys: 9.6 s of typing
+    page.wait_for_timeout(1500)  # thinking first, as people do
+    page.locator("#say-text").focus()
+    page.keyboard.type(first, delay=200)
+    page.keyboard.press("Enter")
+    expect(page.locator("#transcript li.who-caller", has_text=f"You said: “{first}”")).to_be_visible()
+    expect(page.locator("#transcript li.who-line").nth(greeted)).to_be_attached()  # the representative answered
+    expect(page.locator("#call-state")).to_have_text("In call: listening")
+
+    second = "it was from bright lake electronics"  # 35 keys, and no Enter: the pause after them sends it
+    page.wait_for_timeout(1500)
+    page.keyboard.type(second, delay=200)
+    expect(page.locator("#transcript li.who-caller", has_text=f"You said: “{second}”")).to_be_visible(timeout=10_000)
+    expect(page.locator("#say-text")).to_have_value("")
+    expect(page.locator("#call-state")).to_have_text("In call: listening")
+
+    assert no_answer_heard(page) == 0
+    assert page.locator("#transcript li.who-caller").count() == 2
+    expect(page.get_by_text("No hurry")).to_have_count(1)
+    page.keyboard.press("Escape")
+    expect(page.locator("#caption")).to_have_text("You hung up.")  # the caller hung up, not the line
+
+
+@pytest.mark.parametrize("app_config", [{"settings": {"phone": {"browser_speech": False,
+                                                                 "caption_seconds_per_word": 0.35}}}])
+def test_a_returning_caller_skips_the_welcome_by_typing(page, live_server, line):
+    page.goto(f"{live_server}/phone")
+    page.keyboard.press("Enter")  # Enter calls; the focus moves to Hang up
+    said(page, line.text("welcome"))  # about 4.5 s of caption before the disclaimer
+    page.keyboard.type("dispute")  # typed anywhere on the page: the words go to "What you would say"
+    expect(page.locator("#say-text")).to_have_value("dispute")
+    page.keyboard.press("Enter")
+    expect(page.locator("#transcript li.who-caller", has_text="You said: “dispute”")).to_be_visible()
+    said(page, line.text("dispute-intro"))
+    assert times_said(page, line.text("disclaimer").split(".")[0]) == 0  # the typing cut the welcome short
+    assert times_said(page, line.text("main-intro")) == 0
+    page.keyboard.press("Escape")

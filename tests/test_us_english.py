@@ -13,7 +13,7 @@ BRITISH = re.compile(
     r"favour\w*|centre|centres|cheque\w*|programme|enrolment|catalogue|judgement|licence)\b", re.IGNORECASE)
 # What a caller hears (prompts), reads (templates, the phone's JavaScript, the README) or is told from config.
 SCANNED = ["prompts/**/*.txt", "config/*.yaml", "ivr/**/templates/**/*.html", "ivr/**/templates/**/*.txt",
-           "ivr/**/static/*.js", "README.md"]
+           "ivr/**/static/*.js", "README.md", "docs/*.md"]
 
 
 # Patterns for what callers may type, in either spelling: matched against their words, never shown.

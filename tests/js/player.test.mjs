@@ -322,3 +322,63 @@ test("The practice token goes with every webhook request", async () => {
   await call.player.start("/a");
   assert.deepEqual(call.line.requests.map((r) => r.headers["X-Practice-Token"]), ["tok.en", "tok.en"]);
 });
+
+/** A clock the test moves by hand: the player asks it how long ago the caller typed. */
+function handClock() {
+  const clock = { t: 0, now: () => clock.t };
+  return clock;
+}
+
+test("Typing holds a gather past its timeout, like speechTimeout=auto; a pause after it sends the words", async () => {
+  const clock = handClock();
+  let box = "";
+  const call = makeCall({ "/menu": MENU, "/menu/input": BYE, "/menu/silence": BYE },
+    { now: clock.now, draft: () => box });
+  const done = call.player.start("/menu");
+  await until(() => call.player.gather);
+  box = "I want";
+  call.player.typing(); // at t=0 on the hand clock, which stands still: the caller is still typing
+  await new Promise((r) => setTimeout(r, 150)); // three times the gather's (scaled) 5 s timeout
+  assert.equal(call.line.requests.length, 1, "the line stopped waiting while the caller typed");
+  assert.equal(call.events.filter((e) => e.type === "silence").length, 0);
+  box = "I want to dispute a charge";
+  call.player.typing();
+  clock.t = 31; // just over the (scaled) 3 s pause since the last keystroke
+  await done;
+  assert.deepEqual(call.line.requests.map((r) => r.path), ["/menu", "/menu/input"]);
+  assert.equal(call.line.requests[1].form.SpeechResult, "I want to dispute a charge");
+  assert.equal(call.events.filter((e) => e.type === "silence").length, 0);
+});
+
+test("Words typed and not sent when the timer runs out are the answer, never lost", async () => {
+  const call = makeCall({ "/menu": MENU, "/menu/input": BYE, "/menu/silence": BYE }, { draft: () => "  lost card " });
+  await call.player.start("/menu");
+  assert.deepEqual(call.line.requests.map((r) => r.path), ["/menu", "/menu/input"]);
+  assert.equal(call.line.requests[1].form.SpeechResult, "lost card");
+  assert.deepEqual(call.events.filter((e) => e.type === "input").map((e) => e.SpeechResult), ["lost card"]);
+});
+
+test("Typing stops the prompts of a gather that takes words (a welcome skipped), not of one for keys only", async () => {
+  const call = makeCall({ "/menu": MENU, "/menu/input": BYE }, { speakMs: 300 });
+  const done = call.player.start("/menu");
+  await until(() => call.spoken.length === 1);
+  call.player.typing();
+  await until(() => call.cut.length === 1, 150); // well before the 300 ms prompt would end
+  assert.equal(call.player.say("dispute"), true);
+  await done;
+  assert.deepEqual(call.cut, ["Press 1 for cards."]);
+  assert.ok(!call.spoken.includes("Press 2 for rewards."));
+  assert.equal(call.line.requests[1].form.SpeechResult, "dispute");
+
+  const keys = `${XML}<Response><Gather action="/k" input="dtmf" numDigits="4" timeout="1"><Say>Four digits.</Say>`
+    + "<Say>Any will do.</Say></Gather><Redirect>/k</Redirect></Response>";
+  const digits = makeCall({ "/ask": keys, "/k": BYE }, { speakMs: 40, draft: () => "typed words" });
+  const asked = digits.player.start("/ask");
+  await until(() => digits.spoken.length === 1);
+  digits.player.typing();
+  assert.equal(digits.player.say("typed words"), false, "a gather for keys takes no words");
+  await asked;
+  assert.deepEqual(digits.cut, []);
+  assert.deepEqual(digits.spoken, ["Four digits.", "Any will do.", "Goodbye."]);
+  assert.equal(digits.line.requests[1].form.SpeechResult, undefined, "typed words are not a key");
+});

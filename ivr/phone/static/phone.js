@@ -141,6 +141,8 @@ function onEvent(type, detail) {
       } else {
         // Spoken lines are the ones the coach hears: after a rehearsal they are marked with their moves.
         addLine("caller", `You said: “${detail.SpeechResult}”`).dataset.said = detail.SpeechResult;
+        // Words still in the box when the line stopped waiting were sent for the caller: clear them.
+        if ($("say-text").value.trim() === detail.SpeechResult) $("say-text").value = "";
       }
       break;
     case "silence":
@@ -179,7 +181,7 @@ async function startCall() {
   starting = false;
   player = new TwimlPlayer({
     baseUrl: window.location.href, fetch: window.fetch.bind(window), speak, play, token,
-    captionsUrl: config.captionsUrl, dialUrl: config.dialUrl, onEvent,
+    captionsUrl: config.captionsUrl, dialUrl: config.dialUrl, onEvent, draft: () => $("say-text").value,
   });
   startedAt = performance.now();
   $("call-timer").textContent = "0:00";
@@ -253,6 +255,11 @@ function isTyping(target) {
   return target instanceof HTMLInputElement || target instanceof HTMLTextAreaElement;
 }
 
+/** A letter typed anywhere on the page during a call starts what the caller would say. */
+function startsWords(event) {
+  return player && !player.ended && event.key.length === 1 && /\S/.test(event.key) && !isTyping(event.target);
+}
+
 document.addEventListener("keydown", (event) => {
   if (event.ctrlKey || event.metaKey || event.altKey) return;
   if (event.key === "Escape") {
@@ -261,6 +268,8 @@ document.addEventListener("keydown", (event) => {
   } else if (/^[0-9*#]$/.test(event.key) && !isTyping(event.target)) {
     pressKey(event.key);
     event.preventDefault();
+  } else if (startsWords(event)) {
+    $("say-text").focus(); // the key's character lands in the box, whose input event holds the line
   } else if (event.key === "Enter" && !isTyping(event.target)
              && !(event.target instanceof HTMLButtonElement || event.target instanceof HTMLAnchorElement)) {
     if (!player || player.ended) startCall();
@@ -275,16 +284,18 @@ $("call").addEventListener("click", startCall);
 $("again").addEventListener("click", startCall);
 $("hangup").addEventListener("click", hangUp);
 $("print").addEventListener("click", () => window.print());
+$("say-text").addEventListener("input", () => {
+  if (player && !player.ended) player.typing();
+});
 $("say-form").addEventListener("submit", (event) => {
   event.preventDefault();
   const words = $("say-text").value.trim();
   if (!words) return;
-  if (player && !player.ended) {
-    player.say(words);
-    $("say-text").value = "";
-  } else {
+  if (!player || player.ended) {
     setState("Start a call first, then say it.");
-  }
+  } else if (player.say(words)) {
+    $("say-text").value = "";
+  } // else the line is not listening for words yet: they stay in the box and are sent when it is
 });
 
 if (Recognition) {

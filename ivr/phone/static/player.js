@@ -156,17 +156,22 @@ function loops(el) {
  *  token        sent as X-Practice-Token when the voice routes are protected
  *  captionsUrl  a JSON map: audio file name -> the words it says
  *  dialUrl      where <Dial> connects: the simulated representative
+ *  draft        () -> the words typed and not sent yet (the page's text box)
+ *  typingPause  seconds after the last keystroke before typed words count as finished (3)
+ *  now          () -> milliseconds, for how long ago the caller typed (performance.now)
  *  onEvent      (type, detail) for everything the page shows
  */
 export class TwimlPlayer {
   constructor(options) {
-    this.o = { timeScale: 1, sleep, token: null, captionsUrl: null, onEvent: () => {}, ...options };
+    this.o = { timeScale: 1, sleep, token: null, captionsUrl: null, onEvent: () => {}, draft: () => "",
+               typingPause: 3, now: () => globalThis.performance.now(), ...options };
     this.callSid = options.callSid ?? newCallSid();
     this.ended = false;
     this.gather = null;
     this.captions = {};
     this.calls = new AbortController(); // aborted at hang-up: stops speech, waits and fetches
     this.requests = 0;
+    this.typedAt = null; // when the caller last typed (this.o.now()), or null
   }
 
   emit(type, detail = {}) {
@@ -209,18 +214,30 @@ export class TwimlPlayer {
     this.armTimer(g);
   }
 
-  /** Words the caller said (typed or recognized): the answer to a listening <Gather>. */
+  /** Words the caller said (typed or recognized): the answer to a listening <Gather>; false if none listens. */
   say(text, confidence = 1) {
     const words = String(text ?? "").trim();
-    if (this.ended || !words) return;
+    if (this.ended || !words) return false;
     const g = this.gather;
     if (!g || !g.input.includes("speech")) {
       this.emit("ignored", { kind: "speech", value: words });
-      return;
+      return false;
     }
     this.bargeIn(g);
     g.speech = { SpeechResult: words, Confidence: String(confidence) };
     this.finishGather(g);
+    return true;
+  }
+
+  /**
+   * The caller is typing what they would say. Like Twilio's speechTimeout="auto" for someone speaking:
+   * a <Gather> that takes speech stops its prompts and waits until they have stopped typing.
+   */
+  typing() {
+    if (this.ended) return;
+    this.typedAt = this.o.now();
+    const g = this.gather;
+    if (g && !g.done && g.input.includes("speech")) this.bargeIn(g);
   }
 
   end(reason) {
@@ -382,9 +399,21 @@ export class TwimlPlayer {
     g.prompts.abort();
   }
 
-  armTimer(g) {
+  armTimer(g, ms = g.timeout * 1000 * this.o.timeScale) {
     clearTimeout(g.timer);
-    g.timer = setTimeout(() => this.finishGather(g), g.timeout * 1000 * this.o.timeScale);
+    g.timer = setTimeout(() => this.timeUp(g), ms);
+  }
+
+  /** The gather's time is up: wait on while the caller types; words typed and not sent are the answer. */
+  timeUp(g) {
+    if (g.done) return;
+    const takesSpeech = g.input.includes("speech") && !g.digits;
+    const pause = this.o.typingPause * 1000 * this.o.timeScale;
+    const quiet = this.typedAt === null ? Infinity : this.o.now() - this.typedAt;
+    if (takesSpeech && quiet < pause) return this.armTimer(g, pause - quiet);
+    const typed = takesSpeech ? String(this.o.draft() ?? "").trim() : "";
+    if (typed) g.speech = { SpeechResult: typed, Confidence: "1" };
+    this.finishGather(g);
   }
 
   finishGather(g) {
