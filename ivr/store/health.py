@@ -113,7 +113,9 @@ def healthz():
     """{"status": "ok", "database": "ok", "schema": ..., "call_log": {...}} with 200, or
     {"status": "failing", "database": "<what failed>", ...} with 503."""
     app = current_app._get_current_object()
-    depth = call_recorder(app).spool.depth()
+    recorder = call_recorder(app)
+    recorder.start()  # a server asked for its health ships what the spool holds, even before any call
+    depth = recorder.spool.depth()
     calls = {"pending": depth.events, "oldest_pending_seconds": age(depth.oldest), "lost": depth.lost}
     process = os.getpid()  # which worker answered: the figures are the same from every one
     result = probe(app).latest(FIRST_WAIT_SECONDS)
