@@ -299,14 +299,31 @@ def finish_from_status(rt: Runtime, call_sid: str) -> str | None:
     return finish_report(rt, state)[1]
 
 
-def add_desks_to_summary(rt: Runtime, summary: dict, state: DeskState, call_sid: str) -> None:
+def add_desks_to_summary(rt: Runtime, summary: dict, state: DeskState, call_sid: str, steps=()) -> None:
     """A call summary with the desks the caller spoke at on its path, and the reference if they asked for it."""
     desks = [desk_node(rt.scenarios, REP)] + ([desk_node(rt.scenarios, SUP)] if "at-sup" in state.facts else [])
     on_path = {step["node"] for step in summary["path"]}
     summary["path"] += [{"node": node, "label": rt.line.nodes[node].label} for node in desks if node not in on_path]
     if "reference" in state.facts:
-        label = rt.line.nodes[desk_node(rt.scenarios, REP)].label
-        summary["references"].append({"label": label, "number": desk_reference(rt, call_sid)})
+        summary["references"].append({"label": GIVEN_BY[reference_giver(steps)],
+                                      "number": desk_reference(rt, call_sid)})
+
+
+GIVEN_BY = {REP: "given by the representative", SUP: "given by the supervisor"}
+
+
+def reference_giver(steps) -> str:
+    """Who read the reference (REP or SUP): the desk of the last turn whose signed state did not have it yet."""
+    giver = REP
+    for item in steps:
+        parts = urlsplit(item.url)
+        if parts.path != INPUT_PATH:
+            continue
+        state = read_state(parse_qs(parts.query).get(STATE_ARG, [None])[0])
+        if state is None or "reference" in state.facts:
+            break
+        giver = state.desk
+    return giver
 
 
 def rehearsal_of_call(rt: Runtime, summary: dict, call_sid: str, steps) -> tuple[dict, str] | None:
@@ -318,5 +335,5 @@ def rehearsal_of_call(rt: Runtime, summary: dict, call_sid: str, steps) -> tuple
     state = final_state(rt, steps)
     if state is None:
         return None
-    add_desks_to_summary(rt, summary, state, call_sid)
+    add_desks_to_summary(rt, summary, state, call_sid, steps)
     return finish_report(rt, state)
