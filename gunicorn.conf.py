@@ -2,10 +2,13 @@
 
 HOST and PORT choose the address (127.0.0.1:5000), WEB_CONCURRENCY the number of worker processes
 (2), GUNICORN_THREADS the threads in each (4). Anything else can be overridden with
-GUNICORN_CMD_ARGS, e.g. "--access-logfile -".
+GUNICORN_CMD_ARGS, e.g. "--access-logfile -" or "--max-requests 500" (the jitter then follows:
+a tenth of it, unless --max-requests-jitter says otherwise).
 """
 
+import argparse
 import os
+import shlex
 
 bind = f"{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '5000'}"
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2)
@@ -22,9 +25,25 @@ graceful_timeout = 10
 keepalive = 5  # behind a load balancer that reuses connections
 # The workers' heartbeat files live in memory, so a slow disk never gets a healthy worker killed.
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
-# A fresh worker now and then keeps a slow leak (in any library) from growing without bound.
+# A fresh worker now and then keeps a slow leak (in any library) from growing without bound. The jitter
+# (so that workers do not all restart at once) is a tenth of max_requests: GUNICORN_CMD_ARGS, read by
+# gunicorn after this file, may set --max-requests alone, and a fixed jitter of 2000 would then
+# drown it (--max-requests 50 recycled a worker after up to 2050 requests).
 max_requests = 20000
-max_requests_jitter = 2000
+
+
+def _jitter_for(cmd_args: str, default_max_requests: int) -> int:
+    """A tenth of the max_requests GUNICORN_CMD_ARGS sets (or of the default)."""
+    parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    parser.add_argument("--max-requests", type=int, default=default_max_requests)
+    try:
+        known, _rest = parser.parse_known_args(shlex.split(cmd_args))
+    except (SystemExit, ValueError):  # gunicorn itself will say what is wrong with them
+        return default_max_requests // 10
+    return max(0, known.max_requests) // 10
+
+
+max_requests_jitter = _jitter_for(os.environ.get("GUNICORN_CMD_ARGS", ""), max_requests)
 errorlog = "-"
 
 
@@ -40,6 +59,16 @@ def when_ready(server):
         # As app.py does after start-up: what warming up loaded (SQLAlchemy, the limiter, the
         # recognizer's index) is never walked by a worker's collector, and its pages stay shared.
         gc.freeze()
+
+
+def post_worker_init(worker):
+    """Each worker starts its call-log shipper at once: what a killed worker left in the spool is shipped
+    without waiting for the next call."""
+    app = worker.wsgi
+    if "practice_line" in getattr(app, "extensions", {}):
+        from ivr import store
+
+        store.start_shipping(app)
 
 
 def local_base_urls(addresses) -> list[str]:

@@ -310,8 +310,8 @@ def test_a_state_we_did_not_sign_is_an_apology_not_an_error(caller, line):
     assert reply.said[0] == line.text("apology")
 
 
-@pytest.mark.parametrize("quotes, compressed", [(0, False), (40, True)], ids=["short", "long"])
-def test_a_state_token_round_trips_plain_when_short_and_deflated_when_long(app, quotes, compressed):
+@pytest.mark.parametrize("quotes", [0, 40], ids=["short", "long"])
+def test_a_state_token_round_trips_and_refuses_alteration(app, quotes):
     from ivr.coach.dialogue import DeskState
     from ivr.voice.desk import read_state, sign_state
 
@@ -319,7 +319,7 @@ def test_a_state_token_round_trips_plain_when_short_and_deflated_when_long(app, 
     state.said.update({f"item-{n}": "I'd like the 45 dollar charge at Corner Coffee removed" for n in range(quotes)})
     with app.test_request_context("/voice/desk/input", method="POST"):
         token = sign_state(state)
-        assert token.startswith(".") is compressed  # itsdangerous's mark for a compressed payload
+        assert len(token) < 8000  # a long conversation still fits in a URL (itsdangerous compresses it)
         assert read_state(token).to_dict() == state.to_dict()
         assert read_state(token[:-2] + ("AA" if token[-2:] != "AA" else "BB")) is None  # altered: refused
 
@@ -365,6 +365,7 @@ def test_a_twilio_caller_who_hangs_up_mid_conversation_still_gets_a_report(app, 
     from sqlalchemy import func, select
 
     from ivr import store
+    assert store.call_recorder(app).flush(10)  # the call-log shipper finishes the report
     from ivr.store.models import open_rehearsals, rehearsal_reports
     with store.get_engine(app).connect() as connection:
         rows = connection.execute(select(rehearsal_reports.c.report)).scalars().all()

@@ -28,6 +28,7 @@ from ivr.store.recorder import CallEvent, CallRecorder
 from ivr.store.schema import HEAD, MIGRATIONS
 
 DAY = 86400
+CALL_ROW = (call_log.c.id, call_log.c.started_at, call_log.c.outcome, call_log.c.duration)
 TABLES = {"alembic_version", "call_log", "call_steps", "open_rehearsals", "practice_calls", "rehearsal_reports"}
 # Today's schema, exactly as the SQLite store before Alembic made it.
 TODAYS_SQL = """
@@ -66,16 +67,16 @@ def everything_stored(app) -> str:
 def test_head_is_the_newest_migration():
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    assert ScriptDirectory.from_config(config).get_current_head() == HEAD == "0002"
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD == "0003"
 
 
 def test_db_upgrade_builds_the_schema_and_is_safe_to_run_twice(make_app, database_url):
     app = make_app(DATABASE_URL=database_url)
     where = "sqlite:///" + app.instance_path + "/practice-line.sqlite" if database_url is None else \
         database_url.replace("postgresql://", "postgresql+psycopg://")
-    assert invoke(app, "db", "upgrade") == f"Database {where}: upgraded from nothing to revision 0002.\n"
-    assert invoke(app, "db", "upgrade") == f"Database {where}: already at revision 0002 (the newest).\n"
-    assert invoke(app, "db", "current") == f"Database {where}: revision 0002 (newest: 0002).\n"
+    assert invoke(app, "db", "upgrade") == f"Database {where}: upgraded from nothing to revision 0003.\n"
+    assert invoke(app, "db", "upgrade") == f"Database {where}: already at revision 0003 (the newest).\n"
+    assert invoke(app, "db", "current") == f"Database {where}: revision 0003 (newest: 0003).\n"
     with store.get_engine(app).connect() as connection:
         assert set(inspect(connection).get_table_names()) == TABLES
         assert compare_metadata(MigrationContext.configure(connection), metadata) == []
@@ -87,7 +88,7 @@ def test_db_current_fails_on_a_postgresql_database_never_upgraded(make_app, post
     app = make_app(DATABASE_URL=postgres_server.url)
     result = app.test_cli_runner().invoke(args=["db", "current"])
     assert result.exit_code == 1
-    assert "revision none (newest: 0002)" in result.output
+    assert "revision none (newest: 0003)" in result.output
 
 
 def test_todays_sqlite_file_is_upgraded_with_its_summaries_kept(make_app, tmp_path):
@@ -99,8 +100,8 @@ def test_todays_sqlite_file_is_upgraded_with_its_summaries_kept(make_app, tmp_pa
         db.execute("INSERT INTO practice_calls VALUES (?, ?, ?)", ("kept-from-before", created, json.dumps(summary)))
     app = make_app()
     where = f"sqlite:///{tmp_path}/practice-line.sqlite"
-    assert invoke(app, "db", "upgrade") == f"Database {where}: upgraded from nothing to revision 0002.\n"
-    assert invoke(app, "db", "upgrade") == f"Database {where}: already at revision 0002 (the newest).\n"
+    assert invoke(app, "db", "upgrade") == f"Database {where}: upgraded from nothing to revision 0003.\n"
+    assert invoke(app, "db", "upgrade") == f"Database {where}: already at revision 0003 (the newest).\n"
     with app.app_context():
         assert store.load_call("kept-from-before", 30) == (summary, created)
         assert store.list_calls(30)[0]["id"] == "kept-from-before"
@@ -113,8 +114,8 @@ def test_the_app_brings_an_old_sqlite_file_up_to_date_by_itself(make_app, tmp_pa
         db.executescript(TODAYS_SQL)
         db.execute("INSERT INTO practice_calls VALUES ('old', ?, '{\"duration_seconds\": 5}')", (time.time(),))
     app = make_app()
-    reply = app.test_client().get("/healthz")
-    assert reply.status_code == 200 and reply.get_json()["schema"] == "0002"
+    status, body = health(app.test_client())
+    assert status == 200 and body["schema"] == "0003"
     with app.app_context():
         assert store.load_call("old", 30)[0] == {"duration_seconds": 5}
 
@@ -149,15 +150,28 @@ def test_reports_are_saved_loaded_purged_and_never_keep_a_run_of_digits(store_ap
         assert store.purge_expired_reports(14, now=2_000_000.0 + 15 * DAY) == 2
 
 
-def test_an_open_rehearsal_is_kept_off_the_request_path_and_taken_once(store_app):
+def test_an_open_rehearsal_is_kept_off_the_request_path_and_finished_once_its_call_ends(store_app):
+    """The latest state is kept (an earlier one shipped later never replaces it); the call's end takes it
+    into a report, once, and a state not ours makes none."""
+    from ivr.store.models import rehearsal_reports
+
+    store_app.extensions["practice_line_report_of"] = lambda state: {"from": state} if state != "forged" else None
+    recorder = store.call_recorder(store_app)
     with store_app.test_request_context():
-        store.keep_open_rehearsal("key-1", "state-a", 30, now=1000.0)
-        store.keep_open_rehearsal("key-1", "state-b", 30, now=1001.0)  # the latest replaces the one before
-        store.keep_open_rehearsal("key-2", "state-c", 30, now=1000.0)
-        assert store.take_open_rehearsal("key-1") == "state-b"
-        assert store.take_open_rehearsal("key-1") is None
-        store.purge_expired_reports(30, now=1000.0 + 31 * DAY)
-        assert store.take_open_rehearsal("key-2") is None
+        store.keep_open_rehearsal("key-1", "state-b", 30, now=1001.0)
+        store.keep_open_rehearsal("key-1", "state-a", 30, now=1000.0)  # older, spooled later: not kept
+        store.keep_open_rehearsal("key-2", "forged", 30, now=1000.0)
+        store.keep_open_rehearsal("key-3", "state-c", 30, now=1000.0)
+    assert recorder.flush(10)
+    sid = "CA" + "4" * 32
+    for key in ("key-1", "key-1", "key-2"):  # a repeated callback finds nothing left to finish
+        recorder.status(sid, "completed", 30, finish=key)
+    assert recorder.flush(10)
+    with store.get_engine(store_app).connect() as connection:
+        assert [json.loads(r) for r in connection.execute(select(rehearsal_reports.c.report)).scalars()] == [
+            {"from": "state-b"}]
+        assert connection.execute(select(open_rehearsals.c.call_key, open_rehearsals.c.state)).all() == [
+            ("key-3", "state-c")]
 
 
 # --- the call log ---------------------------------------------------------------------------------------
@@ -186,14 +200,9 @@ def caller(store_app):
     return Caller(store_app.test_client())
 
 
-def test_a_status_callback_is_logged_without_parsing_twilios_whole_form(store_app, caller, monkeypatch):
+def test_a_status_callback_among_twilios_other_fields_logs_its_outcome_and_duration(store_app, caller):
     caller.walk(LOST_CARD_KEYS)
     reference_number.cache_clear()
-
-    def parse(*args, **kwargs):
-        raise AssertionError("the status callback parsed the whole form")
-
-    monkeypatch.setattr("werkzeug.formparser.FormDataParser.parse", parse)
     reply = caller.post("/voice/status", CallStatus="completed", CallDuration="71", CallerCity="DENVER",
                         CallerZip="80202", StirVerstat="TN-Validation-Passed-A")
     assert reply.status == 200 and reply.verbs == []
@@ -270,13 +279,13 @@ def test_events_from_several_servers_in_any_order_make_one_record(store_app):
     write_events(engine, [CallEvent("c1", 4980.0, steps=(("main", None),))])
     write_events(engine, [CallEvent("c1", 4970.0, steps=(("welcome", None),))])
     with engine.connect() as connection:
-        assert connection.execute(select(call_log)).all() == [("c1", 4960.0, "completed", 40)]
+        assert connection.execute(select(*CALL_ROW)).all() == [("c1", 4960.0, "completed", 40)]
         assert connection.execute(select(call_steps.c.node).order_by(call_steps.c.at)).scalars().all() == \
             ["welcome", "main"]
     write_events(engine, [CallEvent("c2", 100.0, steps=(("welcome", None),)),
                           CallEvent("c2", 160.0, outcome="busy", duration=None)])
     with engine.connect() as connection:
-        assert connection.execute(select(call_log).where(call_log.c.id == "c2")).one() == ("c2", 100.0, "busy", None)
+        assert connection.execute(select(*CALL_ROW).where(call_log.c.id == "c2")).one() == ("c2", 100.0, "busy", None)
 
 
 def test_one_batch_holding_many_events_of_several_calls_makes_the_same_records(store_app):
@@ -289,17 +298,17 @@ def test_one_batch_holding_many_events_of_several_calls_makes_the_same_records(s
                           CallEvent("c3", 230.0, steps=(("end-lost-card", "7201"),)),
                           CallEvent("c4", 4990.0, steps=(("dispute", None),)),
                           CallEvent("k1", 20.0, rehearsal="second"),
-                          CallEvent("c3", 260.0, outcome="completed", duration=None),
-                          CallEvent("c3", 261.0, outcome=None, duration=61)])
+                          CallEvent("c3", 260.0, outcome="completed", duration=61),
+                          CallEvent("c3", 261.0, outcome="in-progress", duration=None)])  # late: ignored
     write_events(engine, [CallEvent("c4", 4970.0, steps=(("welcome", None),)),
-                          CallEvent("c4", 5001.0, outcome="no-answer", duration=None)])
+                          CallEvent("c4", 5001.0, outcome="no-answer", duration=None)])  # a second end: ignored
     # Two known calls in one batch: each keeps its own earliest start.
     write_events(engine, [CallEvent("c5", 90.0, outcome="busy", duration=None),
                           CallEvent("c4", 4965.0, steps=(("hold", None),)),
                           CallEvent("c3", 150.0, steps=(("main", None),))])
     with engine.connect() as connection:
-        assert connection.execute(select(call_log).order_by(call_log.c.id)).all() == [
-            ("c3", 150.0, "completed", 61), ("c4", 4960.0, "no-answer", 40), ("c5", 90.0, "busy", None)]
+        assert connection.execute(select(*CALL_ROW).order_by(call_log.c.id)).all() == [
+            ("c3", 150.0, "completed", 61), ("c4", 4960.0, "completed", 40), ("c5", 90.0, "busy", None)]
         assert connection.execute(select(call_steps.c.call_id, call_steps.c.node, call_steps.c.reference)
                                   .order_by(call_steps.c.call_id, call_steps.c.at, call_steps.c.id)).all() == [
             ("c3", "main", None), ("c3", "welcome", None), ("c3", "main", None), ("c3", "end-lost-card", "7201"),
@@ -316,7 +325,7 @@ def test_a_batch_of_hundreds_of_calls_writes_every_row(store_app):
     write_events(engine, [CallEvent(f"c{number:03}", 2000.0, outcome="completed", duration=number)
                           for number in range(0, 700, 2)])
     with engine.connect() as connection:
-        rows = connection.execute(select(call_log).order_by(call_log.c.id)).all()
+        rows = connection.execute(select(*CALL_ROW).order_by(call_log.c.id)).all()
         assert len(rows) == 700
         assert rows[0] == ("c000", 1000.0, "completed", 0)
         assert rows[1] == ("c001", 1001.0, None, None)
@@ -365,171 +374,64 @@ def refused_url() -> str:
     return f"postgresql://postgres@127.0.0.1:{free_port()}/practice_line"
 
 
-@pytest.mark.parametrize("down", ["refused", "hangs"])
-def test_a_call_is_answered_at_once_when_the_database_is_down(make_app, request, caplog, down):
-    url = refused_url() if down == "refused" else request.getfixturevalue("blackhole")
-    from conftest import Caller
-
-    healthy = Caller(make_app(INSTANCE_PATH=str(request.getfixturevalue("tmp_path") / "healthy")).test_client())
-    app = make_app(DATABASE_URL=url)
-    caller = Caller(app.test_client())
-    healthy.call_sid = caller.call_sid
-    slowest = 0.0
-    for answer in [None, *LOST_CARD_KEYS]:
-        started = time.perf_counter()
-        reply = caller.start() if answer is None else caller.press(answer)
-        slowest = max(slowest, time.perf_counter() - started)
-        expected = healthy.start() if answer is None else healthy.press(answer)
-        assert (reply.status, reply.content_type, reply.said, reply.verbs) == \
-               (200, "text/xml; charset=utf-8", expected.said, expected.verbs)
-    assert reply.hung_up
-    caller.post("/voice/status", CallStatus="completed", CallDuration="71")
-    # The database would take seconds to fail (2 s connect timeout); the replies did not wait for it.
-    assert slowest < 1.0
-
-    assert store.call_recorder(app).flush(timeout=30)
-    lost = [r.getMessage() for r in caplog.records if r.getMessage().startswith("call log: not recorded")]
-    call = hashed(caller.call_sid)
-    assert len(lost) == 6  # five webhooks and the status callback, one line each
-    assert lost[0].startswith(f"call log: not recorded for call {call}: steps welcome > main at ")
-    assert lost[-1].startswith(f"call log: not recorded for call {call}: outcome completed, duration 71 s, at ")
-    assert all("OperationalError" in line for line in lost)
-    assert f"(reference {reference_number(caller.call_sid, 'end-lost-card')})" in lost[-2]
-    assert store.call_recorder(app).lost == 6
+def status_of(engine, call: str) -> tuple:
+    with engine.connect() as connection:
+        return tuple(connection.execute(select(call_log.c.outcome, call_log.c.duration)
+                                        .where(call_log.c.id == call)).one())
 
 
-def held_recorder(capacity: int, call_sid: str) -> tuple[CallRecorder, threading.Event, list]:
-    """A recorder whose worker has taken one event (steps welcome) and waits, writing nothing until released."""
-    release = threading.Event()
-    written: list = []
+def test_the_latest_status_stands_whatever_order_the_callbacks_are_shipped_in(store_app):
+    """By the order of call states without a SequenceNumber: every order of three callbacks, one by one
+    and in one batch, ends `completed` with its duration."""
+    from itertools import permutations
 
-    def write(events):
-        release.wait(10)
-        written.extend(events)
-
-    recorder = CallRecorder(write, capacity=capacity)
-    recorder.steps(call_sid, [("welcome", None)])
-    deadline = time.monotonic() + 5
-    while recorder._pending and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert recorder.pending == 1
-    return recorder, release, written
-
-
-def test_a_full_queue_drops_events_with_a_warning_and_never_blocks(caplog):
-    recorder, release, written = held_recorder(2, "CA" + "1" * 32)
-    started = time.perf_counter()
-    for node in ("main", "dispute", "representative"):
-        recorder.steps("CA" + "1" * 32, [(node, None)])
-    assert time.perf_counter() - started < 0.5
-    release.set()
-    assert recorder.flush(10)
-    assert [e.steps[0][0] for e in written] == ["welcome", "main", "dispute"]
-    [line] = [r.getMessage() for r in caplog.records]
-    assert line.startswith(f"call log: not recorded for call {hashed('CA' + '1' * 32)}: steps representative at ")
-    assert line.endswith("the call-log queue is full (the database is slow or down)")
+    engine = store.get_engine(store_app)
+    for number, order in enumerate(permutations(["ringing", "in-progress", "completed"])):
+        events = [CallEvent(f"p{number}", 100.0 + i, outcome=state, duration=42 if state == "completed" else None)
+                  for i, state in enumerate(order)]
+        for event in events:
+            write_events(engine, [event])
+        write_events(engine, events[::-1] if number % 2 else events)  # shipped again, all at once
+        assert status_of(engine, f"p{number}") == ("completed", 42)
+        write_events(engine, [CallEvent(f"b{number}", 100.0, outcome=state, duration=42 if state == "completed" else None)
+                              for state in order])
+        assert status_of(engine, f"b{number}") == ("completed", 42)
 
 
-def test_flush_writes_at_once_however_long_the_worker_gathers(monkeypatch):
-    monkeypatch.setattr("ivr.store.recorder.GATHER_SECONDS", 60)
-    batches = []
-    recorder = CallRecorder(batches.append)
-    recorder.steps("CA" + "1" * 32, [("welcome", None), ("main", None)], at=100.0)
-    recorder.status("CA" + "1" * 32, "completed", 31, at=131.0)
-    time.sleep(0.3)
-    assert batches == [] and recorder.pending == 2  # still gathering
-    started = time.perf_counter()
-    assert recorder.flush(10)
-    assert time.perf_counter() - started < 2
-    assert batches == [[CallEvent(hashed("CA" + "1" * 32), 100.0, [("welcome", None), ("main", None)]),
-                        CallEvent(hashed("CA" + "1" * 32), 131.0, (), "completed", 31)]]
-    assert recorder.pending == 0
+def test_a_sequence_number_then_timestamp_decide_and_a_repeat_never_overwrites(store_app):
+    engine = store.get_engine(store_app)
+    # Progress events: sequence 0..3, shipped backwards, the final one repeated with another duration.
+    for sequence, state, duration in [(3, "completed", 13), (2, "in-progress", None), (0, "initiated", None),
+                                      (1, "ringing", None), (3, "completed", 99)]:
+        write_events(engine, [CallEvent("s1", 200.0, outcome=state, duration=duration, sequence=sequence,
+                                        stamp=1_800_000_000.0 + sequence)])
+    assert status_of(engine, "s1") == ("completed", 13)
+    # The same sequence number with later Timestamps: the latest one stands, however they arrive.
+    for stamp, duration in [(1_800_000_012.0, 12), (1_800_000_013.0, 13), (1_800_000_011.0, 11)]:
+        write_events(engine, [CallEvent("s2", 200.0, outcome="completed", duration=duration, sequence=4, stamp=stamp)])
+    assert status_of(engine, "s2") == ("completed", 13)
+    # No sequence, no timestamp: the first of equal callbacks shipped stays.
+    for duration in (11, 12, 13):
+        write_events(engine, [CallEvent("s3", 200.0, outcome="completed", duration=duration)])
+    assert status_of(engine, "s3") == ("completed", 11)
+    # A callback without a known state makes the call's row but no status.
+    write_events(engine, [CallEvent("s4", 200.0, outcome=None, duration=5)])
+    assert status_of(engine, "s4") == (None, None)
 
 
-def test_the_worker_writes_many_webhooks_in_one_write(monkeypatch):
-    monkeypatch.setattr("ivr.store.recorder.GATHER_SECONDS", 0.5)
-    batches = []
-    recorder = CallRecorder(batches.append)
-    for number in range(50):
-        recorder.steps(f"CA{number:032x}", [("welcome", None)])
-    deadline = time.monotonic() + 10
-    while not batches and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert [len(batch) for batch in batches] == [50]
-    assert batches[0][49].call == hashed(f"CA{49:032x}")
-
-
-def test_a_burst_beyond_capacity_is_reported_in_a_few_lines_naming_each_call(caplog):
-    first, second, third = ("CA" + digit * 32 for digit in "123")
-    recorder, release, written = held_recorder(5, first)
-    started = time.perf_counter()
-    for call_sid, count in ((first, 15), (second, 15), (third, 15)):  # 5 fill the queue, 40 are lost
-        for _ in range(count):
-            recorder.steps(call_sid, [("main", None)])
-    assert time.perf_counter() - started < 0.5
-    assert recorder.lost == 40
-    release.set()
-    assert recorder.flush(10)
-    assert len(written) == 6
-    lines = [r.getMessage() for r in caplog.records]
-    assert len(lines) == 11
-    for line in lines[:10]:  # the first ten lost events, one line each
-        assert line.startswith(f"call log: not recorded for call {hashed(first)}: steps main at ")
-        assert line.endswith(": the call-log queue is full (the database is slow or down)")
-    assert lines[10] == (f"call log: not recorded: 30 more events, for calls {hashed(second)} (15), "
-                         f"{hashed(third)} (15): the call-log queue is full (the database is slow or down)")
-
-
-def test_a_flush_under_load_waits_only_for_what_was_queued_before_it():
-    batches = []
-
-    def write(events):
-        time.sleep(0.01)
-        batches.append(len(events))
-
-    recorder = CallRecorder(write)
-    busy = threading.Event()
-    stop = threading.Event()
-
-    def webhooks():
-        number = 0
-        while not stop.is_set():
-            recorder.steps(f"CA{number:032x}", [("welcome", None)])
-            number += 1
-            busy.set()
-            time.sleep(0.0005)
-
-    caller = threading.Thread(target=webhooks, daemon=True)
-    caller.start()
-    try:
-        assert busy.wait(5)
-        time.sleep(0.3)
-        started = time.perf_counter()
-        assert recorder.flush(10)  # the queue never empties, yet the flush ends
-        assert time.perf_counter() - started < 2
-        assert caller.is_alive()
-    finally:
-        stop.set()
-        caller.join()
-    assert recorder.flush(10) and recorder.pending == 0 and recorder.lost == 0
-
-
-def test_a_status_callback_flushes_only_for_an_open_rehearsal_of_its_own(store_app, caller, monkeypatch):
-    """The call log keeps gathering through a plain call's status callback (most calls have no rehearsal)."""
-    monkeypatch.setattr("ivr.store.recorder.GATHER_SECONDS", 60)
-    recorder = store.call_recorder(store_app)
-    caller.start()
-    caller.post("/voice/status", CallStatus="completed", CallDuration="9")
-    assert recorder.pending == 2
-    with store_app.test_request_context():
-        store.keep_open_rehearsal("key-1", "state-a", 30)
-        assert recorder.holds_rehearsal("key-1") and not recorder.holds_rehearsal("key-2")
-        assert store.take_open_rehearsal("key-2") is None
-        assert recorder.pending == 3
-        assert store.take_open_rehearsal("key-1") == "state-a"
-    assert recorder.pending == 0 and not recorder.holds_rehearsal("key-1")
-    [call] = json.loads(invoke(store_app, "calls", "list", "--json"))
-    assert (call["id"], call["outcome"], call["duration"]) == (hashed(caller.call_sid), "completed", 9)
+def test_a_batch_shipped_twice_is_stored_once(store_app):
+    """The shipper may stop between the database's commit and the spool's: the batch is shipped again."""
+    engine = store.get_engine(store_app)
+    batch = [CallEvent("d1", 100.0, steps=(("welcome", None), ("main", None)), key="u1-1"),
+             CallEvent("d1", 101.0, steps=(("lost-card", None),), key="u1-2"),
+             CallEvent("d1", 160.0, outcome="completed", duration=60, key="u1-3")]
+    write_events(engine, batch)
+    write_events(engine, batch)
+    write_events(engine, batch[1:])
+    with engine.connect() as connection:
+        assert connection.execute(select(*CALL_ROW)).all() == [("d1", 100.0, "completed", 60)]
+        assert connection.execute(select(call_steps.c.node, call_steps.c.event).order_by(call_steps.c.id)).all() == [
+            ("welcome", "u1-1.0"), ("main", "u1-1.1"), ("lost-card", "u1-2.0")]
 
 
 def test_a_known_call_whose_row_was_purged_meanwhile_gets_its_row_again(store_app):
@@ -542,86 +444,68 @@ def test_a_known_call_whose_row_was_purged_meanwhile_gets_its_row_again(store_ap
     write_events(engine, [CallEvent("c1", 120.0, steps=(("dispute", None),)),
                           CallEvent("c1", 150.0, outcome="completed", duration=61)], known)
     with engine.connect() as connection:
-        assert connection.execute(select(call_log)).all() == [("c1", 90.0, "completed", 61)]
+        assert connection.execute(select(*CALL_ROW)).all() == [("c1", 90.0, "completed", 61)]
     with engine.begin() as connection:
         connection.execute(call_steps.delete())
         connection.execute(call_log.delete())
     write_events(engine, [CallEvent("c1", 200.0, steps=(("hold", None),))], known)
     with engine.connect() as connection:
-        assert connection.execute(select(call_log)).all() == [("c1", 200.0, None, None)]
+        assert connection.execute(select(*CALL_ROW)).all() == [("c1", 200.0, None, None)]
         assert connection.execute(select(call_steps.c.node)).scalars().all() == ["hold"]
-
-
-def test_a_gunicorn_worker_that_stops_writes_what_its_queue_holds(tmp_path, make_app):
-    """A call's events still in the queue (the worker gathers for a minute here) are written at exit."""
-    import signal
-    import subprocess
-    import sys
-    import urllib.request
-    from pathlib import Path
-
-    from pgcluster import free_port
-
-    root = Path(__file__).resolve().parent.parent
-    database = f"sqlite:///{tmp_path}/served.sqlite"
-    invoke(make_app(DATABASE_URL=database), "db", "upgrade")
-    config = tmp_path / "gunicorn.conf.py"
-    config.write_text(f"exec(open({str(root / 'gunicorn.conf.py')!r}).read())\n"
-                      "def post_fork(server, worker):\n"
-                      "    import ivr.store.recorder\n"
-                      "    ivr.store.recorder.GATHER_SECONDS = 60\n")
-    port = free_port()
-    env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": "1", "DATABASE_URL": database,
-           "SECRET_KEY": "test-secret", "PRACTICE_LINE_AUDIO_DIR": str(tmp_path / "audio")}
-    log = (tmp_path / "gunicorn.log").open("w+")
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", str(config), "app:app"], cwd=root, env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
-    call_sid = "CA" + uuid.uuid4().hex
-    form = f"CallSid={call_sid}&From=%2B15550100&To=%2B15550199"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                post = urllib.request.Request(f"http://127.0.0.1:{port}/voice/incoming", data=form.encode())
-                with urllib.request.urlopen(post, timeout=5) as reply:
-                    assert reply.status == 200
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, log.read()
-                time.sleep(0.25)
-        status = urllib.request.Request(f"http://127.0.0.1:{port}/voice/status",
-                                        data=f"{form}&CallStatus=completed&CallDuration=42".encode())
-        with urllib.request.urlopen(status, timeout=5) as reply:
-            assert reply.status == 200
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
-    with sqlite3.connect(tmp_path / "served.sqlite") as db:
-        assert db.execute("SELECT id, outcome, duration FROM call_log").fetchall() == [
-            (hashed(call_sid), "completed", 42)]
-        assert db.execute("SELECT node FROM call_steps ORDER BY id").fetchall() == [("welcome",), ("main",)]
 
 
 # --- /healthz ------------------------------------------------------------------------------------------
 
+def health(client, settled: bool = True) -> tuple[int, dict]:
+    """GET /healthz; `settled`: again until the process's first probe has answered (a few at most)."""
+    for _ in range(50):
+        reply = client.get("/healthz")
+        body = reply.get_json()
+        if not settled or body["database"] != "not checked yet":
+            return reply.status_code, body
+        time.sleep(0.05)
+    raise AssertionError("the health probe never answered")
+
+
 def test_healthz_is_ok_when_the_database_answers(store_app):
-    reply = store_app.test_client().get("/healthz")
-    assert reply.status_code == 200
-    assert reply.get_json() == {"status": "ok", "database": "ok", "schema": "0002",
-                                "call_log": {"pending": 0, "lost": 0}}
+    status, body = health(store_app.test_client())
+    assert status == 200
+    assert body.pop("checked_seconds_ago") >= 0
+    assert body == {"status": "ok", "database": "ok", "schema": "0003",
+                    "call_log": {"pending": 0, "oldest_pending_seconds": None, "lost": 0}}
 
 
 def test_healthz_is_503_naming_the_error_when_the_database_is_down(make_app):
-    reply = make_app(DATABASE_URL=refused_url()).test_client().get("/healthz")
-    assert reply.status_code == 503
-    body = reply.get_json()
+    status, body = health(make_app(DATABASE_URL=refused_url()).test_client())
+    assert status == 503
     assert body["status"] == "failing"
     assert body["database"].startswith("OperationalError: (psycopg.OperationalError) connection failed")
 
 
 def test_healthz_is_503_when_the_schema_was_never_built(make_app, postgres_server):
     empty(postgres_server.url)
-    reply = make_app(DATABASE_URL=postgres_server.url).test_client().get("/healthz")
-    assert reply.status_code == 503
-    assert reply.get_json()["database"] == ("the schema is at nothing and the app needs 0002: "
-                                            "run flask --app app db upgrade")
+    status, body = health(make_app(DATABASE_URL=postgres_server.url).test_client())
+    assert status == 503
+    assert body["database"] == "the schema is at nothing and the app needs 0003: run flask --app app db upgrade"
+
+
+def test_healthz_answers_at_once_from_the_spool_when_the_database_hangs(make_app, blackhole, monkeypatch):
+    """A database that accepts and never answers: /healthz says so within 100 ms, with the spool's figures."""
+    monkeypatch.setattr("ivr.store.health.STUCK_SECONDS", 0.3)
+    app = make_app(DATABASE_URL=blackhole)
+    client = app.test_client()
+    from conftest import Caller
+
+    Caller(client).walk(["1"])  # two webhooks: two events spooled, none shipped (the database hangs)
+    answers = []
+    for _ in range(8):
+        started = time.perf_counter()
+        reply = client.get("/healthz")
+        answers.append((time.perf_counter() - started, reply.status_code, reply.get_json()))
+        time.sleep(0.1)
+    assert max(seconds for seconds, _, _ in answers) < 0.1
+    assert {status for _, status, _ in answers} == {503}
+    assert answers[0][2]["database"] == "not checked yet"
+    assert answers[-1][2]["database"].startswith("the database has not answered for ")
+    assert answers[-1][2]["call_log"]["pending"] == 2 and answers[-1][2]["call_log"]["lost"] == 0
+    assert answers[-1][2]["call_log"]["oldest_pending_seconds"] >= 0.7

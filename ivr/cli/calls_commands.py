@@ -36,6 +36,31 @@ def list_command(as_json: bool) -> None:
     click.echo(f"{len(found)} call{'s' if len(found) != 1 else ''}.")
 
 
+@calls.command("pending")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON object instead of lines.")
+@click.option("--limit", default=100, show_default=True, help="List at most this many events, oldest first.")
+def pending_command(as_json: bool, limit: int) -> None:
+    """List call-log events spooled and not yet shipped to the database (every worker's), oldest first."""
+    from ..store.recorder import event_of
+    from ..store.spool import age, pending
+
+    recorder = store.call_recorder()
+    rows, spool_uid, depth = pending(recorder.spool.path, limit)
+    events = [(row, event_of(row, spool_uid)) for row in rows]
+    if as_json:
+        click.echo(json.dumps({
+            "pending": depth.events, "oldest_pending_seconds": age(depth.oldest), "lost": depth.lost,
+            "events": [{"key": event.key, "call": event.call, "spooled_seconds_ago": age(row.at),
+                        "what": event.describe()} for row, event in events]}, indent=2))
+        return
+    for row, event in events:
+        click.echo(f"{event.key}  {event.call[:12]}…  {age(row.at):>9.1f} s ago  {event.describe()}")
+    shown = f" ({len(events)} listed)" if len(events) < depth.events else ""
+    oldest = "" if depth.oldest is None else f", the oldest {age(depth.oldest):.1f} s ago"
+    click.echo(f"{depth.events} event{'s' if depth.events != 1 else ''} not shipped yet{shown}{oldest}; "
+               f"{depth.lost} lost (spool full) since the spool was made: {recorder.spool.path}")
+
+
 @calls.command("purge")
 def purge_command() -> None:
     """Delete browser call summaries, call-log records and rehearsal reports older than phone.keep_days."""

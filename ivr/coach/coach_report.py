@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from .rubric import score
 from .scenarios import ScenarioBook
-
-if TYPE_CHECKING:  # the dialogue speaks the summary, so it imports this module
-    from .dialogue import DeskState
+from .state import DeskState
 
 MAX_WELL = 2  # things that went well, said on the phone
 MAX_TRY = 2  # things to try next time, said on the phone

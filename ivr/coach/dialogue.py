@@ -2,97 +2,40 @@
 
 Plain Python: no Flask, no I/O. The state is small and travels with the call (the voice routes sign it
 into the next webhook's URL), so any app server can take the next turn. What the caller said is turned
-into moves by the recognizer the caller of `step` passes in.
+into moves by the recognizer the caller of `step` passes in. The turn-taking itself (phases, what moves
+them, what the person says) is the table in ivr.coach.turn_taking; the state is ivr.coach.state.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
 
 from ..line.practice_line import BACK, HOME, REPEAT, REPRESENTATIVE, Segment
 from ..line.navigator import spoken_nodes
 from ..line.masking import mask_digits
 from .coach_report import spoken_summary
-from .scenarios import REP, SUP, ScenarioBook
+from .scenarios import REP, SUP, Scenario, ScenarioBook
+from .state import HOLD, INFO, REFERENCE, DeskState, Fact, Heard, Reply
+from .turn_taking import SUP_PHASES, Event, Phase, Say, lookup, phase_of
 
-REFERENCE = "$reference"  # in a reply: the call's reference number, digit by digit, after reference-intro
-HOLD = "$hold"  # in a reply: the hold's silence, before the supervisor (or representative) answers
+__all__ = ["HOLD", "REFERENCE", "REP", "SUP", "DeskState", "Heard", "Reply", "desk_node", "enter", "key_action",
+           "step"]  # the voice line's view of the conversation
+
 MAX_TURNS = 30  # a conversation this long is wrapped up politely: every call ends
 MAX_IDLE = 3  # turns in a row that give nothing usable (nonsense, a lone 0) before a polite goodbye
 MAX_SILENT = 2  # silent turns in a row at a person's desk before a polite goodbye
 MAX_ASKS = 2  # times the representative asks for one missing piece before moving on without it
 QUOTE_CHARS = 80  # the caller's words kept for the coach, per item (they travel in the URL)
-INFO = ("purpose", "details", "outcome")
 # Moves that make "thank you" or "that's all" more than a goodbye.
 NOT_A_GOODBYE = frozenset({"purpose", "details", "outcome", "ask-name", "ask-reference", "ask-next-steps",
                            "ask-supervisor", "formal-complaint", "hostile"})
+# Moves answered wherever they come, in the order the reply answers them, and the fact each records.
+QUESTIONS = (("hostile", Event.HOSTILE, Fact.HOSTILE), ("ask-name", Event.ASK_NAME, Fact.NAME),
+             ("ask-reference", Event.ASK_REFERENCE, Fact.REFERENCE),
+             ("ask-next-steps", Event.ASK_NEXT_STEPS, Fact.NEXT_STEPS), ("confirm", Event.CONFIRM, Fact.CONFIRMED),
+             ("formal-complaint", Event.FORMAL, Fact.FORMAL))
 
 Recognize = Callable[[str], Iterable[str]]
-
-
-@dataclass
-class DeskState:
-    """Everything the conversation needs to carry from one turn to the next (it goes in the URL).
-
-    `facts` holds what has happened: purpose, details, outcome (the caller gave them); answered (the
-    representative answered and pushed back); sup-early / sup-after (asked for a supervisor before /
-    after the pushback); offered (the supervisor's offer was made); formal, formal-after (asked about the
-    formal route; after the supervisor's offer); name, reference, next-steps, confirmed; hostile.
-    `said` keeps the caller's own words (digit runs masked) that earned each fact.
-    """
-
-    scenario: str | None = None
-    desk: str = REP
-    facts: set[str] = field(default_factory=set)
-    said: dict[str, str] = field(default_factory=dict)
-    asks: dict[str, int] = field(default_factory=dict)  # missing piece -> times asked for
-    idle: int = 0
-    silent: int = 0
-    turns: int = 0
-    ended: bool = False
-    before: int = 0  # the call's webhooks before this desk: leaving it, the line's own count goes on from here
-
-    def to_dict(self) -> dict:
-        """A compact plain-data form, to sign into a URL."""
-        return {"v": 1, "s": self.scenario, "d": self.desk, "f": sorted(self.facts), "q": self.said,
-                "a": self.asks, "i": self.idle, "z": self.silent, "t": self.turns, "e": self.ended, "b": self.before}
-
-    @classmethod
-    def from_dict(cls, data: object) -> DeskState | None:
-        """The state from to_dict(), or None for anything else."""
-        try:
-            state = cls(scenario=data["s"], desk=data["d"], facts=set(data["f"]), said=dict(data["q"]),
-                        asks=dict(data["a"]), idle=int(data["i"]), silent=int(data["z"]), turns=int(data["t"]),
-                        ended=bool(data["e"]), before=int(data.get("b", 0)))
-        except (KeyError, TypeError, ValueError):
-            return None
-        if data.get("v") != 1 or state.desk not in (REP, SUP):
-            return None
-        return state
-
-    def copy(self) -> DeskState:
-        """A copy to change without touching this one."""
-        return replace(self, facts=set(self.facts), said=dict(self.said), asks=dict(self.asks))
-
-
-@dataclass(frozen=True)
-class Heard:
-    """One turn from the caller: words (speech or typed), a key, or nothing at all (silence)."""
-
-    speech: str = ""
-    key: str = ""
-
-
-@dataclass
-class Reply:
-    """What to say (prompt ids, REFERENCE, HOLD, or a flow option's filled-in words), then listen, hang up,
-    or go back to a menu node."""
-
-    say: list[str | Segment] = field(default_factory=list)
-    listen: bool = True
-    end: bool = False
-    leave: str | None = None  # a flow node to go to: the caller left the desk with the back key
 
 
 def enter(book: ScenarioBook, scenario: str | None, desk: str = REP, via: Iterable[str] = (),
@@ -115,134 +58,181 @@ def step(book: ScenarioBook, state: DeskState, heard: Heard, recognize: Recogniz
     """One turn: what the caller said or pressed (or silence) -> the new state and the desk's reply."""
     s = state.copy()
     if s.ended:  # a replayed URL after the goodbye: say goodbye again
-        return s, _close(book, s, "desk-goodbye")
+        return s, _play(book, s, [Event.REPLAYED])
     s.turns += 1
+    return s, _play(book, s, _events(book, s, heard, recognize))
+
+
+def _events(book: ScenarioBook, s: DeskState, heard: Heard, recognize: Recognize) -> list[Event]:
+    """What one turn amounts to, as the table's events in order (recording the facts it earned)."""
     speech, key = heard.speech.strip(), heard.key.strip()
     if not speech and not key:
-        s.silent += 1
-        s.idle += 1
-        if s.silent >= MAX_SILENT or s.idle >= MAX_IDLE:
-            return s, _close(book, s, "desk-goodbye-silent" if s.silent >= MAX_SILENT else "desk-goodbye-unclear")
-        return s, Reply(["desk-still-there"])
+        return [_silence(s)]
     s.silent = 0
     if s.turns > MAX_TURNS:
-        return s, _close(book, s, "desk-wrap-up")
+        return [Event.TOO_MANY_TURNS]
     if key:
         action = key_action(book, s.desk, key)
-        if action == "back":
-            if s.desk == SUP:
-                s.desk = REP
-                return s, Reply(_greeting(book, REP, options=False))
-            return s, Reply(listen=False, leave=_back_node(book, REP))
-        if action == "repeat":
-            return s, Reply([_question(book, s)])
+        if action in ("back", "repeat", "already"):
+            return [_unclear(s, Event.ALREADY) if action == "already" else Event(action)]
         moves = {action} if action in NOT_A_GOODBYE else set()
-        quote = f"(pressed {key})"
-        finish = action == "finish"
-        if action == "already":
-            s.idle += 1
-            if s.idle >= MAX_IDLE:
-                return s, _close(book, s, "desk-goodbye-unclear")
-            return s, Reply([f"desk-already-{s.desk}"])
+        quote, finish = f"(pressed {key})", action == "finish"
     else:
-        moves = set(recognize(speech))
-        quote = _quote(speech)
+        moves, quote = set(recognize(speech)), _quote(speech)
         finish = not (moves & NOT_A_GOODBYE) and _says_goodbye(book, s.desk, speech)
         if s.scenario is None:
             _pick_scenario(book, s, speech, moves, quote)
     if not moves and not finish:
-        s.idle += 1
-        if s.idle >= MAX_IDLE:
-            return s, _close(book, s, "desk-goodbye-unclear")
-        return s, Reply(["desk-not-sure", _question(book, s)])
+        return [_unclear(s, Event.UNCLEAR)]
     s.idle = 0
-    return _respond(book, s, moves, quote, finish)
+    return _heard_events(book, s, moves, quote, finish)
 
 
-def _respond(book: ScenarioBook, s: DeskState, moves: set[str], quote: str, finish: bool) -> tuple[DeskState, Reply]:
-    """The reply to a turn that gave something: calm first, then answers, then the conversation moves on."""
-    reply = Reply()
-    scenario = book.get(s.scenario or book.file.default_scenario)
-    for move in INFO:
+def _silence(s: DeskState) -> Event:
+    """A silent turn: a prompt, until the caller has been quiet (or unclear) too long."""
+    s.silent += 1
+    s.idle += 1
+    if s.silent >= MAX_SILENT:
+        return Event.SILENT_TOO_LONG
+    return Event.UNCLEAR_TOO_LONG if s.idle >= MAX_IDLE else Event.SILENCE
+
+
+def _unclear(s: DeskState, event: Event) -> Event:
+    """A turn that gave nothing usable: `event`, until there have been too many in a row."""
+    s.idle += 1
+    return Event.UNCLEAR_TOO_LONG if s.idle >= MAX_IDLE else event
+
+
+def _heard_events(book: ScenarioBook, s: DeskState, moves: set[str], quote: str, finish: bool) -> list[Event]:
+    """Events for a turn that gave something: the pieces noted, questions answered, then the conversation moves on."""
+    for piece in INFO:
+        if piece.value in moves:
+            s.note(piece, quote)
+    events = []
+    for move, event, fact in QUESTIONS:
         if move in moves:
-            _note(s, move, quote)
-    if "hostile" in moves:
-        _note(s, "hostile", quote)
-        reply.say.append("desk-calm")
-    questions = moves & {"ask-name", "ask-reference", "ask-next-steps", "confirm"}
-    if "ask-name" in moves:
-        _note(s, "name", quote)
-        reply.say.append(f"desk-name-{s.desk}")
-    if "ask-reference" in moves:
-        _note(s, "reference", quote)
-        reply.say += ["reference-intro", REFERENCE]
-    if "ask-next-steps" in moves:
-        _note(s, "next-steps", quote)
-        reply.say.append(scenario.next_steps if s.scenario else "desk-next-steps-unknown")
-    if "confirm" in moves:
-        _note(s, "confirmed", quote)
-        reply.say.append("desk-confirm")
-    if "formal-complaint" in moves:
-        _note(s, "formal", quote)
-        if s.desk == SUP and "offered" in s.facts:
-            _note(s, "formal-after", quote)
-        reply.say.append(scenario.formal)
+            s.note(fact, quote)
+            events.append(event)
+    if "formal-complaint" in moves and s.desk == SUP and Fact.OFFERED in s.facts:
+        s.note(Fact.FORMAL_AFTER, quote)
     if finish:
-        return s, _close(book, s, "desk-goodbye", reply.say)
+        return [*events, Event.GOODBYE]
     if "ask-supervisor" in moves:
-        if s.desk == SUP:
-            reply.say.append("desk-top-of-line")
-        elif "answered" in s.facts or "sup-early" in s.facts:
-            # After the pushback this is the move being practiced; a second early ask is honored anyway.
-            if "answered" in s.facts and "sup-early" not in s.facts:
-                _note(s, "sup-after", quote)
-            return s, _transfer(book, s, reply)
-        else:
-            _note(s, "sup-early", quote)
-            reply.say.append("desk-try-first")
+        events.append(_supervisor_asked(s, quote))
+        if events[-1] == Event.ASK_SUPERVISOR and s.desk == REP:
+            return events  # put through: the supervisor speaks next
+    asked_only = bool(moves & {"ask-name", "ask-reference", "ask-next-steps", "confirm"}) and not moves & set(INFO)
+    return [*events, _moving_on(book, s, moves, asked_only)]
+
+
+def _supervisor_asked(s: DeskState, quote: str) -> Event:
+    """An ask for a supervisor: too early the first time before the pushback, honored after it or when asked again."""
     if s.desk == SUP:
-        reply.say += _supervisor_next(s, scenario, moves)
-    else:
-        reply.say += _representative_next(book, s, scenario, moves, asked_only=bool(questions) and not moves & set(INFO))
-    return s, reply
+        return Event.ASK_SUPERVISOR  # nobody above: the supervisor says so
+    if Fact.ANSWERED in s.facts or Fact.SUP_EARLY in s.facts:
+        if Fact.ANSWERED in s.facts and Fact.SUP_EARLY not in s.facts:
+            s.note(Fact.SUP_AFTER, quote)  # after the pushback: the move being practiced
+        return Event.ASK_SUPERVISOR
+    s.note(Fact.SUP_EARLY, quote)
+    return Event.SUPERVISOR_TOO_EARLY
 
 
-def _representative_next(book: ScenarioBook, s: DeskState, scenario, moves: set[str], asked_only: bool) -> list[str]:
-    """Ask for what is missing (purpose, details, outcome), then answer and push back; later, hold the line."""
-    if "answered" in s.facts:
-        return ["desk-insist"] if _insists(moves) else ["desk-anything-else"]
-    missing = _missing(s)
-    if missing is None:
-        s.facts.add("answered")
-        return [scenario.can, scenario.cannot]
-    if not asked_only:  # a caller who only asked a question has not failed to answer
+def _moving_on(book: ScenarioBook, s: DeskState, moves: set[str], asked_only: bool) -> Event:
+    """After the answers: a piece still missing, all known, the caller insisting, or anything else."""
+    if s.desk == SUP:
+        scenario = _scenario(book, s)
+        holds_out = not scenario.supervisor_resolves and Fact.FORMAL not in s.facts
+        return Event.INSIST if _insists(moves) and holds_out else Event.ANYTHING
+    if Fact.ANSWERED in s.facts:
+        return Event.INSIST if _insists(moves) else Event.ANYTHING
+    return _gathering(book, s, asked_only)
+
+
+def _gathering(book: ScenarioBook, s: DeskState, asked_only: bool) -> Event:
+    """PIECE_MISSING (counting the ask) or ALL_KNOWN; a piece asked for MAX_ASKS times is done without."""
+    while (missing := _missing(s)) is not None:
+        if asked_only:  # a caller who only asked a question has not failed to answer
+            return Event.PIECE_MISSING
         s.asks[missing] = s.asks.get(missing, 0) + 1
-        if s.asks[missing] > MAX_ASKS:  # never loop on one question: carry on without it
-            s.facts.add(f"skip-{missing}")
-            return _representative_next(book, s, scenario, set(), asked_only)
-    return [_question(book, s)]
+        if s.asks[missing] <= MAX_ASKS:
+            return Event.PIECE_MISSING
+        s.facts.add(Fact.skip(Fact(missing)))  # never loop on one question: carry on without it
+        s.scenario = s.scenario or book.file.default_scenario
+    return Event.ALL_KNOWN
 
 
-def _supervisor_next(s: DeskState, scenario, moves: set[str]) -> list[str]:
-    """The supervisor makes the scenario's offer once; after that, asks whether there is anything else."""
-    if "offered" not in s.facts:
-        s.facts.add("offered")
-        return [scenario.supervisor]
-    if _insists(moves) and not scenario.supervisor_resolves and "formal" not in s.facts:
-        return ["desk-insist"]
-    return ["desk-anything-else"]
+def _play(book: ScenarioBook, s: DeskState, events: list[Event]) -> Reply:
+    """Look each event up in the table: say its words, then move to its phase."""
+    reply = Reply()
+    for event in events:
+        row = lookup(phase_of(s), event)
+        for part in row.says:
+            reply.say += _words(book, s, part) if isinstance(part, Say) else [part]
+        if row.to is not None:
+            _move(book, s, row.to, reply)
+    return reply
+
+
+def _move(book: ScenarioBook, s: DeskState, to: Phase, reply: Reply) -> None:
+    """Change the state (and the reply's ending) for a move to the phase `to`."""
+    if to == Phase.ENDED:
+        s.ended, reply.listen, reply.end = True, False, True
+    elif to == Phase.LEFT:
+        reply.listen, reply.leave = False, _back_node(book, REP)
+    elif to == Phase.REPRESENTATIVE:
+        s.desk = REP
+    elif to == Phase.PUSHED_BACK:
+        s.facts.add(Fact.ANSWERED)
+    elif to == Phase.SUPERVISOR:
+        s.desk = SUP
+        s.facts.add(Fact.AT_SUP)
+        s.scenario = s.scenario or book.file.default_scenario
+    elif to == Phase.OFFERED:
+        s.facts.add(Fact.OFFERED)
+
+
+def _words(book: ScenarioBook, s: DeskState, part: Say) -> list[str | Segment]:
+    """The words of a Say in the state as it is now."""
+    scenario = _scenario(book, s)
+    match part:
+        case Say.QUESTION:
+            return [_question(book, s)]
+        case Say.NAME:
+            return [f"desk-name-{s.desk}"]
+        case Say.ALREADY:
+            return [f"desk-already-{s.desk}"]
+        case Say.REFERENCE:
+            return ["reference-intro", REFERENCE]
+        case Say.NEXT_STEPS:
+            return [scenario.next_steps if s.scenario else "desk-next-steps-unknown"]
+        case Say.FORMAL_ROUTE:
+            return [scenario.formal]
+        case Say.CAN | Say.CANNOT | Say.OFFER:
+            return [getattr(scenario, {Say.CAN: "can", Say.CANNOT: "cannot", Say.OFFER: "supervisor"}[part])]
+        case Say.TRANSFER:
+            return _transfer(book)
+        case Say.GREETING:
+            return _greeting(book, REP, options=False)
+        case Say.SUMMARY:
+            return list(spoken_summary(book, s))
+    raise ValueError(part)
+
+
+def _scenario(book: ScenarioBook, s: DeskState) -> Scenario:
+    return book.get(s.scenario or book.file.default_scenario)
 
 
 def _insists(moves: set[str]) -> bool:
     """True when the caller only says again what they want (after the answer), asking nothing new."""
-    return bool(moves & set(INFO)) and moves <= {*INFO, "hostile"}
+    info = {piece.value for piece in INFO}
+    return bool(moves & info) and moves <= {*info, "hostile"}
 
 
 def _missing(s: DeskState) -> str | None:
     """The first piece the representative still needs: purpose, then details, then outcome."""
     if s.scenario is None:
-        return "purpose"
-    return next((m for m in INFO if m not in s.facts and f"skip-{m}" not in s.facts), None)
+        return Fact.PURPOSE.value
+    return next((m.value for m in INFO if m not in s.facts and Fact.skip(m) not in s.facts), None)
 
 
 def _question(book: ScenarioBook, s: DeskState) -> str:
@@ -250,11 +240,11 @@ def _question(book: ScenarioBook, s: DeskState) -> str:
     if s.desk == SUP:
         return "desk-anything-else"
     missing = _missing(s)
-    if missing == "purpose":
-        return "desk-which-reason" if "purpose" in s.facts else "desk-ask-purpose"
-    if missing == "details":
+    if missing == Fact.PURPOSE:
+        return "desk-which-reason" if Fact.PURPOSE in s.facts else "desk-ask-purpose"
+    if missing == Fact.DETAILS:
         return book.get(s.scenario).ask_details
-    if missing == "outcome":
+    if missing == Fact.OUTCOME:
         return "desk-ask-outcome"
     return "desk-anything-else"
 
@@ -268,29 +258,18 @@ def _pick_scenario(book: ScenarioBook, s: DeskState, speech: str, moves: set[str
         scenario = book.file.default_scenario  # asked once which it is: carry on with the general one
     if scenario is not None:
         s.scenario = scenario
-        _note(s, "purpose", quote)  # naming a reason the line knows is stating the purpose
+        s.note(Fact.PURPOSE, quote)  # naming a reason the line knows is stating the purpose
         moves.add("purpose")
 
 
-def _transfer(book: ScenarioBook, s: DeskState, reply: Reply) -> Reply:
+def _transfer(book: ScenarioBook) -> list[str | Segment]:
     """To the supervisor: the flow's hold before the supervisor's desk, then the supervisor's greeting."""
-    s.desk = SUP
-    s.facts.add("at-sup")
-    s.scenario = s.scenario or book.file.default_scenario
-    line = book.line
-    desk = book.desks.supervisor
-    for node in line.flow.nodes.values():
-        if node.kind == "hold" and node.next == desk:
-            reply.say += list(node.prompts) + [HOLD]
+    said: list[str | Segment] = []
+    for node in book.line.flow.nodes.values():
+        if node.kind == "hold" and node.next == book.desks.supervisor:
+            said += list(node.prompts) + [HOLD]
             break
-    reply.say += _greeting(book, SUP, options=False)
-    return reply
-
-
-def _close(book: ScenarioBook, s: DeskState, goodbye: str, before: Iterable[str] = ()) -> Reply:
-    """The end of the rehearsal: a goodbye that says what to do next, then the coach's spoken summary."""
-    s.ended = True
-    return Reply([*before, goodbye, *spoken_summary(book, s)], listen=False, end=True)
+    return said + _greeting(book, SUP, options=False)
 
 
 def _greeting(book: ScenarioBook, desk: str, options: bool = True) -> list[str | Segment]:
@@ -349,9 +328,3 @@ def _quote(speech: str) -> str:
     if len(said) <= QUOTE_CHARS:
         return said
     return said[:QUOTE_CHARS - 1].rsplit(" ", 1)[0] + "…"
-
-
-def _note(s: DeskState, fact: str, quote: str) -> None:
-    """Record a fact and, the first time, the caller's words that earned it."""
-    s.facts.add(fact)
-    s.said.setdefault(fact, quote)

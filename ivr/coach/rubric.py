@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from .scenarios import RUBRIC_ITEMS, ScenarioBook
-
-if TYPE_CHECKING:  # the dialogue speaks the summary, so it imports this module
-    from .dialogue import DeskState
+from .state import DeskState, Fact
 
 # Items met by one fact the conversation recorded (the fact's quote is what earned it).
-BY_FACT = {"stated-purpose": "purpose", "gave-details": "details", "stated-outcome": "outcome",
-           "asked-name": "name", "asked-reference": "reference", "asked-next-steps": "next-steps",
-           "confirmed": "confirmed"}
+BY_FACT = {"stated-purpose": Fact.PURPOSE, "gave-details": Fact.DETAILS, "stated-outcome": Fact.OUTCOME,
+           "asked-name": Fact.NAME, "asked-reference": Fact.REFERENCE, "asked-next-steps": Fact.NEXT_STEPS,
+           "confirmed": Fact.CONFIRMED}
 
 
 @dataclass(frozen=True)
@@ -45,14 +42,14 @@ def _judge(book: ScenarioBook, state: DeskState, item_id: str) -> tuple[bool, st
         return fact in facts, said.get(fact, "")
     if item_id == "stayed-polite":
         # Frustration about the situation is fine (the guide's own advice); blaming the person is not.
-        return "hostile" not in facts, said.get("hostile", "")
+        return Fact.HOSTILE not in facts, said.get(Fact.HOSTILE, "")
     # escalated-well applies once the representative pushed back, or once the caller asked for more.
-    if not facts & {"answered", "sup-early", "sup-after"}:
+    if not facts & {Fact.ANSWERED, Fact.SUP_EARLY, Fact.SUP_AFTER}:
         return None
     scenario = book.get(state.scenario or book.file.default_scenario)
     # When the supervisor could not settle it either, the formal route was the next thing to ask about.
-    formal_needed = "offered" in facts and not scenario.supervisor_resolves
-    met = "sup-after" in facts and "sup-early" not in facts and (not formal_needed or "formal-after" in facts)
-    words = [said[f] for f in ("sup-after", "formal-after") if f in said] if met else \
-        [said[f] for f in ("sup-early",) if f in said]
+    formal_needed = Fact.OFFERED in facts and not scenario.supervisor_resolves
+    met = Fact.SUP_AFTER in facts and Fact.SUP_EARLY not in facts and (not formal_needed or Fact.FORMAL_AFTER in facts)
+    words = [said[f] for f in (Fact.SUP_AFTER, Fact.FORMAL_AFTER) if f in said] if met else \
+        [said[f] for f in (Fact.SUP_EARLY,) if f in said]
     return met, " … ".join(words)

@@ -7,17 +7,19 @@ SQLAlchemy is imported on first use, not with the app, so start-up stays quick.
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 from flask import Flask, current_app
 
 from .recorder import CallRecorder
+from .spool import CAPACITY, SPOOL_FILE, Spool
 
 RECORDER = "practice_line_calls"
 # Public name -> the module that defines it (loaded, with SQLAlchemy, when first asked for).
 _LAZY = {
     "save_call": "summaries", "load_call": "summaries", "purge_expired": "summaries",
     "save_report": "report_store", "load_report": "report_store", "purge_expired_reports": "report_store",
-    "keep_open_rehearsal": "report_store", "take_open_rehearsal": "report_store",
+    "keep_open_rehearsal": "report_store",
     "list_calls": "call_log", "purge_call_log": "call_log",
     "get_engine": "database", "database_url": "database", "shown_url": "database",
 }
@@ -32,7 +34,7 @@ def __getattr__(name: str):
 
 
 def init_app(app: Flask) -> None:
-    """Give the app its call-log recorder and its /healthz endpoint."""
+    """Give the app its call-log recorder (spool in the instance folder, or CALL_LOG_SPOOL) and /healthz."""
     written = None
 
     def write(events):
@@ -42,7 +44,9 @@ def init_app(app: Flask) -> None:
             written = writer(app)
         written(events)
 
-    app.extensions[RECORDER] = CallRecorder(write)
+    spool = Spool(app.config.get("CALL_LOG_SPOOL") or Path(app.instance_path) / SPOOL_FILE,
+                  int(app.config.get("CALL_LOG_SPOOL_EVENTS") or CAPACITY))
+    app.extensions[RECORDER] = CallRecorder(spool, write)
     app.add_url_rule("/healthz", "healthz", _healthz)
 
 
@@ -52,9 +56,19 @@ def _healthz():
     return healthz()
 
 
+def start_shipping(app: Flask) -> None:
+    """Start this process's call-log shipper now (gunicorn: in each new worker), so that what a stopped
+    worker left in the spool is shipped even before the next call."""
+    app.extensions[RECORDER].start()
+
+
 def shutdown(app: Flask, timeout: float = 10.0) -> None:
-    """Write what the call-log queue holds, then close the app's database connections."""
-    app.extensions[RECORDER].flush(timeout)
+    """Ship what the call-log spool holds (up to `timeout`; the rest stays spooled), stop the shipper and
+    the health probe, then close the app's database connections."""
+    app.extensions[RECORDER].stop(timeout)
+    from .health import stop_probe
+
+    stop_probe(app)
     held = app.extensions.pop("practice_line_engine", None)
     if held is not None:
         held.engine.dispose()
@@ -66,4 +80,4 @@ def call_recorder(app: Flask | None = None) -> CallRecorder:
     return (current_app._get_current_object() if app is None else app).extensions[RECORDER]
 
 
-__all__ = ["CallRecorder", "call_recorder", "init_app", "shutdown", *_LAZY]
+__all__ = ["CallRecorder", "call_recorder", "init_app", "shutdown", "start_shipping", *_LAZY]

@@ -1,5 +1,5 @@
 """The call log: Twilio calls (hashed id, start, nodes, references, outcome, duration) and, beside them,
-the browser calls' summaries, listed as one."""
+the browser calls' summaries, listed as one. The shipper writes it here, in batches, idempotently."""
 
 from __future__ import annotations
 
@@ -9,35 +9,38 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import lru_cache
 from itertools import chain
-from typing import NamedTuple
 
 from flask import Flask
-from sqlalchemy import Connection, Double, Engine, bindparam, delete, func, insert, select, text
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import Connection, Engine, delete, select, text
 from sqlalchemy.exc import IntegrityError
 
 from . import kept
 from .database import get_engine
-from .models import call_log, call_steps, open_rehearsals, practice_calls
-from .recorder import CallEvent
+from .models import call_log, call_steps, practice_calls
+from .recorder import REPORT_OF, STATE_ORDER, CallEvent
 
 PURGE_EVERY_SECONDS = 3600
 KNOWN_CALLS = 10_000  # calls remembered by KnownCalls at most (then all forgotten at once)
 
 
+
 def writer(app: Flask) -> Callable[[list[CallEvent]], None]:
-    """The recorder's write function for `app`: writes events, and purges expired calls about hourly."""
+    """The shipper's write function for `app`: writes events, and purges expired calls about hourly."""
     last_purge = 0.0
     known = KnownCalls()
 
     def write(events: list[CallEvent]) -> None:
         nonlocal last_purge
-        write_events(get_engine(app), events, known)
-        if time.monotonic() - last_purge > PURGE_EVERY_SECONDS:
-            last_purge = time.monotonic()
-            known.forget()
-            with app.app_context():
-                purge_call_log(app.extensions["practice_line"].settings.phone.keep_days)
+        with app.app_context():  # scoring a finished rehearsal reads the app's scenarios and secret key
+            write_events(get_engine(app), events, known, app.extensions.get(REPORT_OF))
+            if time.monotonic() - last_purge > PURGE_EVERY_SECONDS:
+                from .report_store import purge_expired_reports
+
+                last_purge = time.monotonic()
+                known.forget()
+                keep_days = app.extensions["practice_line"].settings.phone.keep_days
+                purge_call_log(keep_days)
+                purge_expired_reports(keep_days)
 
     return write
 
@@ -53,10 +56,10 @@ class KnownCalls:
         self._starts: dict[str, float] = {}
 
     def unchanged(self, call: str, row: list) -> bool:
-        """True when writing `row` ([started, outcome, duration, first step]) would leave the call's row as it is."""
+        """True when writing `row` (see _rows) would leave the call's row as it is: steps alone, after its start."""
         known = self._starts.get(call)
         # A row's start only ever moves earlier, so a first step at or after `known` cannot move it.
-        return known is not None and row[1] is None and row[2] is None and row[3] is not None and row[3] >= known
+        return known is not None and row[4] is None and row[3] is not None and row[3] >= known
 
     def note(self, calls: dict[str, list]) -> None:
         """Remember the calls just written (those with steps: their row starts at or before the first step)."""
@@ -77,52 +80,96 @@ def write_events(engine: Engine, events: list[CallEvent], known: KnownCalls | No
     With `known`, a call's row is not written again when the batch would not change it.
     """
     calls, rehearsals, steps = _rows(events)
+
+
+def write_events(engine: Engine, events: list[CallEvent], known: KnownCalls | None = None,
+                 report_of: Callable[[str], dict | None] | None = None) -> None:
+    """Write a batch of call events in one transaction: a row per call, a row per rehearsal, all steps, and
+    a report for each ended call's open rehearsal (scored by `report_of`). Writing a batch again changes nothing.
+
+    With `known`, a call's row is not written again when the batch would not change it.
+    """
+    calls, rehearsals, steps, finishes = _rows(events)
     changed = calls if known is None else {call: row for call, row in calls.items() if not known.unchanged(call, row)}
     try:
-        _write(engine, changed, rehearsals, steps)
+        _write(engine, changed, rehearsals, steps, finishes, report_of)
     except IntegrityError:
         if known is None or len(changed) == len(calls):
             raise
         known.forget()  # a call's row is gone (purged): write every call's row after all
-        _write(engine, calls, rehearsals, steps)
+        _write(engine, calls, rehearsals, steps, finishes, report_of)
     if known is not None:
         known.note(calls)
 
 
 def _write(engine: Engine, calls: dict[str, list], rehearsals: dict[str, tuple[float, str]],
-           steps: list[tuple]) -> None:
+           steps: list[tuple], finishes: list[str], report_of: Callable[[str], dict | None] | None) -> None:
     with engine.begin() as connection:
-        # Every writer (each worker of each server) locks rows in the same order: the calls by id,
-        # then the rehearsals by key. Two batches that share rows then wait for each other instead
-        # of deadlocking (PostgreSQL). Each statement runs once for all its rows.
+        # Every writer locks rows in the same order: the calls by id, then the rehearsals by key. Two
+        # batches that share rows then wait for each other instead of deadlocking (PostgreSQL). Each
+        # statement runs once for all its rows.
         write = _write_postgresql if connection.dialect.name == "postgresql" else _write_sqlite
         write(connection, calls, rehearsals, steps)
+        if finishes:
+            _finish_rehearsals(connection, finishes, report_of)
 
 
-def _rows(events: list[CallEvent]) -> tuple[dict[str, list], dict[str, tuple[float, str]], list[tuple]]:
+def status_order(outcome: str | None, sequence: int | None, stamp: float | None) -> tuple[int, int] | None:
+    """A status callback's place among the call's callbacks (later is greater), None for no known state:
+    by SequenceNumber then Timestamp when Twilio sends them, else by the order of call states."""
+    state = STATE_ORDER.get(outcome)
+    if state is None:
+        return None
+    return (-1 if sequence is None else sequence, (0 if stamp is None else int(stamp) * 8) + state)
+
+
+def _rows(events: list[CallEvent]) -> tuple[dict[str, list], dict[str, tuple[float, str]], list[tuple], list[str]]:
     """The batch as rows, with the effect of writing its events one by one: {call id: [started, outcome,
-    duration, first step]}, {call key: (updated, state)} and steps (call id, at, node, reference)."""
+    duration, first step, status sequence, status rank]}, {call key: (updated, state)}, steps (call id, at,
+    node, reference, key) and the desk keys of calls that ended."""
     calls: dict[str, list] = {}
     rehearsals: dict[str, tuple[float, str]] = {}
     steps: list[tuple] = []
-    for call, at, spoken, outcome, duration, state in events:
-        if state is not None:
-            rehearsals[call] = (at, state)  # only the latest state of a rehearsal counts
+    finishes: list[str] = []
+    for event in events:
+        call, at, spoken = event.call, event.at, event.steps
+        if event.rehearsal is not None:
+            if call not in rehearsals or at >= rehearsals[call][0]:  # only the latest state of a rehearsal counts
+                rehearsals[call] = (at, event.rehearsal)
             continue
         row = calls.get(call)
         if row is None:
             # A status callback comes at the end of the call: its start is an estimate, which only
             # stands for a call with no steps yet (on a known call, only steps move the start).
-            row = calls[call] = [at if spoken else at - (duration or 0), None, None, None]
+            row = calls[call] = [at if spoken else at - (event.duration or 0), None, None, None, None, None]
         if spoken:
             row[0] = min(row[0], at)
             row[3] = at if row[3] is None else min(row[3], at)
-            steps.extend((call, at, node, reference) for node, reference in spoken)
-        if outcome is not None:
-            row[1] = outcome
-        if duration is not None:
-            row[2] = duration
-    return calls, rehearsals, steps
+            steps.extend((call, at, node, reference, None if event.key is None else f"{event.key}.{index}")
+                         for index, (node, reference) in enumerate(spoken))
+        order = status_order(event.outcome, event.sequence, event.stamp)
+        if order is not None and (row[4] is None or order > (row[4], row[5])):  # a late callback never wins
+            row[1] = event.outcome
+            row[2] = row[2] if event.duration is None else event.duration
+            row[4], row[5] = order
+        if event.finish is not None and event.finish not in finishes:
+            finishes.append(event.finish)
+    return calls, rehearsals, steps, finishes
+
+
+def _finish_rehearsals(connection: Connection, call_keys: list[str],
+                       report_of: Callable[[str], dict | None] | None) -> None:
+    """Each ended call's open rehearsal becomes a stored report, in the batch's transaction (taken once)."""
+    from .report_store import insert_report
+
+    for call_key in call_keys:
+        state = connection.execute(_TAKE_REHEARSAL, {"key": call_key}).scalar()
+        report = report_of(state) if state is not None and report_of is not None else None
+        if report is not None:
+            insert_report(connection, report)
+
+
+_TAKE_REHEARSAL = text("DELETE FROM open_rehearsals WHERE call_key = :key RETURNING state")
 
 
 def _write_sqlite(connection: Connection, calls: dict[str, list], rehearsals: dict[str, tuple[float, str]],
@@ -130,22 +177,21 @@ def _write_sqlite(connection: Connection, calls: dict[str, list], rehearsals: di
     # Many rows per statement: sqlite3 lets go of the GIL for every statement it steps, and under
     # load each time costs the writer a wait for a busy request thread to hand it back (an
     # executemany of 800 rows took seconds beside four busy threads; a few statements, milliseconds).
-    statements = _sqlite_statements()
     stepped, unstepped, other = [], [], []
     for call in sorted(calls):
-        started, outcome, duration, first_step = calls[call]
+        started, outcome, duration, first_step, sequence, rank = calls[call]
         if first_step is None:  # a status alone: on a known call, the start stays
-            unstepped.append((call, started, outcome, duration))
+            unstepped.append((call, started, outcome, duration, sequence, rank))
         elif first_step == started:  # on a known call, the start moves to the first step if earlier
-            stepped.append((call, started, outcome, duration))
+            stepped.append((call, started, outcome, duration, sequence, rank))
         else:  # a status before the steps of a new call, in one batch: rare, row by row
-            other.append((call, started, outcome, duration, first_step))
-    _insert_rows(connection, statements.stepped_calls, stepped)
-    _insert_rows(connection, statements.unstepped_calls, unstepped)
+            other.append((call, started, outcome, duration, sequence, rank, first_step))
+    _insert_rows(connection, _SQLITE_STEPPED_CALLS, stepped)
+    _insert_rows(connection, _SQLITE_UNSTEPPED_CALLS, unstepped)
     if other:
-        connection.exec_driver_sql(statements.calls, other)
-    _insert_rows(connection, statements.rehearsals, [(key, *rehearsals[key]) for key in sorted(rehearsals)])
-    _insert_rows(connection, statements.steps, steps)
+        connection.exec_driver_sql(_SQLITE_CALLS, other)
+    _insert_rows(connection, _SQLITE_REHEARSALS, [(key, *rehearsals[key]) for key in sorted(rehearsals)])
+    _insert_rows(connection, _SQLITE_STEPS, steps)
 
 
 def _insert_rows(connection: Connection, sql: str, rows: list[tuple]) -> None:
@@ -166,48 +212,29 @@ def _rows_of(sql: str, count: int) -> str:
     return f"{head} VALUES {', '.join([group + ')'] * count)}{rest}"
 
 
-class _Statements(NamedTuple):
-    calls: str  # parameters: id, started_at, outcome, duration, first_step
-    stepped_calls: str  # id, started_at, outcome, duration
-    unstepped_calls: str  # id, started_at, outcome, duration
-    rehearsals: str  # call_key, updated_at, state
-    steps: str  # call_id, at, node, reference
-
-
-@lru_cache(maxsize=1)
-def _sqlite_statements() -> _Statements:
-    """The call and rehearsal upserts and the steps insert, as sqlite3's SQL with positional parameters."""
-    dialect = sqlite.dialect()
-    # Requests for one call may reach several servers and be written in any order: keep the
-    # earliest start of the steps (no steps: first_step is NULL, the start stays), and the status
-    # whenever it comes.
-    excluded = sqlite.insert(call_log).excluded
-    status = {"outcome": func.coalesce(excluded.outcome, call_log.c.outcome),
-              "duration": func.coalesce(excluded.duration, call_log.c.duration)}
-    start = func.coalesce(func.min(call_log.c.started_at, bindparam("first_step", type_=Double)),
-                          call_log.c.started_at)
-    calls = sqlite.insert(call_log).on_conflict_do_update(index_elements=[call_log.c.id],
-                                                          set_={"started_at": start, **status})
-    stepped = sqlite.insert(call_log).on_conflict_do_update(index_elements=[call_log.c.id], set_={
-        "started_at": func.min(call_log.c.started_at, excluded.started_at), **status})
-    unstepped = sqlite.insert(call_log).on_conflict_do_update(index_elements=[call_log.c.id], set_=status)
-    rehearsals = sqlite.insert(open_rehearsals)
-    rehearsals = rehearsals.on_conflict_do_update(index_elements=[open_rehearsals.c.call_key], set_={
-        "updated_at": rehearsals.excluded.updated_at, "state": rehearsals.excluded.state})
-    columns = ["id", "started_at", "outcome", "duration"]
-    return _Statements(_positional(calls, dialect, [*columns, "first_step"]),
-                       _positional(stepped, dialect, columns),
-                       _positional(unstepped, dialect, columns),
-                       _positional(rehearsals, dialect, ["call_key", "updated_at", "state"]),
-                       _positional(insert(call_steps), dialect, ["call_id", "at", "node", "reference"]))
-
-
-def _positional(statement, dialect: sqlite.dialect, order: list[str]) -> str:
-    """`statement` as the driver's SQL, checked to take its parameters in `order` (the rows' order)."""
-    compiled = statement.compile(dialect=dialect, column_keys=[key for key in order if key != "first_step"])
-    if list(compiled.positiontup or []) != order:
-        raise RuntimeError(f"call log: the statement takes {compiled.positiontup}, the rows give {order}")
-    return str(compiled)
+# The guard of every status: a callback replaces the call's status only when it comes later in the call
+# (by SequenceNumber, Timestamp, then call state), so a late or repeated one never undoes a later one.
+# Both databases compare row values; a row with no status yet takes any.
+_NEWER = ("excluded.status_seq IS NOT NULL AND (call_log.status_seq IS NULL OR "
+          "(excluded.status_seq, excluded.status_rank) > (call_log.status_seq, call_log.status_rank))")
+_STATUS = ", ".join(f"{column} = CASE WHEN {_NEWER} THEN {new} ELSE call_log.{column} END" for column, new in (
+    ("outcome", "excluded.outcome"), ("duration", "coalesce(excluded.duration, call_log.duration)"),
+    ("status_seq", "excluded.status_seq"), ("status_rank", "excluded.status_rank")))
+_SQLITE_INSERT_CALL = ("INSERT INTO call_log (id, started_at, outcome, duration, status_seq, status_rank) "
+                       "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET ")
+# Requests for one call may reach several servers and be shipped in any order: a call keeps the
+# earliest start of its steps (a status alone leaves a known call's start as it is).
+_SQLITE_STEPPED_CALLS = (_SQLITE_INSERT_CALL + "started_at = min(call_log.started_at, excluded.started_at), "
+                         + _STATUS)
+_SQLITE_UNSTEPPED_CALLS = _SQLITE_INSERT_CALL + _STATUS
+_SQLITE_CALLS = (_SQLITE_INSERT_CALL  # the 7th parameter: the first step's time
+                 + "started_at = coalesce(min(call_log.started_at, ?), call_log.started_at), " + _STATUS)
+_SQLITE_REHEARSALS = ("INSERT INTO open_rehearsals (call_key, updated_at, state) VALUES (?, ?, ?) "
+                      "ON CONFLICT (call_key) DO UPDATE SET updated_at = excluded.updated_at, state = excluded.state "
+                      "WHERE excluded.updated_at >= open_rehearsals.updated_at")
+# A step shipped twice (the shipper stopped between the database's commit and the spool's) is kept once.
+_SQLITE_STEPS = ("INSERT INTO call_steps (call_id, at, node, reference, event) VALUES (?, ?, ?, ?, ?) "
+                 "ON CONFLICT (event) DO NOTHING")
 
 
 def _write_postgresql(connection: Connection, calls: dict[str, list],
@@ -223,31 +250,33 @@ def _write_postgresql(connection: Connection, calls: dict[str, list],
         connection.execute(_PG_STEPS, {"steps": json.dumps(steps)})
 
 
-# A call's row is {id: [started, outcome, duration, first step]}; rows are written in id order. A
-# status callback's start only stands for a new call; steps move a known call's start to the earliest
-# (first_step, looked up in the batch by excluded.id); the status is kept whenever it comes.
-_PG_CALLS = text("""
+# A call's row is {id: [started, outcome, duration, first step, status sequence, status rank]}; rows are
+# written in id order. A status callback's start only stands for a new call; steps move a known call's
+# start to the earliest (first_step, looked up in the batch by excluded.id); the status is guarded.
+_PG_CALLS = text(f"""
 WITH batch AS MATERIALIZED (SELECT CAST(:calls AS jsonb) AS calls)
-INSERT INTO call_log (id, started_at, outcome, duration)
-SELECT key, CAST(value ->> 0 AS double precision), value ->> 1, CAST(value ->> 2 AS integer)
+INSERT INTO call_log (id, started_at, outcome, duration, status_seq, status_rank)
+SELECT key, CAST(value ->> 0 AS double precision), value ->> 1, CAST(value ->> 2 AS integer),
+       CAST(value ->> 4 AS bigint), CAST(value ->> 5 AS bigint)
 FROM batch, jsonb_each(batch.calls) ORDER BY key
 ON CONFLICT (id) DO UPDATE SET
     started_at = coalesce(least(call_log.started_at,
                                 (SELECT CAST(calls -> excluded.id ->> 3 AS double precision) FROM batch)),
                           call_log.started_at),
-    outcome = coalesce(excluded.outcome, call_log.outcome),
-    duration = coalesce(excluded.duration, call_log.duration)""")
-# {call key: [updated, state]}, in key order; the latest state replaces the one before.
+    {_STATUS}""")
+# {call key: [updated, state]}, in key order; a later state replaces the one before, never an earlier one.
 _PG_REHEARSALS = text("""
 INSERT INTO open_rehearsals (call_key, updated_at, state)
 SELECT key, CAST(value ->> 0 AS double precision), value ->> 1
 FROM jsonb_each(CAST(:states AS jsonb)) ORDER BY key
-ON CONFLICT (call_key) DO UPDATE SET updated_at = excluded.updated_at, state = excluded.state""")
-# [[call id, at, node, reference], ...]
+ON CONFLICT (call_key) DO UPDATE SET updated_at = excluded.updated_at, state = excluded.state
+WHERE excluded.updated_at >= open_rehearsals.updated_at""")
+# [[call id, at, node, reference, key], ...]
 _PG_STEPS = text("""
-INSERT INTO call_steps (call_id, at, node, reference)
-SELECT value ->> 0, CAST(value ->> 1 AS double precision), value ->> 2, value ->> 3
-FROM json_array_elements(CAST(:steps AS json))""")
+INSERT INTO call_steps (call_id, at, node, reference, event)
+SELECT value ->> 0, CAST(value ->> 1 AS double precision), value ->> 2, value ->> 3, value ->> 4
+FROM json_array_elements(CAST(:steps AS json))
+ON CONFLICT (event) DO NOTHING""")
 
 
 def list_calls(keep_days: int, labels: dict[str, str] | None = None, now: float | None = None) -> list[dict]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Double, ForeignKey, Index, Integer, MetaData, Table, Text
+from sqlalchemy import BigInteger, Column, Double, ForeignKey, Index, Integer, MetaData, Table, Text
 
 metadata = MetaData()
 
@@ -41,6 +41,10 @@ call_log = Table(
     Column("started_at", Double, nullable=False),  # the first webhook seen for the call
     Column("outcome", Text),  # CallStatus from the status callback (completed, busy, failed...)
     Column("duration", Integer),  # CallDuration in seconds, from the status callback
+    # Where the stored status stands among the call's callbacks (call_log.status_order): a callback that
+    # comes later in the call replaces it, a late or repeated one does not.
+    Column("status_seq", BigInteger),  # SequenceNumber, -1 without one
+    Column("status_rank", BigInteger),  # Timestamp * 8 + the call state's order
     Index("call_log_started", "started_at"),
 )
 
@@ -52,5 +56,7 @@ call_steps = Table(
     Column("at", Double, nullable=False),
     Column("node", Text, nullable=False),
     Column("reference", Text),
+    Column("event", Text),  # the spooled event's key and the step's place in it: shipped twice, kept once
     Index("call_steps_call", "call_id"),
+    Index("call_steps_event", "event", unique=True),
 )

@@ -1,56 +1,71 @@
-"""The call log's write-behind queue: webhooks hand over what happened and answer at once;
-a worker thread writes it, and the log names whatever could not be written."""
+"""The call log's outbox: a webhook spools what happened (one committed local write) and answers; a
+shipper thread moves spooled events to the database with retry, and only a full spool loses one."""
 
 from __future__ import annotations
 
 import atexit
+import fcntl
 import hashlib
+import json
 import logging
 import os
+import random
+import sqlite3
 import threading
 import time
 import weakref
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import NamedTuple
 
+from . import spool as spooling
+from .spool import Spool, Spooled
+
 log = logging.getLogger(__name__)
-CAPACITY = 10_000  # events waiting at most; beyond this a stuck database costs records, never memory
-BATCH = 5_000  # events written in one transaction at most
-# The worker lets a batch grow this long: a write costs mostly per transaction and per statement, so
-# one write for many webhooks' events is what keeps the call log cheap. flush() cuts the wait short.
-GATHER_SECONDS = 1.0
-IDLE_SECONDS = 5.0  # the worker stops when idle this long, and starts again with the next event
-EXIT_FLUSH_SECONDS = 5.0
-# Lost events are logged at most this often (flush() and exit report at once), with at most
-# DESCRIBED of them one line each and the rest in one line naming each call and its count:
-# an overloaded process is not made slower still by a line per event.
+BATCH = 5_000  # events shipped in one transaction at most
+# The shipper looks this often: one write for every webhook's events of the last moment is what keeps
+# the database's share cheap. flush() cuts the wait short.
+GATHER_SECONDS = 0.5
+# After a failed write the shipper waits 0.5 s, then twice as long each time, up to this (with jitter).
+BACKOFF_MAX_SECONDS = 4.0
+OUTAGE_REPORT_SECONDS = 30.0  # an outage is logged when it starts, then at most this often, then its end
+EXIT_FLUSH_SECONDS = 5.0  # what a stopping process waits for its shipper (nothing is lost either way)
+# Lost events are logged at most this often, the first DESCRIBED one line each and the rest in one
+# line naming each call and its count: an overloaded process is not made slower still by its log.
 REPORT_SECONDS = 1.0
 DESCRIBED = 10
-KNOWN_CALL_IDS = 10_000  # CallSids whose hash the worker remembers (then forgets them all)
-QUEUE_FULL = "the call-log queue is full (the database is slow or down)"
+# Where the app keeps the function that scores an open rehearsal's state into a report (the voice
+# blueprint's, ivr/voice/call_events.py): state token -> report dict, or None for a state not ours.
+REPORT_OF = "practice_line_report_of"
+# A call state's place in a call (initiated < ringing < in-progress < its end): the order of status
+# callbacks that carry no SequenceNumber (ivr/store/call_log.py's status_order).
+STATE_ORDER = {"queued": 0, "initiated": 0, "ringing": 1, "in-progress": 2, "completed": 3, "busy": 3,
+               "failed": 3, "no-answer": 3, "canceled": 3}
 _recorders: weakref.WeakSet[CallRecorder] = weakref.WeakSet()
 
 
+@lru_cache(maxsize=4096)  # a call's webhooks hash its CallSid once
 def call_hash(call_sid: str) -> str:
     """The call log's id for a CallSid: a hash, so the log never holds Twilio's own key to the call."""
     return hashlib.sha256(f"practice-line call {call_sid}".encode()).hexdigest()[:32]
 
 
 class CallEvent(NamedTuple):
-    """One thing that happened on a call: nodes spoken (with any reference read), or its final status.
-
-    The recorder queues plain tuples of these fields (with the CallSid, not yet hashed: cheaper in the
-    request) and hands CallEvents, `call` hashed, to its write function.
-    """
+    """One thing that happened on a call: nodes spoken (with any reference read), or a status callback,
+    or an open rehearsal's latest state (then `call` is the desk's call key)."""
 
     call: str  # call_hash() of the CallSid
     at: float
     steps: Sequence[tuple[str, str | None]] = ()  # (node id, reference number read there or None)
     outcome: str | None = None
     duration: int | None = None
-    rehearsal: str | None = None  # an open rehearsal's latest state (then `call` is the desk's call key)
+    rehearsal: str | None = None
+    sequence: int | None = None  # Twilio's SequenceNumber
+    stamp: float | None = None  # Twilio's Timestamp
+    finish: str | None = None  # the desk's call key of a call that ended (its open rehearsal becomes a report)
+    key: str | None = None  # unique for good (spool uid and event id): a step shipped twice is stored once
 
     def describe(self) -> str:
         """What this event would have recorded, for the log line that says it was lost."""
@@ -64,242 +79,231 @@ class CallEvent(NamedTuple):
         return f"outcome {self.outcome or 'unknown'}, duration {self.duration} s, at {when}"
 
 
-def events_from_queue(queued: Sequence[tuple], ids: dict[str, str] | None = None) -> list[CallEvent]:
-    """Queued tuples as CallEvents, each CallSid hashed once (and remembered in `ids`); a rehearsal's call
-    key is kept as it is."""
-    ids = {} if ids is None else ids
-    events = []
-    for call, at, steps, outcome, duration, rehearsal in queued:
-        if rehearsal is None:
-            key = ids.get(call)
-            if key is None:
-                key = ids[call] = call_hash(call)
-            call = key
-        events.append(CallEvent(call, at, steps, outcome, duration, rehearsal))
-    return events
+def event_of(row: Spooled, spool_uid: str) -> CallEvent:
+    """A spooled row as the CallEvent the database writer takes."""
+    steps = tuple(tuple(step) for step in json.loads(row.steps)) if row.steps else ()
+    return CallEvent(row.call, row.at, steps, row.outcome, row.duration, row.rehearsal, row.sequence,
+                     row.stamp, row.finish, f"{spool_uid}-{row.id}")
+
+
+@lru_cache(maxsize=1024)
+def _encoded(steps: tuple) -> str:
+    # Most replies read no reference: the same steps for every call, encoded once.
+    return json.dumps(steps)
 
 
 class CallRecorder:
-    """A bounded queue of call events and the worker thread that writes them with `write(events)`.
+    """Spools call events in `spool` and ships them with `write(events)` from a thread.
 
-    A webhook only appends a tuple to a deque (atomic in CPython): no lock, no wake-up. The worker
-    looks every GATHER_SECONDS and writes all it finds in one transaction; it is started and
-    stopped, under the lock, only when the queue goes from idle to busy and back.
+    Only one shipper at a time ships a spool (an exclusive lock on a file beside it, let go when its
+    process dies): every worker runs one, and another takes over within a second when it stops.
     """
 
-    def __init__(self, write: Callable[[list[CallEvent]], None], capacity: int = CAPACITY):
+    def __init__(self, spool: Spool, write: Callable[[list[CallEvent]], None]):
+        self.spool = spool
         self._write = write
-        self._capacity = capacity
-        self.lost = 0  # events not recorded since start-up (all named in the log)
         self._reset()
         _recorders.add(self)
-        # A forked worker (gunicorn) starts with its own lock and no thread; the parent keeps its queue.
+        # A forked worker (gunicorn) starts with no shipper and its own lock; the spool is the same file.
         os.register_at_fork(after_in_child=_at_fork_reset(self))
 
     def _reset(self) -> None:
-        self._pending: deque[tuple] = deque()
-        self._busy = 0  # events taken by the worker and not yet written
-        self._changed = threading.Condition()  # guards everything below, and `lost`
-        self._running = False  # a worker thread is running (or starting)
-        self._flushers = 0  # threads waiting in flush(): lost events are reported at once then
-        self._taken = 0  # events the worker has taken from the queue since start-up...
-        self._finished = 0  # ...and of those, written or reported lost
-        self._wanted = 0  # events a flush() waits for (counted like `_taken`): the worker does not gather
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._stopping = False
+        self._hurry = False  # a flush() waits: ship now, not after gathering or backing off
         self._unreported = LostEvents()
-        self._reports = 0  # reports of lost events logged since start-up
-        self._reported_at = 0.0
-        self._rehearsals: Counter[str] = Counter()  # call key -> rehearsal states queued, not yet written
-        self._ids: dict[str, str] = {}  # CallSid -> call_hash(), for the worker: a call's webhooks hash once
+        self._reported_at = time.monotonic()  # the first loss is logged with those of the next second
+
+    # --- in the request: one committed local write ---
 
     def steps(self, call_sid: str, steps: Sequence[tuple[str, str | None]], at: float | None = None) -> None:
-        """Note the nodes one webhook spoke (and reference numbers read) for a call (`steps` is kept, not copied)."""
-        self._queue((call_sid, time.time() if at is None else at, steps, None, None, None))
+        """Spool the nodes one webhook spoke (and reference numbers read) for a call."""
+        encoded = _encoded(steps) if type(steps) is tuple else json.dumps(steps)
+        self._add(CallEvent(call_hash(call_sid), time.time() if at is None else at, steps), steps=encoded)
 
-    def status(self, call_sid: str, outcome: str | None, duration: int | None, at: float | None = None) -> None:
-        """Note a call's status from Twilio's status callback (CallStatus, CallDuration)."""
-        self._queue((call_sid, time.time() if at is None else at, (), outcome, duration, None))
+    def status(self, call_sid: str, outcome: str | None, duration: int | None, at: float | None = None,
+               sequence: int | None = None, stamp: float | None = None, finish: str | None = None) -> None:
+        """Spool a status callback: CallStatus, CallDuration, SequenceNumber, Timestamp (and, for a call that
+        ended, the desk's call key whose open rehearsal the shipper turns into a report)."""
+        self._add(CallEvent(call_hash(call_sid), time.time() if at is None else at, (), outcome, duration,
+                            sequence=sequence, stamp=stamp, finish=finish))
 
     def rehearsal(self, call_key: str, state: str, at: float | None = None) -> None:
-        """Note the latest state of a rehearsal in progress (replacing the one before)."""
-        with self._changed:  # rare (a desk's turn): counted, so holds_rehearsal() needs no flush
-            self._rehearsals[call_key] += 1
-        if not self._queue((call_key, time.time() if at is None else at, (), None, None, state)):
-            with self._changed:
-                self._written_rehearsals([call_key])
+        """Spool the latest state of a rehearsal in progress (replacing the one before once shipped)."""
+        self._add(CallEvent(call_key, time.time() if at is None else at, rehearsal=state))
 
-    def holds_rehearsal(self, call_key: str) -> bool:
-        """True while a state noted for this rehearsal is queued or being written (flush() to have it stored)."""
-        return self._rehearsals.get(call_key, 0) > 0
-
-    def _queue(self, event: tuple) -> bool:
-        # CallEvent's fields, with the CallSid unhashed; never blocks, never raises. False: lost.
-        pending = self._pending
-        if len(pending) >= self._capacity:
+    def _add(self, event: CallEvent, steps: str | None = None) -> None:
+        # Never raises: a webhook answers whatever happens to its record.
+        lost = self.spool.add(event.at, event.call, steps, event.outcome, event.duration, event.sequence,
+                              event.stamp, event.rehearsal, event.finish)
+        if lost is not None:
             with self._changed:
-                self.lost += 1
-                self._unreported.add([event], QUEUE_FULL)
-            return False
-        pending.append(event)
-        if not self._running:
-            self._start()
-        return True
+                self._unreported.add([event], lost)
+                if time.monotonic() - self._reported_at >= REPORT_SECONDS:
+                    self._report()
+        if self._thread is None:
+            self.start()
+
+    # --- the shipper ---
+
+    def start(self) -> None:
+        """Start this process's shipper (if it is not running): it ships whatever the spool holds, any
+        process's."""
+        with self._changed:
+            if self._thread is None and not self._stopping:
+                self._thread = threading.Thread(target=self._run, name="call-log shipper", daemon=True)
+                try:
+                    self._thread.start()
+                except RuntimeError:  # no new threads (the interpreter is exiting): the spool keeps them
+                    self._thread = None
+
+    def stop(self, timeout: float = EXIT_FLUSH_SECONDS) -> None:
+        """Ship what the spool holds (up to `timeout`), then stop the shipper; what is left stays spooled."""
+        self.flush(timeout)
+        with self._changed:
+            self._stopping = True
+            self._changed.notify_all()
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
 
     def flush(self, timeout: float = 10.0) -> bool:
-        """Wait until every event queued so far is written (or reported lost); False if `timeout` ran out first.
+        """Wait until every event spooled so far (by any process) is shipped; False if `timeout` ran out first.
 
-        Events queued meanwhile are not waited for: under load, a flush still ends.
+        Events spooled meanwhile are not waited for: under load, a flush still ends.
         """
         deadline = time.monotonic() + timeout
-        with self._changed:
-            queued = self._taken + len(self._pending)
-            reports = self._reports + (1 if self._unreported else 0)
-            self._wanted = max(self._wanted, queued)
-            self._flushers += 1
-            try:
-                if not self._running and (self._pending or self._unreported):
-                    self._start_locked()
-                self._changed.notify_all()  # the worker stops gathering and writes now
-                while self._finished < queued or self._reports < reports:
+        up_to = self.spool.last_id()
+        self.start()
+        connection = self.spool.connect()
+        try:
+            while self.spool.holds(up_to, connection):
+                with self._changed:
+                    self._hurry = True
+                    self._changed.notify_all()
+                    if self._unreported:
+                        self._report()
                     remaining = deadline - time.monotonic()
                     if remaining <= 0:
                         return False
-                    self._changed.wait(remaining)
-            finally:
-                self._flushers -= 1
+                    self._changed.wait(min(remaining, 0.02))
+        finally:
+            connection.close()
+        with self._changed:
+            if self._unreported:
+                self._report()
         return True
 
     @property
     def pending(self) -> int:
-        """Events queued or being written."""
-        return len(self._pending) + self._busy
+        """Events spooled and not yet shipped (every worker's)."""
+        return self.spool.depth().events
 
-    def _start(self) -> None:
-        with self._changed:
-            if not self._running:
-                self._start_locked()
-
-    def _start_locked(self) -> None:
-        self._running = True
-        try:
-            threading.Thread(target=self._run, name="call-log writer", daemon=True).start()
-        except RuntimeError:  # no new threads (the interpreter is exiting): the exit flush reports the queue
-            self._running = False
+    @property
+    def lost(self) -> int:
+        """Events lost (not spooled) since the spool file was made, counted in the file."""
+        return self.spool.depth().lost
 
     def _run(self) -> None:
+        lock = connection = None
         try:
-            self._work()
-        except BaseException:  # the worker must not die holding `_running`: the next event starts another
+            connection = self.spool.connect(autocheckpoint=True)
+            lock = open(f"{self.spool.path}.ship-lock", "a")  # opened here: a forked child must not share it
+            self._ship(connection, lock)
+        except Exception:  # noqa: BLE001 - a shipper that dies says so; the next event starts another
+            log.exception("call log: the shipper stopped")
+        finally:
             with self._changed:
-                self._busy = 0
-                self._running = False
+                self._thread = None
                 self._changed.notify_all()
-            raise
+            if lock is not None:
+                lock.close()  # lets go of the shipping lock
+            if connection is not None:
+                connection.close()
 
-    def _work(self) -> None:
-        idle_since = time.monotonic()
+    def _wait(self, seconds: float) -> bool:
+        """Sleep up to `seconds` or until a flush or stop; False when stopping."""
+        with self._changed:
+            if not self._hurry and not self._stopping:
+                self._changed.wait(seconds)
+            self._hurry = False
+            return not self._stopping
+
+    def _ship(self, connection: sqlite3.Connection, lock) -> None:
+        holder = False
+        failures, outage_logged = 0, 0.0
+        spool_uid = spooling.uid(connection)
         while True:
-            with self._changed:
-                hurried = self._taken < self._wanted or (self._flushers and self._unreported)
-                if not hurried and len(self._pending) < BATCH:
-                    self._changed.wait(GATHER_SECONDS)
-                pending = self._pending
-                queued = [pending.popleft() for _ in range(min(BATCH, len(pending)))]
-                self._busy = len(queued)
-                self._taken += len(queued)
-            if queued:
-                if len(self._ids) > KNOWN_CALL_IDS:
-                    self._ids.clear()
-                self._write_or_lose(events_from_queue(queued, self._ids))
-            with self._changed:
-                self._busy = 0
-                self._finished += len(queued)
-                if self._rehearsals:
-                    self._written_rehearsals([event[0] for event in queued if event[5] is not None])
-                if self._unreported and (self._flushers or time.monotonic() - self._reported_at >= REPORT_SECONDS):
+            if self._unreported and time.monotonic() - self._reported_at >= REPORT_SECONDS:
+                with self._changed:
                     self._report()
-                self._changed.notify_all()
-                if queued or self._pending or self._unreported:
-                    idle_since = time.monotonic()
+            if not holder:
+                try:
+                    fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    holder = True
+                except BlockingIOError:  # another process's shipper ships: look again in a moment
+                    if not self._wait(GATHER_SECONDS * 2):
+                        return
                     continue
-                if time.monotonic() - idle_since < IDLE_SECONDS:
-                    continue
-                self._running = False  # idle: stop; the next event starts a new worker
-            # An event appended just before `_running` went False saw it True and started no worker:
-            # look once more, now that the flag is down, so that no event is ever stranded.
-            with self._changed:
-                if self._running or not self._pending:
+            rows = spooling.read(connection, BATCH)
+            if not rows:
+                if not self._wait(GATHER_SECONDS):
                     return
-                self._running = True
-
-    def _written_rehearsals(self, call_keys: list[str]) -> None:
-        for key in call_keys:
-            self._rehearsals[key] -= 1
-            if self._rehearsals[key] <= 0:
-                del self._rehearsals[key]
+                continue
+            try:
+                self._write([event_of(row, spool_uid) for row in rows])
+            except Exception as error:  # noqa: BLE001 - the database is down, slow or refusing: keep, retry
+                failures += 1
+                if time.monotonic() - outage_logged >= OUTAGE_REPORT_SECONDS:
+                    outage_logged = time.monotonic()
+                    depth = self.spool.depth(connection)
+                    log.warning("call log: the database did not take %d events (%s); %d kept in the spool, "
+                                "retrying", len(rows), describe_error(error), depth.events)
+                backoff = min(BACKOFF_MAX_SECONDS, 0.5 * 2 ** (failures - 1)) * random.uniform(0.8, 1.0)
+                if not self._wait(backoff):
+                    return
+                continue
+            spooling.remove(connection, rows[-1].id)
+            if failures:
+                log.warning("call log: the database is back after %d failed writes; shipping the spool", failures)
+                failures, outage_logged = 0, 0.0
+            if len(rows) < BATCH and not self._wait(GATHER_SECONDS):
+                return
 
     def _report(self) -> None:
         self._unreported.report()
-        self._reports += 1
         self._reported_at = time.monotonic()
-
-    def _write_or_lose(self, events: list[CallEvent]) -> None:
-        try:
-            self._write(events)
-        except Exception as error:  # noqa: BLE001 - the database is down, slow or refusing: say what is lost
-            with self._changed:
-                self.lost += len(events)
-                self._unreported.add(events, describe_error(error))
-
-    def _lose_the_rest(self, reason: str) -> None:
-        """Count and log, at once, whatever is still queued or unreported (the process is exiting)."""
-        with self._changed:
-            queued = list(self._pending)
-            self._pending.clear()
-            self._taken += len(queued)
-            self._finished += len(queued)
-            self._rehearsals.clear()
-            self.lost += len(queued)
-            self._unreported.add(queued, reason)
-            self._report()
 
 
 class LostEvents:
-    """Events not recorded and not logged yet: the first DESCRIBED kept whole, the rest counted per call."""
+    """Events lost and not logged yet: the first DESCRIBED kept whole, the rest counted per call."""
 
     def __init__(self) -> None:
-        self._described: list[tuple[tuple, str]] = []  # (event, reason)
-        # reason -> {(call, still a CallSid): events}: hashing waits for the report, off the request
-        self._counted: dict[str, Counter[tuple[str, bool]]] = {}
+        self._described: list[tuple[CallEvent, str]] = []  # (event, reason)
+        self._counted: dict[str, Counter[str]] = {}  # reason -> {call: events}
 
     def __bool__(self) -> bool:
         return bool(self._described or self._counted)
 
-    def add(self, events: Sequence[tuple], reason: str) -> None:
-        """Keep `events` (queued tuples or CallEvents) to report as lost for `reason`."""
+    def add(self, events: Sequence[CallEvent], reason: str) -> None:
+        """Keep `events` to report as lost for `reason`."""
         room = DESCRIBED - len(self._described)
         self._described.extend((event, reason) for event in events[:room])
         if len(events) > room:
             counts = self._counted.setdefault(reason, Counter())
             for event in events[room:]:
-                counts[(event[0], _unhashed(event))] += 1
+                counts[event.call] += 1
 
     def report(self) -> None:
         """Log what is kept (a line per described event, then a line per reason naming each call), and forget it."""
         for event, reason in self._described:
-            lost = events_from_queue([event])[0] if _unhashed(event) else CallEvent(*event)
-            log.warning("call log: not recorded for call %s: %s: %s", lost.call, lost.describe(), reason)
+            log.warning("call log: not recorded for call %s: %s: %s", event.call, event.describe(), reason)
         for reason, counts in self._counted.items():
-            calls = ", ".join(f"{call_hash(call) if unhashed else call} ({count})"
-                              for (call, unhashed), count in counts.items())
-            log.warning("call log: not recorded: %d more events, for calls %s: %s",
-                        sum(counts.values()), calls, reason)
+            calls = ", ".join(f"{call} ({count})" for call, count in counts.items())
+            log.warning("call log: not recorded: %d more events, for calls %s: %s", sum(counts.values()), calls, reason)
         self._described.clear()
         self._counted.clear()
-
-
-def _unhashed(event: tuple) -> bool:
-    # A queued Twilio event still holds its CallSid; a CallEvent, or a rehearsal's, holds the logged id.
-    return not isinstance(event, CallEvent) and event[5] is None
 
 
 def _at_fork_reset(recorder: CallRecorder) -> Callable[[], None]:
@@ -320,8 +324,8 @@ def describe_error(error: BaseException) -> str:
 
 
 @atexit.register
-def _flush_all() -> None:
-    # A worker process stopping (gunicorn restart, Ctrl-C) writes what it still holds.
+def _ship_before_exit() -> None:
+    # A worker process stopping (gunicorn restart, Ctrl-C) ships what it can; the rest stays spooled.
     for recorder in list(_recorders):
-        if not recorder.flush(EXIT_FLUSH_SECONDS):
-            recorder._lose_the_rest("the process exited before the database answered")
+        if recorder._thread is not None:
+            recorder.stop(EXIT_FLUSH_SECONDS)

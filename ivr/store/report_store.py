@@ -1,9 +1,14 @@
 """The coach's rehearsal reports, kept like the call summaries (no run of digits is ever stored), and the
-latest state of a Twilio rehearsal still in progress (so a hang-up mid-gather still gets its report)."""
+latest state of a Twilio rehearsal still in progress (so a hang-up mid-gather still gets its report: the
+call-log shipper finishes it when the status callback says the call ended)."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+import json
+import secrets
+import time
+
+from sqlalchemy import Connection, delete, insert
 
 from ..line.masking import mask_digits
 from . import call_recorder, kept
@@ -29,24 +34,17 @@ def purge_expired_reports(keep_days: int, now: float | None = None) -> int:
 
 
 def keep_open_rehearsal(call_key: str, state: str, keep_days: int, now: float | None = None) -> None:
-    """Remember the latest state of a rehearsal in progress, off the request path (the call-log queue)."""
+    """Remember the latest state of a rehearsal in progress, off the request path (the call-log spool)."""
     del keep_days  # the same signature as the rest; expiry happens in purge_expired_reports
     call_recorder().rehearsal(call_key, state, at=now)
 
 
-def take_open_rehearsal(call_key: str) -> str | None:
-    """The latest state kept for a call, removed as it is taken (None if there is none)."""
-    recorder = call_recorder()
-    if recorder.holds_rehearsal(call_key):  # this process's own last state first (most calls have none)
-        recorder.flush()
-    with get_engine().connect() as connection:
-        # Most calls never reached a desk: a read answers them, with no write (and no wait for the writer).
-        if connection.execute(select(open_rehearsals.c.call_key)
-                              .where(open_rehearsals.c.call_key == call_key)).first() is None:
-            return None
-    with get_engine().begin() as connection:
-        return connection.execute(delete(open_rehearsals).where(open_rehearsals.c.call_key == call_key)
-                                  .returning(open_rehearsals.c.state)).scalar()
+def insert_report(connection: Connection, report: dict, now: float | None = None) -> str:
+    """Store a report in `connection`'s transaction (the shipper's, finishing an ended call's rehearsal); its id."""
+    report_id = secrets.token_urlsafe(18)  # as kept.save: the id is the only key to the report
+    connection.execute(insert(rehearsal_reports).values(
+        id=report_id, created_at=time.time() if now is None else now, report=json.dumps(_masked(report))))
+    return report_id
 
 
 def _masked(value):

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, inspect, text
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-HEAD = "0002"  # the newest revision in migrations/versions (tests/test_store.py checks it)
+HEAD = "0003"  # the newest revision in migrations/versions (tests/test_store.py checks it)
 _PG_LOCK = 7_265_013  # any constant: the advisory lock every server's `db upgrade` takes in turn
 
 

@@ -1,25 +1,51 @@
 """What the call log keeps of a voice webhook: the nodes spoken and reference numbers read, or the
-call's outcome from the status callback. Handed to the store's queue; the reply never waits on it."""
+call's status from the status callback. Spooled by the store (one local write); the reply never waits
+on the database."""
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+import threading
+import time
+from email.utils import parsedate_to_datetime
+from functools import lru_cache, partial
 
-from flask import current_app
+from flask import Flask, Request, current_app
 
-from ..line.practice_line import PracticeLine
 from ..line.navigator import Turn, reference_number, spoken_nodes
+from ..line.practice_line import PracticeLine
+from ..runtime import runtime
 from ..store import call_recorder
+from ..store.recorder import REPORT_OF, STATE_ORDER
+from . import desk
 
-_TWILIO_SID = re.compile(r"^CA[0-9a-f]{32}$")
+# \A and \Z: "$" would let a CallSid with a trailing newline through.
+_TWILIO_SID = re.compile(r"\ACA[0-9a-f]{32}\Z")
 # The browser phone and the terminal call from these; their calls are kept as summaries instead.
 PRACTICE_CALLERS = "client:practice-"
-OUTCOMES = {"queued", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled"}
+OUTCOMES = frozenset(STATE_ORDER)
+ENDED = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
+# Without TWILIO_AUTH_TOKEN anyone who can reach the line may post status callbacks (each makes a call
+# record): fine for a line on your own machine, and each address gets this many a minute at most.
+STATUS_CALLBACKS_PER_MINUTE = 600
+_STATUS_LIMIT = "practice_line_status_limit"  # app.extensions key of the app's _PerMinute
+
+
+def init_app(app: Flask) -> None:
+    """Let the call-log shipper score the open rehearsal of a call that ended (the status callback's
+    work, done off the request path)."""
+    app.extensions[REPORT_OF] = partial(_report_of, app)
+    app.extensions[_STATUS_LIMIT] = _PerMinute()
+
+
+def _report_of(app: Flask, token: str) -> dict | None:
+    # Runs in the shipper, inside an app context.
+    del app
+    return desk.report_from_state(runtime(), token)
 
 
 def note_turn(line: PracticeLine, turn: Turn, fields: dict[str, str]) -> None:
-    """Queue the nodes this reply speaks, with any reference number read, for the call log.
+    """Spool the nodes this reply speaks, with any reference number read, for the call log.
 
     `fields` are the webhook's CallSid and From (ivr/voice/fields.py).
     """
@@ -38,18 +64,63 @@ def note_turn(line: PracticeLine, turn: Turn, fields: dict[str, str]) -> None:
         current_app.logger.exception("call log: could not note a step")
 
 
-def note_status(fields: dict[str, str]) -> None:
-    """Queue the call's status (CallStatus) and length (CallDuration) from Twilio's status callback.
-
-    `fields` are the callback's CallSid, From, CallStatus and CallDuration (ivr/voice/fields.py).
-    """
+def note_status(fields: dict[str, str], request: Request) -> None:
+    """Spool the call's status from Twilio's status callback: CallStatus, CallDuration, SequenceNumber and
+    Timestamp, each read strictly (anything else is no value); a call that ended also gets its open
+    rehearsal, if any, finished into a report by the shipper."""
     call_sid = _twilio_call(fields)
     if call_sid is None:
         return
+    app = current_app
+    if not app.config.get("TWILIO_AUTH_TOKEN") and not app.extensions[_STATUS_LIMIT].allows(
+            request.remote_addr or "", app.config.get("STATUS_CALLBACKS_PER_MINUTE", STATUS_CALLBACKS_PER_MINUTE)):
+        return
     outcome = fields.get("CallStatus", "")
-    duration = fields.get("CallDuration", "")
-    call_recorder().status(call_sid, outcome if outcome in OUTCOMES else None,
-                           int(duration) if duration.isdigit() and len(duration) <= 6 else None)
+    outcome = outcome if outcome in OUTCOMES else None
+    call_recorder(app).status(call_sid, outcome, _digits(fields.get("CallDuration", ""), 6),
+                              sequence=_digits(fields.get("SequenceNumber", ""), 9),
+                              stamp=_timestamp(fields.get("Timestamp", "")),
+                              finish=desk.call_key(call_sid) if outcome in ENDED else None)
+
+
+def _digits(value: str, longest: int) -> int | None:
+    # ASCII digits only: "²".isdigit() is true, and int() then raises.
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= longest else None
+
+
+@lru_cache(maxsize=256)
+def _timestamp(value: str) -> float | None:
+    """Twilio's Timestamp (RFC 2822, e.g. "Thu, 03 Dec 2026 08:47:12 +0000") as Unix time; None if it is not one."""
+    if not value or len(value) > 64:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return parsed.timestamp() if parsed.tzinfo is not None else None
+
+
+class _PerMinute:
+    """Requests per address in the current minute, in this process (like the app's other rate limits)."""
+
+    ADDRESSES = 10_000  # addresses counted at most (then all forgotten at once)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._minute = 0
+        self._counts: dict[str, int] = {}
+
+    def allows(self, address: str, limit: int) -> bool:
+        """Count one request from `address`; False once it is over `limit` this minute (logged once)."""
+        minute = int(time.time() // 60)
+        with self._lock:
+            if minute != self._minute or len(self._counts) > self.ADDRESSES:
+                self._minute, self._counts = minute, {}
+            count = self._counts[address] = self._counts.get(address, 0) + 1
+        if count == limit + 1:
+            current_app.logger.warning("call log: status callbacks from %s over %d a minute are not recorded "
+                                       "(set TWILIO_AUTH_TOKEN so that only Twilio's count)", address, limit)
+        return count <= limit
 
 
 @lru_cache(maxsize=1024)

@@ -1,0 +1,151 @@
+"""The desk's turn-taking as a state machine, in one table: phases, what moves them, what the person says.
+
+Draw the conversation from TABLE alone. A turn of the caller's becomes one or more events (ivr.coach.dialogue
+decides which, from the moves heard and the state); each event is looked up for the current phase, which
+gives the next phase and what the person at the desk says. A row's `says` holds prompt ids (prompts/coach/)
+and the words marked here in capitals, which depend on the scenario and the call (Say).
+
+    ASKING ──all three pieces known──► PUSHED_BACK ──asks for a supervisor──► SUPERVISOR ──any turn──► OFFERED
+      │ └─asks for a supervisor twice (before the pushback)──────────────────────┘   ▲
+      └─ a piece is missing: ask for it (up to MAX_ASKS times each)                   └─ back (*): to the
+                                                                                        representative
+    any phase ──goodbye, too long, too quiet, too unclear──► ENDED (the coach's summary)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from .scenarios import SUP
+from .state import DeskState, Fact
+
+
+class Phase(StrEnum):
+    """Where the conversation is (worked out from the state: see phase_of)."""
+
+    ASKING = "asking"  # the representative gathers purpose, details and outcome
+    PUSHED_BACK = "pushed-back"  # the representative said what they can and can't do
+    SUPERVISOR = "supervisor"  # the supervisor has picked up, and has not made the offer yet
+    OFFERED = "offered"  # the supervisor made the scenario's offer
+    ENDED = "ended"  # goodbye said, the coach's summary read
+    # Targets only, never a phase one is in:
+    LEFT = "left"  # the caller pressed back at the representative's desk: back to the menu
+    REPRESENTATIVE = "representative"  # back from the supervisor: ASKING or PUSHED_BACK, as it was
+
+
+class Event(StrEnum):
+    """What a turn of the caller's amounts to, for the table."""
+
+    SILENCE = "silence"
+    SILENT_TOO_LONG = "silent-too-long"  # MAX_SILENT silent turns in a row
+    UNCLEAR = "unclear"  # nothing recognized (or a key that means nothing here)
+    UNCLEAR_TOO_LONG = "unclear-too-long"  # MAX_IDLE such turns in a row
+    TOO_MANY_TURNS = "too-many-turns"  # MAX_TURNS: every call ends
+    REPLAYED = "replayed"  # a webhook after the goodbye
+    REPEAT = "repeat"  # the repeat key
+    ALREADY = "already"  # the "representative" key, said to a person already
+    BACK = "back"  # the back key
+    HOSTILE = "hostile"
+    ASK_NAME = "ask-name"
+    ASK_REFERENCE = "ask-reference"
+    ASK_NEXT_STEPS = "ask-next-steps"
+    CONFIRM = "confirm"
+    FORMAL = "formal-complaint"
+    GOODBYE = "goodbye"  # "that's all", or the finish key
+    SUPERVISOR_TOO_EARLY = "supervisor-too-early"  # first ask, before any pushback
+    ASK_SUPERVISOR = "ask-supervisor"  # an ask the desk honors (or, at the supervisor's, cannot)
+    PIECE_MISSING = "piece-missing"  # the representative still needs purpose, details or outcome
+    ALL_KNOWN = "all-known"  # ... has all three (or has given up asking for some)
+    INSIST = "insist"  # after the answer, the caller only says again what they want
+    ANYTHING = "anything"  # any other turn that gave something
+
+
+class Say(StrEnum):
+    """Words in a row that depend on the scenario or the call (filled in by ivr.coach.dialogue)."""
+
+    QUESTION = "QUESTION"  # what the desk asks next: the missing piece, or "anything else?"
+    NAME = "NAME"  # this desk's person's name
+    REFERENCE = "REFERENCE"  # reference-intro, then the call's reference digits
+    NEXT_STEPS = "NEXT_STEPS"  # the scenario's next steps
+    FORMAL_ROUTE = "FORMAL_ROUTE"  # the scenario's formal route
+    CAN = "CAN"  # what the representative can do (the scenario's, with the caller's facts)
+    CANNOT = "CANNOT"  # the pushback
+    OFFER = "OFFER"  # the supervisor's offer
+    TRANSFER = "TRANSFER"  # the hold before the supervisor, and the supervisor's greeting
+    GREETING = "GREETING"  # the representative's greeting again (back from the supervisor)
+    ALREADY = "ALREADY"  # "you're already speaking with a representative / supervisor"
+    SUMMARY = "SUMMARY"  # the coach's spoken summary
+
+
+ANY = "*"  # a row for every phase the conversation can be in
+REP_PHASES = (Phase.ASKING, Phase.PUSHED_BACK)
+SUP_PHASES = (Phase.SUPERVISOR, Phase.OFFERED)
+
+
+@dataclass(frozen=True)
+class Row:
+    """In `phase`, `event` moves the conversation to `to` (None: it stays) and the person says `says`."""
+
+    phase: str
+    event: Event
+    to: Phase | None
+    says: tuple[str, ...]
+
+
+def _rows(phases, event: Event, to: Phase | None, says: tuple[str, ...]) -> list[Row]:
+    return [Row(phase, event, to, says) for phase in phases]
+
+
+TABLE: tuple[Row, ...] = (
+    # The caller gives nothing usable: prompt, then a polite goodbye. A replayed URL hears goodbye again.
+    Row(ANY, Event.SILENCE, None, ("desk-still-there",)),
+    Row(ANY, Event.SILENT_TOO_LONG, Phase.ENDED, ("desk-goodbye-silent", Say.SUMMARY)),
+    Row(ANY, Event.UNCLEAR, None, ("desk-not-sure", Say.QUESTION)),
+    Row(ANY, Event.UNCLEAR_TOO_LONG, Phase.ENDED, ("desk-goodbye-unclear", Say.SUMMARY)),
+    Row(ANY, Event.TOO_MANY_TURNS, Phase.ENDED, ("desk-wrap-up", Say.SUMMARY)),
+    Row(Phase.ENDED, Event.REPLAYED, Phase.ENDED, ("desk-goodbye", Say.SUMMARY)),
+    # Keys still work at a desk.
+    Row(ANY, Event.REPEAT, None, (Say.QUESTION,)),
+    Row(ANY, Event.ALREADY, None, (Say.ALREADY,)),
+    *_rows(REP_PHASES, Event.BACK, Phase.LEFT, ()),
+    *_rows(SUP_PHASES, Event.BACK, Phase.REPRESENTATIVE, (Say.GREETING,)),
+    # Questions are answered wherever they come; a hostile line is met with calm first.
+    Row(ANY, Event.HOSTILE, None, ("desk-calm",)),
+    Row(ANY, Event.ASK_NAME, None, (Say.NAME,)),
+    Row(ANY, Event.ASK_REFERENCE, None, (Say.REFERENCE,)),
+    Row(ANY, Event.ASK_NEXT_STEPS, None, (Say.NEXT_STEPS,)),
+    Row(ANY, Event.CONFIRM, None, ("desk-confirm",)),
+    Row(ANY, Event.FORMAL, None, (Say.FORMAL_ROUTE,)),
+    Row(ANY, Event.GOODBYE, Phase.ENDED, ("desk-goodbye", Say.SUMMARY)),
+    # The representative: gather the three pieces, answer, push back.
+    Row(Phase.ASKING, Event.PIECE_MISSING, None, (Say.QUESTION,)),
+    Row(Phase.ASKING, Event.ALL_KNOWN, Phase.PUSHED_BACK, (Say.CAN, Say.CANNOT)),
+    Row(Phase.ASKING, Event.SUPERVISOR_TOO_EARLY, None, ("desk-try-first",)),  # then PIECE_MISSING or ALL_KNOWN
+    Row(Phase.ASKING, Event.ASK_SUPERVISOR, Phase.SUPERVISOR, (Say.TRANSFER,)),  # asked again: nobody is kept
+    Row(Phase.PUSHED_BACK, Event.ASK_SUPERVISOR, Phase.SUPERVISOR, (Say.TRANSFER,)),  # the move practiced
+    Row(Phase.PUSHED_BACK, Event.INSIST, None, ("desk-insist",)),
+    Row(Phase.PUSHED_BACK, Event.ANYTHING, None, ("desk-anything-else",)),
+    # The supervisor: one offer, then "anything else?"; nobody above to ask for.
+    *_rows(SUP_PHASES, Event.ASK_SUPERVISOR, None, ("desk-top-of-line",)),  # then ANYTHING or INSIST
+    Row(Phase.SUPERVISOR, Event.ANYTHING, Phase.OFFERED, (Say.OFFER,)),
+    Row(Phase.SUPERVISOR, Event.INSIST, Phase.OFFERED, (Say.OFFER,)),
+    Row(Phase.OFFERED, Event.INSIST, None, ("desk-insist",)),
+    Row(Phase.OFFERED, Event.ANYTHING, None, ("desk-anything-else",)),
+)
+
+_BY_KEY = {(row.phase, row.event): row for row in TABLE}
+
+
+def lookup(phase: Phase, event: Event) -> Row:
+    """The row for `event` in `phase`: the phase's own, else the one for any phase (KeyError: none)."""
+    return _BY_KEY.get((phase, event)) or _BY_KEY[(ANY, event)]
+
+
+def phase_of(state: DeskState) -> Phase:
+    """The phase a state is in: it follows from the facts, so a signed state needs no extra field."""
+    if state.ended:
+        return Phase.ENDED
+    if state.desk == SUP:
+        return Phase.OFFERED if Fact.OFFERED in state.facts else Phase.SUPERVISOR
+    return Phase.PUSHED_BACK if Fact.ANSWERED in state.facts else Phase.ASKING
