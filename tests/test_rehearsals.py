@@ -409,6 +409,16 @@ def test_reports_expire_with_the_call_summaries(app, monkeypatch):
 
 # --- The terminal ---
 
+def test_a_reference_the_supervisor_read_is_labeled_with_the_supervisor(runner):
+    purpose, details, outcome, _confirm = GUIDE_WORDS["unknown-charge"]
+    keys = f'"{purpose}" "{details}" "{outcome}" "{SUPERVISOR}" "{REFERENCE}" 2'
+    result = runner.invoke(args=["practice", "--scenario", "unknown-charge", "--json", "--keys", keys])
+    assert result.exit_code == 0, result.output
+    import json
+    out = json.loads(result.output)
+    assert [p["node"] for p in out["path"]] == ["representative-desk", "supervisor-desk"]
+    assert [r["label"] for r in out["references"]] == ["given by the supervisor"]
+
 def test_practice_scenario_json_prints_one_object_with_the_report(runner, line):
     purpose, details, outcome, _confirm = GUIDE_WORDS["unknown-charge"]
     keys = f'"{purpose}" "{details}" "{outcome}" "{REFERENCE}" 2'
@@ -421,7 +431,7 @@ def test_practice_scenario_json_prints_one_object_with_the_report(runner, line):
     assert {"who": "caller", "text": purpose} in out["transcript"]
     assert {"who": "caller", "text": "2"} in out["transcript"]
     assert out["path"] == [{"node": "representative-desk", "label": "speaking with a representative"}]
-    assert [r["label"] for r in out["references"]] == ["speaking with a representative"]
+    assert [r["label"] for r in out["references"]] == ["given by the representative"]
     assert len(out["references"][0]["number"]) == 8
     report = out["report"]
     assert list(report) == ["score", "out_of", "items"]
