@@ -17,7 +17,7 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-from .servers import ROOT, free_port, gunicorn, scratch_database
+from .servers import free_port, gunicorn, scratch_database
 from .twilio_mix import AUTH_TOKEN, call_shaped, desk_webhooks, lua, menu_webhooks
 
 LINE_APP, BARE_APP = "app:app", "scripts.bench.bare_app:app"
