@@ -10,6 +10,8 @@ from datetime import date
 from ivr.line.navigator import Call, Turn, answer, reference_number, silence
 from ivr.line.matching import spoken_key, tokens
 
+pytestmark = pytest.mark.shared_app  # its tests only call the app: they share one (conftest.py)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
