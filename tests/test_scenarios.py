@@ -140,7 +140,7 @@ def test_the_rubric_must_list_every_item(config_copy):
     problems = broken(config_copy, lambda d: d["rubric"].pop("confirmed"))
     assert problems == [(f"{config_copy / 'config' / 'scenarios.yaml'}: rubric: must list exactly stated-purpose, "
                          "gave-details, stated-outcome, stayed-polite, asked-name, asked-reference, asked-next-steps, "
-                         "confirmed, escalated-well")]
+                         "confirmed, escalated-well, held-the-line, escalated-calmly")]
 
 
 def test_a_coach_prompt_with_an_unknown_placeholder_names_its_file(config_copy):

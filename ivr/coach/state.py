@@ -38,6 +38,8 @@ class Fact(StrEnum):
     NEXT_STEPS = "next-steps"  # asked what happens next
     CONFIRMED = "confirmed"  # repeated back what was agreed
     HOSTILE = "hostile"  # blamed or insulted the person
+    SECOND_NO = "second-no"  # a by-the-book representative said no to the supervisor once more
+    CALM_AFTER_SECOND_NO = "calm-after-second-no"  # ... and the caller asked again, calmly
     READ_BACK = "read-back"  # the representative read the details back ("So that's ... Is that right?")
     DETAILS_OK = "details-ok"  # ... and the caller agreed (or moved on)
 
