@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 from collections.abc import Iterable
@@ -15,12 +16,13 @@ from .audio.renderers import library_specs
 from .checklist.reasons import load_reasons
 from .coach.scenarios import load_scenarios
 from .coach.moves import load_recognizer
+from .ear.menu_ear import MenuEar
+from .ear.moves_ear import MovesEar
 from .line import ConfigError, load_line
 from .line.settings import load_settings
-from .runtime import Runtime
-from .voice.reply_cache import CompiledReplies
+from .runtime import EXTENSION, Runtime
+from .voice import reply_cache
 from .voice.speech import Speaker
-from .web.flask_app import PracticeFlask
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 WEB_ERRORS = {
@@ -33,7 +35,7 @@ WEB_ERRORS = {
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app; raises ConfigError (naming file and node) if the config is wrong."""
     # Tests pass INSTANCE_PATH so nothing they do touches the real instance folder.
-    app = PracticeFlask(__name__, instance_relative_config=True, instance_path=(test_config or {}).get("INSTANCE_PATH"))
+    app = Flask(__name__, instance_relative_config=True, instance_path=(test_config or {}).get("INSTANCE_PATH"))
     app.config.from_mapping(
         TWILIO_AUTH_TOKEN=os.environ.get("TWILIO_AUTH_TOKEN") or None,
         PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL") or None,
@@ -44,18 +46,25 @@ def create_app(test_config: dict | None = None) -> Flask:
         # None: settings.yaml's audio.cache_dir, relative to the instance folder.
         AUDIO_DIR=os.environ.get("PRACTICE_LINE_AUDIO_DIR") or None,
         PRACTICE_TOKEN_MAX_AGE=3600,
-        # Twilio's webhooks are a few kB; nothing the app accepts is near this.
+        # Flask's own limits on what a request may bring (a body over them is answered 413, which the
+        # voice routes speak as an apology): the whole body, and a multipart form's text fields and
+        # parts. Twilio's webhooks are a urlencoded few kB; a call summary is at most 1 MB of JSON.
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        MAX_FORM_MEMORY_SIZE=500_000,
+        MAX_FORM_PARTS=1000,
         SETTINGS={},
     )
     if test_config:
         app.config.update(test_config)
     config_dir = Path(app.config["CONFIG_DIR"])
     line = load_line(config_dir, Path(app.config["PROMPTS_DIR"]))
+    # The trained ear routes callers' own words at every menu (its model loads on first use or in warm_up).
+    line = dataclasses.replace(line, ear=MenuEar(line))
     settings = load_settings(config_dir / "settings.yaml", app.config["SETTINGS"])
     reasons = load_reasons(config_dir / "reasons.yaml", line)  # every config check before any disk scan
     scenarios = load_scenarios(config_dir / "scenarios.yaml", line, reasons.nodes())
-    recognizer = load_recognizer(config_dir / "moves.yaml")
+    # The coach's rules joined with the trained moves model (its file loads on first use or in warm_up).
+    recognizer = MovesEar(load_recognizer(config_dir / "moves.yaml"))
     # Only a config that can be served gets an instance folder and a secret written to disk.
     os.makedirs(app.instance_path, exist_ok=True)
     secret = app.config.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
@@ -69,11 +78,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Indexed once here (and again after `audio build`), so a webhook only looks up a dict.
     audio = (AudioLibrary(audio_dir, line.spoken(), lambda: library_specs(settings.audio))
              if settings.audio.enabled else None)
+    app.extensions[EXTENSION] = Runtime(line, settings, audio=audio, audio_dir=audio_dir, reasons=reasons,
+                                        scenarios=scenarios, recognizer=recognizer)
+    # Replies are rendered on first use (or by warm_up()) and kept.
     speaker = Speaker(settings.voice, audio, app.config["PUBLIC_BASE_URL"])
-    replies = CompiledReplies(line, speaker, settings.voice)  # compiled on first use, or by warm_up()
-    app.extensions["practice_line"] = Runtime(line, settings, speaker, audio=audio, audio_dir=audio_dir,
-                                           reasons=reasons, scenarios=scenarios, replies=replies,
-                                           recognizer=recognizer)
+    app.extensions[reply_cache.EXTENSION] = reply_cache.ReplyCache(line, speaker, settings.voice)
 
     # Behind ngrok or a load balancer, rebuild the public URL Twilio signed.
     app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1, x_port=1)
@@ -91,8 +100,9 @@ def warm_up(app: Flask, served_at: Iterable[str] = ()) -> None:
     from .web import limits
 
     limits.install(app)
-    rt = app.extensions["practice_line"]
+    rt, replies = app.extensions[EXTENSION], app.extensions[reply_cache.EXTENSION]
     rt.recognizer.warm()
+    rt.line.ear.warm()
     if rt.audio is not None:
         rt.audio.index()
     # SQLAlchemy, the database driver and the call log's writer, loaded once here rather than by each
@@ -106,10 +116,10 @@ def warm_up(app: Flask, served_at: Iterable[str] = ()) -> None:
         app.logger.warning("database not reached while warming up (%s); each worker connects when it needs to",
                            store.recorder.describe_error(error))
     # Replies name their audio by the base URL. Without PUBLIC_BASE_URL that is the address each request
-    # came to; a browser on this machine uses the one the server listens on. Compiled here, a worker
+    # came to; a browser on this machine uses the one the server listens on. Rendered here, a worker
     # (and each fresh one gunicorn starts every max_requests) finds them made.
-    for base in [rt.speaker.base_url] if rt.speaker.base_url else served_at:
-        rt.replies.warm(base)
+    for base in [replies.speaker.base_url] if replies.speaker.base_url else served_at:
+        replies.warm(app, base)
 
 
 def _register(app: Flask) -> None:
@@ -126,16 +136,17 @@ def _register(app: Flask) -> None:
         app.register_blueprint(blueprint)
     store.init_app(app)
     cli.init_app(app)
-    web.init_app(app)
+    web.init_app(app, voice=voice_routes.bp)
 
     @app.context_processor
     def issuer_name() -> dict:
         # Every page says which issuer it is *not*; the name comes from contacts.yaml.
-        return {"issuer": app.extensions["practice_line"].line.contacts.issuer}
+        return {"issuer": app.extensions[EXTENSION].line.contacts.issuer}
 
     def on_error(error):
-        # Under /voice the caller must hear a way forward; elsewhere a person reads a page.
-        if request.path == "/voice" or request.path.startswith("/voice/"):
+        # Under the voice blueprint's prefix the caller must hear a way forward, even when no route
+        # matched (a method no route takes): Flask then knows no blueprint, so the path tells.
+        if voice_routes.under_prefix(request.path):
             return voice_routes.voice_error(error)
         title, message = WEB_ERRORS.get(error.code, WEB_ERRORS[500])
         return render_template("error.html", title=title, message=message), error.code

@@ -1,5 +1,6 @@
-"""What one app holds after start-up: the compiled line, settings, the speaker, the audio library,
-the reasons for calling, the rehearsal scenarios and the coach's move recognizer."""
+"""What one app holds after start-up: the compiled line, its settings, the audio library, the reasons for
+calling, the rehearsal scenarios and the coach's move recognizer. Read by the blueprints and commands
+above it; it imports only the layers below them (line, audio, checklist, coach)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,11 @@ from .audio.cache import AudioLibrary
 from .checklist.reasons import ReasonBook
 from .coach.moves import MoveRecognizer
 from .coach.scenarios import ScenarioBook
-from .line.practice_line import PracticeLine
 from .line.menumap import MenuMap, build_map
+from .line.practice_line import PracticeLine
 from .line.settings import Settings
-from .voice.reply_cache import CompiledReplies
-from .voice.speech import Speaker
+
+EXTENSION = "practice_line"  # its key in app.extensions
 
 
 @dataclass(frozen=True)
@@ -26,13 +27,11 @@ class Runtime:
 
     line: PracticeLine
     settings: Settings
-    speaker: Speaker
-    audio: AudioLibrary | None = None  # None when settings turn audio off: every prompt is <Say>
-    audio_dir: Path | None = None  # where `audio build` renders to and the library is read from
-    reasons: ReasonBook | None = None  # config/reasons.yaml, checked against the flow
-    scenarios: ScenarioBook | None = None  # config/scenarios.yaml: rehearsals at the representative's desk
-    recognizer: MoveRecognizer | None = None  # config/moves.yaml: what a caller said, as moves
-    replies: CompiledReplies | None = None  # the voice replies, compiled once per turn
+    audio: AudioLibrary | None  # None when settings turn audio off: every prompt is <Say>
+    audio_dir: Path  # where `audio build` renders to and the library is read from
+    reasons: ReasonBook  # config/reasons.yaml, checked against the flow
+    scenarios: ScenarioBook  # config/scenarios.yaml: rehearsals at the representative's desk
+    recognizer: MoveRecognizer  # config/moves.yaml: what a caller said, as moves
 
     @cached_property
     def menu_map(self) -> MenuMap:
@@ -42,6 +41,4 @@ class Runtime:
 
 def runtime() -> Runtime:
     """The current app's Runtime."""
-    # Unwrap Flask's proxy once, then read plain attributes: each attribute read through the proxy costs
-    # about 0.7 µs, and a webhook made ten of them.
-    return current_app._get_current_object().extensions["practice_line"]
+    return current_app.extensions[EXTENSION]

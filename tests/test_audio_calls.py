@@ -1,16 +1,16 @@
-"""Calls play the audio library: every <Play> URL answers audio, and a missing file is <Say>, never a dead URL."""
+"""Calls play the audio library: every <Play> URL answers audio, and a file gone at the next build is <Say>."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import re
-import time
 
 import pytest
 from conftest import Caller
 
-from ivr.audio import watch
+from ivr.audio import cache
+from ivr.audio.cache import mark_built
 from ivr.audio.probe import probe
 from ivr.line.navigator import reference_number
 
@@ -108,13 +108,23 @@ def test_public_base_url_makes_the_play_urls(make_app, audio_dir):
     assert urls and all(re.match(r"^https://line\.example\.org/audio/[0-9a-f]{40}\.mp3$", u) for u in urls)
 
 
-def test_a_deleted_file_turns_back_into_say(audio_app, audio_dir):
+def fake_clock(app) -> list[float]:
+    """The audio library's clock, moved by hand: [seconds]."""
+    now = [0.0]
+    app.extensions["practice_line"].audio.clock = lambda: now[0]
+    return now
+
+
+def test_a_deleted_file_turns_back_into_say_once_a_build_says_so(audio_app, audio_dir):
     client = audio_app.test_client()
+    now = fake_clock(audio_app)
     line = audio_app.extensions["practice_line"].line
     before = client.post("/voice/incoming")
     welcome_url, disclaimer_url = plays(before)[:2]
     os.remove(audio_dir / welcome_url.rsplit("/", 1)[1])
-    time.sleep(watch.CHECK_SECONDS + 0.05)  # noticed within CHECK_SECONDS
+    mark_built(audio_dir)  # what `audio build` (or `audio check`) leaves behind
+    assert plays(client.post("/voice/incoming")) == plays(before)  # the stamp is looked at every RECHECK_SECONDS
+    now[0] += cache.RECHECK_SECONDS
     after = Caller(client).start()
     assert after.said == [line.text("welcome")]  # the same words, spoken by Twilio
     assert after.played[0] == disclaimer_url  # everything else still plays
@@ -122,14 +132,16 @@ def test_a_deleted_file_turns_back_into_say(audio_app, audio_dir):
 
 
 @pytest.mark.parametrize("junk", ["an html page", "junk of the very same size"])
-def test_a_file_replaced_by_junk_is_not_played(audio_app, audio_dir, junk):
+def test_a_file_replaced_by_junk_is_not_played_after_the_next_build(audio_app, audio_dir, junk):
     client = audio_app.test_client()
+    now = fake_clock(audio_app)
     url = plays(client.post("/voice/incoming"))[0]
     path = audio_dir / url.rsplit("/", 1)[1]
     path.write_bytes(b"<html>oops</html>" if junk == "an html page" else bytes(path.stat().st_size))
-    time.sleep(watch.CHECK_SECONDS + 0.05)  # noticed within CHECK_SECONDS
+    assert client.get(url.removeprefix("http://localhost")).status_code == 404  # never served, even before
+    mark_built(audio_dir)
+    now[0] += cache.RECHECK_SECONDS
     assert url not in plays(client.post("/voice/incoming"))
-    assert client.get(url.removeprefix("http://localhost")).status_code == 404
 
 
 def test_captions_name_every_file_with_its_words(audio_app):

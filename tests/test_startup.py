@@ -7,7 +7,6 @@ import subprocess
 import threading
 
 import pytest
-from flask_limiter import Limiter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ivr import warm_up
@@ -66,36 +65,6 @@ def test_the_limiter_is_built_on_the_first_request_even_a_voice_one(app):
     refused = client.post("/phone/token", headers=CLIENT)
     assert refused.status_code == 429
     assert refused.json["error"].startswith("Too many requests from your address (limit: 30 per 1 minute).")
-
-
-@pytest.fixture
-def limiter_checks(monkeypatch):
-    """A list that grows by one each time Flask-Limiter checks a request."""
-    checks = []
-    real_check = Limiter._check_request_limit
-    # Patched before the first request, so the hook the lazily built limiter registers is this one.
-    monkeypatch.setattr(Limiter, "_check_request_limit",
-                        lambda self, *a, **k: checks.append(1) or real_check(self, *a, **k))
-    return checks
-
-
-def test_voice_requests_run_none_of_the_limiters_hooks(app, limiter_checks):
-    checks = limiter_checks
-    client = app.test_client()
-    for _ in range(5):
-        assert client.post("/voice/incoming", data={"CallSid": "CA1"}).status_code == 200
-    assert checks == []
-    assert client.post("/phone/token", headers=CLIENT).status_code == 200
-    assert checks != []
-
-
-def test_only_the_blueprints_with_limited_routes_run_the_limiters_hooks(app, limiter_checks):
-    checks = limiter_checks
-    client = app.test_client()
-    for page in ("/", "/checklist", "/map", "/healthz"):
-        assert client.get(page).status_code in (200, 503)
-    assert checks == []  # no limited route in these: the limiter is not asked
-    assert client.get("/rehearse").status_code == 200 and checks != []  # a blueprint with a limited route
 
 
 def test_first_requests_arriving_together_build_one_limiter(app):

@@ -147,11 +147,14 @@ class AudioLibrary:
         self._indexed = False
         self._older: dict[str, AudioFile] = {}  # files of earlier words, found when asked for
         self._stamp: float | None = None
+        self.clock: Callable[[], float] = time.monotonic  # when the stamp was last looked at (tests set a fake)
         self._checked = 0.0
         # One request re-indexes after a build; the others keep serving the old index meanwhile.
         self._reindexing = threading.Lock()
         self._warned: set[str] = set()  # folder problems already logged (once each)
-        # Called after every re-index, e.g. to compile the TwiML that plays the new files.
+        # Which index this is: 1 after the first scan, one more after each build is noticed.
+        self.build = 0
+        # Called after every re-index, e.g. to forget the TwiML that played the old files.
         self.on_refresh: list[Callable[[], None]] = []
         # Indexed on first use, not here: the index asks each audio tool its version (a process each)
         # and reads every file's stat, a tenth of the app's start-up. A server indexes before it
@@ -182,7 +185,7 @@ class AudioLibrary:
             self._reindex()
 
     def _reindex(self) -> None:
-        self._stamp, self._checked = self._stamp_time(), time.monotonic()
+        self._stamp, self._checked = self._stamp_time(), self.clock()
         by_text: dict[str, PromptAudio] = {}
         by_name: dict[str, AudioFile] = {}
         if self._has_files():
@@ -200,6 +203,7 @@ class AudioLibrary:
                 self._write_checked(checked)
         self._by_text, self._by_name = by_text, by_name
         self._indexed = True
+        self.build += 1
         for listener in self.on_refresh:
             listener()
 
@@ -208,7 +212,7 @@ class AudioLibrary:
         if not self._indexed:
             self.index()
             return
-        now = time.monotonic()
+        now = self.clock()
         if now - self._checked < RECHECK_SECONDS:
             return
         self._checked = now
@@ -223,16 +227,15 @@ class AudioLibrary:
             self._reindexing.release()
 
     def playable(self, text: str, phone: bool = False) -> AudioFile | None:
-        """The file to <Play> for `text` (the phone copy if `phone` and it exists), if it is still there."""
+        """The indexed file to <Play> for `text` (the phone copy if `phone` and it exists).
+
+        The index is what the last build left; a build's stamp tells running apps to read it again
+        (refresh_if_rebuilt), and that is the one way a change is noticed.
+        """
         found = self.by_text.get(text)
         if found is None:
             return None
-        for audio in ((found.phone, found.web) if phone else (found.web,)):
-            # One stat per prompt (about a microsecond): a deleted or changed file
-            # turns back into <Say> instead of a URL that answers 404.
-            if audio is not None and _unchanged(audio):
-                return audio
-        return None
+        return found.phone if phone and found.phone is not None else found.web
 
     def file(self, name: str) -> AudioFile | None:
         """The valid file called `name`: indexed, or left from earlier words (old URLs stay valid)."""

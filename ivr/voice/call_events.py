@@ -71,7 +71,7 @@ def note_status(fields: dict[str, str], request: Request) -> None:
     call_sid = _twilio_call(fields)
     if call_sid is None:
         return
-    app = current_app._get_current_object()
+    app = current_app
     if not app.config.get("TWILIO_AUTH_TOKEN") and not app.extensions[_STATUS_LIMIT].allows(
             request.remote_addr or "", app.config.get("STATUS_CALLBACKS_PER_MINUTE", STATUS_CALLBACKS_PER_MINUTE)):
         return

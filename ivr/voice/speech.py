@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import has_request_context, request
 
 from ..audio.cache import AUDIO_PREFIX, AudioLibrary
@@ -9,8 +11,19 @@ from ..line.practice_line import Segment
 from ..line.settings import VoiceSettings
 
 # Only Twilio signs its requests: it gets the 8 kHz phone copy; browsers and the terminal get MP3.
-TWILIO_SIGNATURE = "HTTP_X_TWILIO_SIGNATURE"  # the X-Twilio-Signature header, as the WSGI environ names it
-_REQUEST_VIEW = "practice_line.audio_view"  # per-request (base URL, phone?) worked out once
+SIGNATURE_HEADER = "X-Twilio-Signature"
+
+
+class View(NamedTuple):
+    """All a reply's audio depends on besides its words: where the audio is served, and which copy plays."""
+
+    base_url: str | None  # None: no request and no public URL, so every prompt is <Say>
+    phone: bool  # Twilio's 8 kHz copy rather than the MP3
+
+
+def signed_by_twilio() -> bool:
+    """True when this request carries Twilio's signature header (checked by voice/security.py)."""
+    return SIGNATURE_HEADER in request.headers
 
 
 class Speaker:
@@ -30,28 +43,20 @@ class Speaker:
             parent.say(segment.text, voice=self.voice.say_voice, language=self.voice.say_language)
 
     def audio_url(self, text: str) -> str | None:
-        """The absolute URL of valid audio for `text` (PUBLIC_BASE_URL, else this request's host), or None.
+        """The absolute URL of indexed audio for `text` (PUBLIC_BASE_URL, else this request's host), or None.
 
         Never renders: words with no audio in the library (nothing per-call is) are left to <Say>.
         """
         if self.audio is None:
             return None
-        base, phone = self.request_view()
-        if base is None:  # no request and no public URL: a relative URL would not play
+        view = self.view()
+        if view.base_url is None:  # a relative URL would not play
             return None
-        audio = self.audio.playable(text, phone=phone)
-        return f"{base}{AUDIO_PREFIX}/{audio.name}" if audio is not None else None
+        audio = self.audio.playable(text, phone=view.phone)
+        return f"{view.base_url}{AUDIO_PREFIX}/{audio.name}" if audio is not None else None
 
-    def request_view(self) -> tuple[str | None, bool]:
-        """(base URL of audio URLs, phone copy?) for this request: all a reply's audio depends on."""
-        # A reply speaks a dozen segments: work out the base URL and the caller's kind once.
+    def view(self) -> View:
+        """This request's View: PUBLIC_BASE_URL or the URL it came to, and whether Twilio signed it."""
         if not has_request_context():
-            return self.base_url, False
-        environ = request.environ
-        view = environ.get(_REQUEST_VIEW)
-        if view is None:
-            if self.audio is not None:
-                self.audio.refresh_if_rebuilt()  # a build by another process shows up within seconds
-            view = (self.base_url or request.url_root.rstrip("/"), TWILIO_SIGNATURE in environ)
-            environ[_REQUEST_VIEW] = view
-        return view
+            return View(self.base_url, False)
+        return View(self.base_url or request.url_root.rstrip("/"), signed_by_twilio())

@@ -2,61 +2,38 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-from urllib.parse import quote, urlencode
-from xml.sax.saxutils import escape
-
-from flask import Response
+from flask import Response, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
-from ..line.practice_line import PracticeLine, Segment
-from ..line.navigator import Call, Turn, next_call, reference_number, spoken_nodes
 from ..line.flows import REFERENCE
+from ..line.navigator import Call, Turn, next_call, reference_number, spoken_nodes
+from ..line.practice_line import PracticeLine, Segment
 from ..line.settings import VoiceSettings
 from .speech import Speaker
+
+TWIML_TYPE = "text/xml; charset=utf-8"
 
 
 def node_url(node_id: str, failures: int = 0, call: Call | None = None) -> str:
     """Where Twilio fetches a node's TwiML."""
     query = ({"failures": str(failures)} if failures else {}) | (call.query() if call else {})
-    return f"/voice/node/{quote(node_id)}" + (f"?{urlencode(query)}" if query else "")
+    return url_for("voice.node", node_id=node_id, **query)
 
 
 def input_url(node_id: str, failures: int = 0, call: Call | None = None) -> str:
     """Where a node's <Gather> sends what it heard (or, after silence, nothing)."""
-    query = {"failures": str(failures)} | (call.query() if call else {})
-    return f"/voice/node/{quote(node_id)}/input?{urlencode(query)}"
+    return url_for("voice.node_input", node_id=node_id, failures=str(failures), **(call.query() if call else {}))
 
 
-# A stored reply is rendered for this stand-in call; each real call's counts are put into its URLs after.
-CALL_MARK_TURNS = 987_654
+def capped_timeout(voice: VoiceSettings, seconds: int) -> int:
+    """A gather's timeout, held to the settings' gather_timeout_cap (0: no cap)."""
+    return min(seconds, voice.gather_timeout_cap) if voice.gather_timeout_cap else seconds
 
 
-def stored_turn(turn: Turn) -> Turn:
-    """The turn a stored reply is rendered for: the call's counts left out (only whether a person spoke shows)."""
-    return Turn(turn.node, turn.failures, turn.notice, Call(turns=CALL_MARK_TURNS, met=turn.call.met),
-                turn.reference_again)
-
-
-def stored_key(turn: Turn) -> tuple:
-    """What the reply stored for `turn` is kept under: stored_turn(turn)'s fields (a tuple hashes faster)."""
-    return turn.node, turn.failures, turn.notice, turn.call.met, turn.reference_again
-
-
-def call_mark(line: PracticeLine, stored: Turn) -> bytes:
-    """The call's counts as the URLs of a reply rendered for `stored` carry them: what with_call replaces."""
-    return _in_url(next_call(line, stored))
-
-
-def with_call(line: PracticeLine, document: bytes, mark: bytes, turn: Turn) -> bytes:
-    """A stored reply (its counts `mark`, see call_mark) made right for `turn`: its URLs carry the call's counts."""
-    return document.replace(mark, _in_url(next_call(line, turn)))
-
-
-@lru_cache(maxsize=4096)
-def _in_url(call: Call) -> bytes:
-    # A call's counts as its URLs carry them in a TwiML document; a few hundred distinct ones at most.
-    return escape(urlencode(call.query())).encode()
+def speak_digits(line: PracticeLine, speaker: Speaker, parent, number: str) -> None:
+    """A reference number, digit by digit (the prompts digit-0 to digit-9)."""
+    for digit in number:
+        speaker.speak(parent, line.segment(f"digit-{digit}"))
 
 
 def render(line: PracticeLine, speaker: Speaker, voice: VoiceSettings, turn: Turn, call_sid: str) -> VoiceResponse:
@@ -115,7 +92,7 @@ def _ending(line: PracticeLine, speaker: Speaker, voice: VoiceSettings, response
     _speak_ending(line, speaker, response, segments[:cut], node_id, call_sid)
     if has_reference:
         gather = response.gather(input="dtmf speech", action=input_url(node_id, 0, call), method="POST",
-                                 num_digits=1, finish_on_key="", timeout=_timeout(voice, d.gather_timeout),
+                                 num_digits=1, finish_on_key="", timeout=capped_timeout(voice, d.gather_timeout),
                                  hints=", ".join(d.repeat_phrases), speech_timeout=voice.speech_timeout,
                                  language=voice.speech_language)
         speaker.speak(gather, line.segment(d.reference_again_prompt))
@@ -145,18 +122,13 @@ def _speak_ending(line: PracticeLine, speaker: Speaker, response: VoiceResponse,
 
 def speak_reference(line: PracticeLine, speaker: Speaker, parent, call_sid: str, node_id: str) -> None:
     """The call's reference number for `node_id`, digit by digit: the one part of a reply that is per call."""
-    for digit in reference_number(call_sid, node_id):
-        speaker.speak(parent, line.segment(f"digit-{digit}"))
+    speak_digits(line, speaker, parent, reference_number(call_sid, node_id))
 
 
 def _after_person(line: PracticeLine, segment: Segment, call: Call) -> Segment:
     # "the name of the person you spoke with" only after a call that had a person in it.
     instead = line.flow.defaults.after_person.get(segment.prompt_id) if call.met else None
     return line.segment(instead) if instead else segment
-
-
-def _timeout(voice: VoiceSettings, seconds: int) -> int:
-    return min(seconds, voice.gather_timeout_cap) if voice.gather_timeout_cap else seconds
 
 
 def _gather(line: PracticeLine, speaker: Speaker, voice: VoiceSettings, response: VoiceResponse,
@@ -170,7 +142,7 @@ def _gather(line: PracticeLine, speaker: Speaker, voice: VoiceSettings, response
         keys = {"finish_on_key": node.finish_on_key, "timeout": node.timeout or d.collect_timeout}
         if node.digits:
             keys["num_digits"] = node.digits
-    keys["timeout"] = _timeout(voice, keys["timeout"])
+    keys["timeout"] = capped_timeout(voice, keys["timeout"])
     gather = response.gather(
         input="dtmf speech", action=input_url(node_id, failures, call), method="POST",
         hints=compiled.hints, speech_timeout=voice.speech_timeout, language=voice.speech_language, **keys,
@@ -198,28 +170,6 @@ def rejection(line: PracticeLine, speaker: Speaker) -> VoiceResponse:
     return response
 
 
-_TWIML_TYPE = "text/xml; charset=utf-8"
-
-
-class TwimlResponse(Response):
-    """A TwiML reply: Flask's Response, handing the server its own headers when they need no correcting."""
-
-    def get_wsgi_headers(self, environ):
-        """The headers to send: Werkzeug's copy-and-correct, skipped for a reply with just the two it was made with."""
-        # Werkzeug copies the headers (checking each again) to make a Location absolute, drop a length a
-        # 1xx, 204 or 304 must not carry, or add a missing one. A reply with only its Content-Type and
-        # the Content-Length its body set, and a status with a body, has none of that to do.
-        headers, status = self.headers, self.status_code
-        if (len(headers) == 2 and "Content-Type" in headers and "Content-Length" in headers
-                and status >= 200 and status not in (204, 304)):
-            return headers
-        return super().get_wsgi_headers(environ)
-
-
-def xml_response(twiml: VoiceResponse | bytes, status: int = 200) -> TwimlResponse:
-    """Serve TwiML (or a TwiML document already encoded) with an XML content type (Twilio rejects anything else)."""
-    # The full content type, not a mimetype: Werkzeug then has no charset to work out per response.
-    # The body is one bytes object already: passed straight to the server, not through Werkzeug's
-    # encoding generator and closing wrapper (which cost a webhook as much as building the Response).
-    return TwimlResponse(twiml if isinstance(twiml, bytes) else str(twiml), status=status, content_type=_TWIML_TYPE,
-                         direct_passthrough=True)
+def xml_response(twiml: VoiceResponse | bytes, status: int = 200) -> Response:
+    """Serve TwiML (or a TwiML document already encoded) as text/xml (Twilio rejects anything else)."""
+    return Response(twiml if isinstance(twiml, bytes) else str(twiml), status=status, content_type=TWIML_TYPE)

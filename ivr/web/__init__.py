@@ -1,16 +1,14 @@
-"""What every page and webhook of a shared, public line needs: sessions for pages only, security
-headers, rate limits, and start-up warnings."""
+"""What every page and webhook of a shared, public line needs: security headers and rate limits."""
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Blueprint, Flask
 
 from . import headers, limits
-from .sessions import PageSessions
 
 
-def init_app(app: Flask) -> None:
-    """Install the web layer on `app` (after the blueprints: limits are set per endpoint)."""
-    app.session_interface = PageSessions()
-    headers.init_app(app)
-    limits.init_app(app)
+def init_app(app: Flask, voice: Blueprint) -> None:
+    """Install the web layer on `app` (after the blueprints: limits are set per blueprint); the `voice`
+    blueprint's webhooks get no page headers and no limits."""
+    headers.init_app(app, voice)
+    limits.init_app(app, voice)

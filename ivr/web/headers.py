@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, request
+from flask import Blueprint, Flask, request
 
 
 def content_security_policy(public_base_url: str | None) -> str:
@@ -28,8 +28,8 @@ def content_security_policy(public_base_url: str | None) -> str:
     ])
 
 
-def init_app(app: Flask) -> None:
-    """Add the headers to every response except the voice webhooks' TwiML."""
+def init_app(app: Flask, voice: Blueprint) -> None:
+    """Add the headers to every response except the TwiML of the `voice` blueprint's webhooks."""
     headers = {
         "Content-Security-Policy": content_security_policy(app.config.get("PUBLIC_BASE_URL")),
         "X-Content-Type-Options": "nosniff",
@@ -40,8 +40,8 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
-        # The request behind the proxy (see ivr.runtime.runtime()): every webhook passes here.
-        if not request._get_current_object().environ.get("PATH_INFO", "").startswith("/voice/"):
+        # TwiML is read by Twilio, not a browser: the voice blueprint's replies go as they are.
+        if request.blueprint != voice.name:
             for name, value in headers.items():
                 response.headers.setdefault(name, value)
         return response

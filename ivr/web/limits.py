@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
 
-from flask import Flask, jsonify, request
+from flask import Blueprint, Flask, jsonify, request
 
 # Endpoint -> limit. A person practicing asks for a token and posts a summary once a call, and a
 # rehearsal's report page asks the coach about its transcript once.
@@ -15,33 +14,17 @@ LIMITS = {
     "phone.save": "10 per minute; 100 per hour",
     "rehearse.moves": "10 per minute; 100 per hour",  # once a rehearsal, after hang-up
 }
-VOICE = "/voice/"
 EXTENSION = "practice_line.limits"  # app.extensions key of the middleware that builds the limiter
 
 
-def _hook_lists(app: Flask) -> dict[str, dict]:
-    return {"before": app.before_request_funcs, "after": app.after_request_funcs,
-            "teardown": app.teardown_request_funcs}
-
-
-def _not_for_voice(hook, kind: str):
-    """`hook`, except under /voice/ (an after-request hook then passes the response through)."""
-    @functools.wraps(hook, assigned=("__doc__",))
-    def guarded(*args):
-        if request.environ.get("PATH_INFO", "").startswith(VOICE):
-            return args[0] if kind == "after" else None
-        return hook(*args)
-
-    return guarded
-
-
-def init_app(app: Flask) -> None:
-    """Answer 429 clearly, and apply LIMITS (RATE_LIMITS from the config win) just before the first request."""
+def init_app(app: Flask, voice: Blueprint) -> None:
+    """Answer 429 clearly, and apply LIMITS (RATE_LIMITS from the config win) just before the first request;
+    the `voice` blueprint's webhooks are exempt."""
     app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("RATELIMIT_STORAGE_URI") or "memory://")
     # Importing Flask-Limiter (and its storage backends) takes a tenth of start-up, and a process that
     # only runs a command never serves a request: the limiter is built when the first request arrives,
     # or by warm_up() in gunicorn's master before the workers fork.
-    app.wsgi_app = app.extensions[EXTENSION] = _LimitsOnFirstRequest(app, app.wsgi_app)
+    app.wsgi_app = app.extensions[EXTENSION] = LimitsOnFirstRequest(app, app.wsgi_app, voice)
 
     @app.errorhandler(429)
     def too_many_requests(error):
@@ -58,52 +41,44 @@ def install(app: Flask) -> None:
         app.extensions[EXTENSION].install()
 
 
-def _limit(app: Flask) -> None:
-    """Add Flask-Limiter's hooks for the limited routes' blueprints, and LIMITS to their endpoints, where they exist."""
+def build_limiter(app: Flask, voice: Blueprint):
+    """Flask-Limiter on `app`: the voice blueprint exempt, and each limited endpoint's blueprint limited to LIMITS."""
     from flask_limiter import Limiter
     from flask_limiter.util import get_remote_address
 
-    hooks = {kind: list(funcs.get(None, [])) for kind, funcs in _hook_lists(app).items()}
     # One limiter per app. ProxyFix has already put the client's address (X-Forwarded-For, one hop)
     # in remote_addr.
     limiter = Limiter(key_func=get_remote_address, app=app, default_limits=[], headers_enabled=True)
-    limits = {endpoint: limit for endpoint, limit in {**LIMITS, **app.config.get("RATE_LIMITS", {})}.items()
-              if endpoint in app.view_functions}
-    # The limiter's hooks cost a webhook as much as the rest of it. When every limited route is in a
-    # blueprint, they run for those blueprints' requests alone; otherwise for all but the voice webhooks.
-    blueprints = {endpoint.rpartition(".")[0] for endpoint in limits}
-    for kind, funcs in _hook_lists(app).items():
-        added = [f for f in funcs.get(None, []) if f not in hooks[kind]]
-        funcs[None] = hooks[kind]
-        if "" in blueprints:  # a limited route outside any blueprint
-            funcs[None] = funcs[None] + [_not_for_voice(f, kind) for f in added]
-        for blueprint in blueprints - {""}:
-            funcs.setdefault(blueprint, []).extend(added)
-    for endpoint, limit in limits.items():
-        app.view_functions[endpoint] = limiter.limit(limit)(app.view_functions[endpoint])
+    limiter.exempt(voice)
+    for endpoint, limit in {**LIMITS, **app.config.get("RATE_LIMITS", {})}.items():
+        blueprint = app.blueprints.get(endpoint.rpartition(".")[0])
+        if blueprint is not None and endpoint in app.view_functions:
+            # A limit on the endpoint's blueprint (counted per endpoint), which the blueprint's other
+            # routes are exempt from.
+            limiter.limit(limit, exempt_when=lambda endpoint=endpoint: request.endpoint != endpoint)(blueprint)
+    return limiter
 
 
-class _LimitsOnFirstRequest:
+class LimitsOnFirstRequest:
     """WSGI middleware: builds the limiter before the app's first request, then steps out of the way."""
 
-    def __init__(self, app: Flask, wsgi_app):
-        self._app = app
-        self._wsgi_app = wsgi_app
-        self._lock = threading.Lock()
-        self._installed = False
+    def __init__(self, app: Flask, wsgi_app, voice: Blueprint):
+        self.app, self.wsgi_app, self.voice = app, wsgi_app, voice
+        self.lock = threading.Lock()
+        self.installed = False
 
     def __call__(self, environ, start_response):
         self.install()
-        return self._wsgi_app(environ, start_response)
+        return self.wsgi_app(environ, start_response)
 
     def install(self) -> None:
         """Build the limiter once; threads arriving meanwhile wait, so none is served unlimited."""
-        if self._installed:
+        if self.installed:
             return
-        with self._lock:
-            if self._installed:
+        with self.lock:
+            if self.installed:
                 return
-            _limit(self._app)
-            self._installed = True
-            if self._app.wsgi_app is self:  # later requests go straight to the app
-                self._app.wsgi_app = self._wsgi_app
+            build_limiter(self.app, self.voice)
+            self.installed = True
+            if self.app.wsgi_app is self:  # later requests go straight to the app
+                self.app.wsgi_app = self.wsgi_app
