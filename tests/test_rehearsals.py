@@ -434,7 +434,9 @@ def test_practice_scenario_json_prints_one_object_with_the_report(runner, line):
     assert result.exit_code == 0, result.output
     import json
     out = json.loads(result.output)  # one object, nothing else on stdout
-    assert list(out) == ["transcript", "path", "references", "report"]
+    assert list(out) == ["transcript", "path", "references", "report", "report_id", "retry"]
+    # Missed items after the pushback: the command that tries again from there.
+    assert out["retry"] == f"flask --app app practice --retry {out['report_id']}"
     assert out["transcript"][0] == {"who": "line", "text": line.text("unknown-charge-situation")}
     assert {"who": "caller", "text": purpose} in out["transcript"]
     assert {"who": "caller", "text": "2"} in out["transcript"]
@@ -442,7 +444,8 @@ def test_practice_scenario_json_prints_one_object_with_the_report(runner, line):
     assert [r["label"] for r in out["references"]] == ["given by the representative"]
     assert len(out["references"][0]["number"]) == 8
     report = out["report"]
-    assert list(report) == ["score", "out_of", "items"]
+    assert list(report) == ["score", "out_of", "items", "persona", "resume"]
+    assert (report["persona"], report["resume"]) == ("helpful", True)
     assert (report["score"], report["out_of"]) == (5, 9)
     assert [i["id"] for i in report["items"] if i["met"]] == [
         "stated-purpose", "gave-details", "stated-outcome", "stayed-polite", "asked-reference"]

@@ -68,6 +68,15 @@ def enter(book: ScenarioBook, scenario: str | None, desk: str = REP, via: Iterab
     return state, reply
 
 
+def resume(book: ScenarioBook, state: DeskState, today: date | None = None) -> tuple[DeskState, Reply]:
+    """Try again from the pushback: a state from pushback_state() (signed), and the representative's no again."""
+    s = state.copy()
+    s.day, s.last = (today or date.today()).isoformat(), ""
+    reply = Reply(["desk-try-again", *_words(book, s, Say.CAN), *_words(book, s, Say.CANNOT)])
+    reply.say = _vary(book, s, reply.say)
+    return s, reply
+
+
 def step(book: ScenarioBook, state: DeskState, heard: Heard, recognize: Recognize) -> tuple[DeskState, Reply]:
     """One turn: what the caller said or pressed (or silence) -> the new state and the desk's reply."""
     s = state.copy()

@@ -115,6 +115,25 @@ class DeskState:
         self.said.setdefault(fact.value, quote)
 
 
+# What the conversation knew when the representative pushed back: a rehearsal tried again starts from it.
+BEFORE_PUSHBACK = frozenset({*INFO, Fact.SKIP_PURPOSE, Fact.SKIP_DETAILS, Fact.SKIP_OUTCOME, Fact.READ_BACK,
+                             Fact.DETAILS_OK, Fact.ANSWERED})
+
+
+def pushback_state(state: DeskState, report_id: str = "") -> DeskState | None:
+    """The state just after the representative's pushback, for "Try again from the pushback"; None before it.
+
+    Only what was known then is kept (the three pieces, their quotes, the details heard, the persona);
+    `report_id` is the report this attempt tries again, so the new one links to it.
+    """
+    if Fact.ANSWERED not in state.facts or state.scenario is None:
+        return None
+    facts = state.facts & BEFORE_PUSHBACK
+    said = {fact: quote for fact, quote in state.said.items() if fact in {f.value for f in facts}}
+    return DeskState(scenario=state.scenario, facts=set(facts), said=said, heard=dict(state.heard),
+                     persona=state.persona, echo=report_id)
+
+
 @dataclass(frozen=True)
 class Heard:
     """One turn from the caller: words (speech or typed), a key, or nothing at all (silence)."""
