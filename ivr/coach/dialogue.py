@@ -148,8 +148,8 @@ def _heard_events(book: ScenarioBook, s: DeskState, moves: set[str], quote: str,
         return [*events, Event.GOODBYE]
     if "ask-supervisor" in moves:
         events.append(_supervisor_asked(book, s, quote, "hostile" in moves))
-        if events[-1] == Event.ASK_SUPERVISOR and s.desk == REP:
-            return events  # put through: the supervisor speaks next
+        if events[-1] == Event.SUPERVISOR_REFUSED or (events[-1] == Event.ASK_SUPERVISOR and s.desk == REP):
+            return events  # put through (the supervisor speaks next), or told no again: nothing follows
     if "corrected" in moves:
         events.append(Event.DETAILS_WRONG)
     asked_only = bool(moves & {"ask-name", "ask-reference", "ask-next-steps", "confirm"}) and not moves & set(INFO)

@@ -64,10 +64,9 @@ def load_personas(path: Path, prompt_ids: Collection[str]) -> tuple[PersonasFile
 
 
 def wordings(data: PersonasFile, persona_id: str, prompt_id: str) -> list[str]:
-    """Every way `persona_id` says the reply `prompt_id`: its own first, then the shared ones (or just the one)."""
+    """Every way `persona_id` says the reply `prompt_id`: its own words, else the shared ones (or just the one)."""
     persona = data.personas[persona_id]
-    ways = [*persona.words.get(prompt_id, []), *data.wordings.get(prompt_id, [])]
-    return list(dict.fromkeys(ways)) or [prompt_id]
+    return list(persona.words.get(prompt_id) or data.wordings.get(prompt_id) or [prompt_id])
 
 
 def first_choice(call: str, turn: int, count: int, default: bool) -> int:
