@@ -169,7 +169,7 @@ def _listening(rt: Runtime, state: DeskState, token: str) -> dict:
     # One key decides at a desk (0, *, 9 and the desk's options); words go to the recognizer.
     return {"input": "dtmf speech", "action": input_url(token), "method": "POST", "num_digits": 1,
             "finish_on_key": "", "timeout": capped_timeout(voice, compiled.node.timeout or d.gather_timeout),
-            "speech_timeout": voice.speech_timeout, "language": voice.speech_language, "hints": compiled.hints}
+            **voice.speech(), "hints": compiled.hints}
 
 
 def _speak(rt: Runtime, speaker: Speaker, parent, said: list, call_sid: str) -> None:
