@@ -207,9 +207,8 @@ def caller(store_app):
     return Caller(store_app.test_client())
 
 
-def test_a_status_callback_among_twilios_other_fields_logs_its_outcome_and_duration(store_app, caller):
+def test_a_status_callback_is_logged_with_its_outcome_and_duration_among_twilios_fields(store_app, caller):
     caller.walk(LOST_CARD_KEYS)
-    reference_number.cache_clear()
     reply = caller.post("/voice/status", CallStatus="completed", CallDuration="71", CallerCity="DENVER",
                         CallerZip="80202", StirVerstat="TN-Validation-Passed-A")
     assert reply.status == 200 and reply.verbs == []
