@@ -72,6 +72,13 @@ DETAILS_SAID = {
     "call-went-nowhere": "my card ends in •••• and i called on july eighth and nobody called back",
     "trip-delay": "my flight was delayed nine hours on august twentieth and the hotel cost a…",
 }
+# What the representative reads back where the scenario takes the details down.
+READ_BACK = {
+    "unknown-charge": "So that's eighty-four dollars and twenty cents at Bright Lake Electronics, on March 3rd.",
+    "payment-not-posted": "So that's two hundred and fifty dollars, on May 28th.",
+    "trip-delay": "So that's one hundred and eighty dollars, on August 20th.",
+}
+YES = "yes that's right"
 SUPERVISOR = "could i speak to a supervisor please"
 NAME = "can i have your name please"
 FORMAL = "i'd like to make a formal complaint"
@@ -121,7 +128,11 @@ def test_a_caller_who_follows_the_guide(caller, client, line, book, scenario_id)
     assert start.said[:2] == [words(book, scenario_id, "situation"), words(book, scenario_id, "goal")]
     assert line.text("representative-greeting") in start.said
     assert caller.say(purpose).said == [words(book, scenario_id, "ask_details")]
-    assert caller.say(details).said == [line.text("desk-ask-outcome")]
+    if scenario.capture:  # the details taken down are read back, and agreed
+        assert caller.say(details).said == [READ_BACK[scenario_id], line.text("desk-read-back-check")]
+        assert caller.say(YES).said == [line.text("desk-ask-outcome")]
+    else:
+        assert caller.say(details).said == [line.text("desk-ask-outcome")]
     # Purpose, details and outcome known: the representative answers, and pushes back.
     assert caller.say(outcome).said == [words(book, scenario_id, "can"), words(book, scenario_id, "cannot")]
     transfer = caller.say(SUPERVISOR)

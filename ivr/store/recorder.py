@@ -312,6 +312,7 @@ def _at_fork_reset(recorder: CallRecorder) -> Callable[[], None]:
     def reset() -> None:
         alive = ref()
         if alive is not None:
+            alive.spool.after_fork()
             alive._reset()
 
     return reset

@@ -79,6 +79,10 @@ class Spool:
         self._inherited: list[sqlite3.Connection] = []  # a parent's connections: never used nor closed here
         self._uncounted = 0  # losses not yet added to the file's count (it could not be written)
 
+    def after_fork(self) -> None:
+        """In a forked child: a fresh lock (another thread of the parent may have held it at the fork)."""
+        self._lock = threading.Lock()
+
     def connect(self, autocheckpoint: bool = False) -> sqlite3.Connection:
         """A new connection to the spool (made, in WAL mode, if it does not exist)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
