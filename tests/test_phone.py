@@ -99,7 +99,8 @@ def test_token_from_the_page_opens_the_voice_routes(guarded):
     assert guarded.extensions["practice_line"].line.text("welcome") in reply.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("token", ["", "forged", issue_practice_token("some-other-secret")])
+@pytest.mark.parametrize("token", ["", "forged", issue_practice_token("some-other-secret")],
+                         ids=["missing", "forged", "other-secret"])  # ids fixed: the token has a timestamp
 def test_missing_or_forged_tokens_are_refused(guarded, token):
     reply = guarded.test_client().post("/voice/incoming", data={"CallSid": sid()}, headers={TOKEN_HEADER: token})
     assert reply.status_code == 403
