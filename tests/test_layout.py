@@ -64,3 +64,54 @@ def test_templates_and_static_files_sit_beside_their_blueprint():
     assert (IVR / "checklist" / "static" / "checklist.css").is_file()
     # Only what every page shares stays at the top.
     assert sorted(p.name for p in (IVR / "templates").iterdir()) == ["base.html", "error.html"]
+
+
+def test_every_module_name_is_unique_in_the_package():
+    names = [p.name for p in IVR.rglob("*.py") if p.name != "__init__.py"]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(IVR.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def top_level_imports(path: Path) -> set[str]:
+    """The ivr modules `path` imports when it is loaded (imports inside functions come later, on use):
+    `from . import spool` imports the module spool, `from .spool import Spool` the module spool too."""
+    package = path.relative_to(IVR.parent).with_suffix("").parts[:-1]
+    found = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("ivr")):
+            base = package[: len(package) - node.level + 1] if node.level else ()
+            module = ".".join(base + tuple(filter(None, [node.module])))
+            for alias in node.names:
+                submodule = IVR.parent.joinpath(*f"{module}.{alias.name}".split("."))
+                is_module = submodule.with_suffix(".py").is_file() or (submodule / "__init__.py").is_file()
+                found.add(f"{module}.{alias.name}" if is_module else module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.startswith("ivr"))
+    return found
+
+
+def test_no_module_imports_itself_through_others():
+    modules = {module_name(p): p for p in IVR.rglob("*.py")}
+    graph = {name: {m for m in top_level_imports(path) if m in modules and m != name}
+             for name, path in modules.items()}
+
+    def reaches(start: str) -> set[str]:
+        seen, todo = set(), list(graph[start])
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.add(name)
+                todo.extend(graph[name])
+        return seen
+
+    circles = sorted(name for name in graph if name in reaches(name) and not name == "ivr")
+    assert circles == []
+
+
+def test_runtime_imports_only_the_layers_below_the_surfaces():
+    below = {module.split(".")[1] for module in top_level_imports(IVR / "runtime.py") if module.startswith("ivr.")}
+    assert below <= {"line", "audio", "checklist", "coach"}

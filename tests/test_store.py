@@ -155,16 +155,23 @@ def test_an_open_rehearsal_is_kept_off_the_request_path_and_finished_once_its_ca
     into a report, once, and a state not ours makes none."""
     from ivr.store.models import rehearsal_reports
 
-    store_app.extensions["practice_line_report_of"] = lambda state: {"from": state} if state != "forged" else None
+    def report_of(state):
+        if state == "broken":
+            raise ValueError("a state the coach cannot score")
+        return {"from": state} if state != "forged" else None
+
+    store_app.extensions["practice_line_report_of"] = report_of
     recorder = store.call_recorder(store_app)
     with store_app.test_request_context():
         store.keep_open_rehearsal("key-1", "state-b", 30, now=1001.0)
         store.keep_open_rehearsal("key-1", "state-a", 30, now=1000.0)  # older, spooled later: not kept
         store.keep_open_rehearsal("key-2", "forged", 30, now=1000.0)
         store.keep_open_rehearsal("key-3", "state-c", 30, now=1000.0)
+        store.keep_open_rehearsal("key-4", "broken", 30, now=1000.0)
     assert recorder.flush(10)
     sid = "CA" + "4" * 32
-    for key in ("key-1", "key-1", "key-2"):  # a repeated callback finds nothing left to finish
+    # A repeated callback finds nothing left to finish; one that cannot be scored holds up nothing.
+    for key in ("key-4", "key-1", "key-1", "key-2"):
         recorder.status(sid, "completed", 30, finish=key)
     assert recorder.flush(10)
     with store.get_engine(store_app).connect() as connection:
@@ -200,9 +207,8 @@ def caller(store_app):
     return Caller(store_app.test_client())
 
 
-def test_a_status_callback_among_twilios_other_fields_logs_its_outcome_and_duration(store_app, caller):
+def test_a_status_callback_is_logged_with_its_outcome_and_duration_among_twilios_fields(store_app, caller):
     caller.walk(LOST_CARD_KEYS)
-    reference_number.cache_clear()
     reply = caller.post("/voice/status", CallStatus="completed", CallDuration="71", CallerCity="DENVER",
                         CallerZip="80202", StirVerstat="TN-Validation-Passed-A")
     assert reply.status == 200 and reply.verbs == []
@@ -470,7 +476,7 @@ def health(client, settled: bool = True) -> tuple[int, dict]:
 def test_healthz_is_ok_when_the_database_answers(store_app):
     status, body = health(store_app.test_client())
     assert status == 200
-    assert body.pop("checked_seconds_ago") >= 0
+    assert body.pop("checked_seconds_ago") >= 0 and body.pop("process") == os.getpid()
     assert body == {"status": "ok", "database": "ok", "schema": "0003",
                     "call_log": {"pending": 0, "oldest_pending_seconds": None, "lost": 0}}
 

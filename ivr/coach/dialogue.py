@@ -8,15 +8,20 @@ them, what the person says) is the table in ivr.coach.turn_taking; the state is 
 
 from __future__ import annotations
 
+import re
+import zlib
 from collections.abc import Callable, Iterable
+from datetime import date
 
 from ..line.practice_line import BACK, HOME, REPEAT, REPRESENTATIVE, Segment
 from ..line.navigator import spoken_nodes
 from ..line.masking import mask_digits
 from .coach_report import spoken_summary
+from .details import differs, extract, is_no, is_yes, read_back, retell, scenario_heard
 from .scenarios import REP, SUP, Scenario, ScenarioBook
 from .state import HOLD, INFO, REFERENCE, DeskState, Fact, Heard, Reply
-from .turn_taking import SUP_PHASES, Event, Phase, Say, lookup, phase_of
+from .personas import first_choice, wordings
+from .turn_taking import Event, Phase, Say, lookup, persona_traits, phase_of
 
 __all__ = ["HOLD", "REFERENCE", "REP", "SUP", "DeskState", "Heard", "Reply", "desk_node", "enter", "key_action",
            "step"]  # the voice line's view of the conversation
@@ -35,13 +40,21 @@ QUESTIONS = (("hostile", Event.HOSTILE, Fact.HOSTILE), ("ask-name", Event.ASK_NA
              ("ask-next-steps", Event.ASK_NEXT_STEPS, Fact.NEXT_STEPS), ("confirm", Event.CONFIRM, Fact.CONFIRMED),
              ("formal-complaint", Event.FORMAL, Fact.FORMAL))
 
+# Said as they are, whatever came before: the coach's summary, digits, and the keypad (after every silence).
+AS_THEY_ARE = ("coach-", "well-", "tip-", "digit-", "desk-keypad-")
+
 Recognize = Callable[[str], Iterable[str]]
 
 
 def enter(book: ScenarioBook, scenario: str | None, desk: str = REP, via: Iterable[str] = (),
-          situation: bool = False) -> tuple[DeskState, Reply]:
-    """The caller reaches a desk: the situation (for a rehearsal), the nodes on the way (a hold), the greeting."""
-    state = DeskState(scenario=scenario, desk=desk)
+          situation: bool = False, today: date | None = None, persona: str | None = None) -> tuple[DeskState, Reply]:
+    """The caller reaches a desk: the situation (for a rehearsal), the nodes on the way (a hold), the greeting.
+
+    `today` (default: the date now) is what the caller's "last Tuesday" is read from for the whole call;
+    `persona` (default: the book's default) is the representative they rehearse against.
+    """
+    chosen = "" if persona in (None, "", book.personas.default_persona) else persona
+    state = DeskState(scenario=scenario, desk=desk, day=(today or date.today()).isoformat(), persona=chosen)
     reply = Reply()
     if situation and scenario is not None:
         reply.say += [book.get(scenario).situation, book.get(scenario).goal]
@@ -50,8 +63,18 @@ def enter(book: ScenarioBook, scenario: str | None, desk: str = REP, via: Iterab
         reply.say += list(line.flow.nodes[node_id].prompts)
         if line.nodes[node_id].kind == "hold":
             reply.say.append(HOLD)
-    reply.say += _greeting(book, desk)
+    reply.say += _greeting(book, state, desk)
+    reply.say = _vary(book, state, reply.say)
     return state, reply
+
+
+def resume(book: ScenarioBook, state: DeskState, today: date | None = None) -> tuple[DeskState, Reply]:
+    """Try again from the pushback: a state from pushback_state() (signed), and the representative's no again."""
+    s = state.copy()
+    s.day, s.last = (today or date.today()).isoformat(), ""
+    reply = Reply(["desk-try-again", *_words(book, s, Say.CAN), *_words(book, s, Say.CANNOT)])
+    reply.say = _vary(book, s, reply.say)
+    return s, reply
 
 
 def step(book: ScenarioBook, state: DeskState, heard: Heard, recognize: Recognize) -> tuple[DeskState, Reply]:
@@ -82,10 +105,11 @@ def _events(book: ScenarioBook, s: DeskState, heard: Heard, recognize: Recognize
         finish = not (moves & NOT_A_GOODBYE) and _says_goodbye(book, s.desk, speech)
         if s.scenario is None:
             _pick_scenario(book, s, speech, moves, quote)
+        _take_details(book, s, speech, moves)
     if not moves and not finish:
         return [_unclear(s, Event.UNCLEAR)]
     s.idle = 0
-    return _heard_events(book, s, moves, quote, finish)
+    return _heard_events(book, s, moves, quote, finish, speech)
 
 
 def _silence(s: DeskState) -> Event:
@@ -103,7 +127,8 @@ def _unclear(s: DeskState, event: Event) -> Event:
     return Event.UNCLEAR_TOO_LONG if s.idle >= MAX_IDLE else event
 
 
-def _heard_events(book: ScenarioBook, s: DeskState, moves: set[str], quote: str, finish: bool) -> list[Event]:
+def _heard_events(book: ScenarioBook, s: DeskState, moves: set[str], quote: str, finish: bool,
+                  speech: str) -> list[Event]:
     """Events for a turn that gave something: the pieces noted, questions answered, then the conversation moves on."""
     for piece in INFO:
         if piece.value in moves:
@@ -111,6 +136,10 @@ def _heard_events(book: ScenarioBook, s: DeskState, moves: set[str], quote: str,
     events = []
     for move, event, fact in QUESTIONS:
         if move in moves:
+            wrong = _wrong_restatement(book, s, speech) if move == "confirm" else None
+            if wrong is not None:
+                events.append(wrong)  # corrected, not confirmed
+                continue
             s.note(fact, quote)
             events.append(event)
     if "formal-complaint" in moves and s.desk == SUP and Fact.OFFERED in s.facts:
@@ -118,17 +147,84 @@ def _heard_events(book: ScenarioBook, s: DeskState, moves: set[str], quote: str,
     if finish:
         return [*events, Event.GOODBYE]
     if "ask-supervisor" in moves:
-        events.append(_supervisor_asked(s, quote))
-        if events[-1] == Event.ASK_SUPERVISOR and s.desk == REP:
-            return events  # put through: the supervisor speaks next
+        events.append(_supervisor_asked(book, s, quote, "hostile" in moves))
+        if events[-1] == Event.SUPERVISOR_REFUSED or (events[-1] == Event.ASK_SUPERVISOR and s.desk == REP):
+            return events  # put through (the supervisor speaks next), or told no again: nothing follows
+    if "corrected" in moves:
+        events.append(Event.DETAILS_WRONG)
     asked_only = bool(moves & {"ask-name", "ask-reference", "ask-next-steps", "confirm"}) and not moves & set(INFO)
     return [*events, _moving_on(book, s, moves, asked_only)]
 
 
-def _supervisor_asked(s: DeskState, quote: str) -> Event:
+def _take_details(book: ScenarioBook, s: DeskState, speech: str, moves: set[str]) -> None:
+    """At the representative's desk, until the details are agreed: take down what the caller said of them;
+    a yes or a no to the read-back ("agreed" / "corrected" join the moves)."""
+    capture = book.get(s.scenario).capture if s.scenario and s.desk == REP else []
+    if not capture or Fact.DETAILS_OK in s.facts or Fact.skip(Fact.DETAILS) in s.facts:
+        return
+    found = {piece: value for piece, value in extract(speech, _today(s)).items() if piece in capture}
+    pending = Fact.READ_BACK in s.facts
+    if found:
+        s.heard.update(found)
+        s.facts.discard(Fact.READ_BACK)  # something new: read back again
+        moves.add("details")
+        moves.discard("confirm")
+    elif pending and is_no(speech):
+        s.heard.clear()
+        s.facts.discard(Fact.READ_BACK)
+        s.asks.pop(Fact.DETAILS.value, None)  # asked afresh
+        moves.add("corrected")
+    elif pending and is_yes(speech):
+        s.facts.add(Fact.DETAILS_OK)
+        moves.discard("confirm")  # a yes to the read-back is not the caller's own restatement
+        moves.add("agreed")
+
+
+def _wrong_restatement(book: ScenarioBook, s: DeskState, said: str) -> Event | None:
+    """The correction a "so to confirm" needs: it claims what the representative refused, or details other
+    than those agreed; None when it is right."""
+    from rapidfuzz import fuzz
+
+    scenario = _scenario(book, s)
+    # What the representative refused, until the supervisor's offer (which may grant it).
+    if Fact.ANSWERED in s.facts and Fact.OFFERED not in s.facts and any(fuzz.partial_ratio(refused.lower(), said.lower()) >= 90
+                                        for refused in scenario.refused):
+        return Event.CONFIRM_REFUSED
+    if differs(extract(said, _today(s)), _agreed(book, s)):
+        return Event.CONFIRM_OTHER_DETAILS
+    return None
+
+
+def _agreed(book: ScenarioBook, s: DeskState) -> dict[str, str]:
+    """The details as agreed: the caller's own where heard, else the scenario's."""
+    return {**scenario_heard(_scenario(book, s).facts), **s.heard}
+
+
+def _today(s: DeskState) -> date:
+    return date.fromisoformat(s.day) if s.day else date.today()
+
+
+def _supervisor_asked_by_the_book(s: DeskState, quote: str, hostile: bool) -> Event:
+    """Against a by-the-book representative: no supervisor before the pushback, a second no after it,
+    and a supervisor only for a calm ask after that."""
+    if Fact.ANSWERED not in s.facts:
+        s.note(Fact.SUP_EARLY, quote)
+        return Event.SUPERVISOR_TOO_EARLY
+    if Fact.SECOND_NO not in s.facts or hostile:
+        s.facts.add(Fact.SECOND_NO)
+        return Event.SUPERVISOR_REFUSED
+    if Fact.SUP_EARLY not in s.facts:
+        s.note(Fact.SUP_AFTER, quote)
+    s.note(Fact.CALM_AFTER_SECOND_NO, quote)
+    return Event.ASK_SUPERVISOR
+
+
+def _supervisor_asked(book: ScenarioBook, s: DeskState, quote: str, hostile: bool) -> Event:
     """An ask for a supervisor: too early the first time before the pushback, honored after it or when asked again."""
     if s.desk == SUP:
         return Event.ASK_SUPERVISOR  # nobody above: the supervisor says so
+    if book.persona(s.persona).pushbacks > 1:
+        return _supervisor_asked_by_the_book(s, quote, hostile)
     if Fact.ANSWERED in s.facts or Fact.SUP_EARLY in s.facts:
         if Fact.ANSWERED in s.facts and Fact.SUP_EARLY not in s.facts:
             s.note(Fact.SUP_AFTER, quote)  # after the pushback: the move being practiced
@@ -150,7 +246,13 @@ def _moving_on(book: ScenarioBook, s: DeskState, moves: set[str], asked_only: bo
 
 def _gathering(book: ScenarioBook, s: DeskState, asked_only: bool) -> Event:
     """PIECE_MISSING (counting the ask) or ALL_KNOWN; a piece asked for MAX_ASKS times is done without."""
-    while (missing := _missing(s)) is not None:
+    while (missing := _missing(book, s)) is not None:
+        if missing == Fact.DETAILS and s.heard and not _lacking(book, s):
+            if Fact.READ_BACK not in s.facts:
+                s.facts.add(Fact.READ_BACK)
+                return Event.READ_BACK
+            s.facts.add(Fact.DETAILS_OK)  # read back, and the caller went on: taken as agreed
+            continue
         if asked_only:  # a caller who only asked a question has not failed to answer
             return Event.PIECE_MISSING
         s.asks[missing] = s.asks.get(missing, 0) + 1
@@ -164,13 +266,57 @@ def _gathering(book: ScenarioBook, s: DeskState, asked_only: bool) -> Event:
 def _play(book: ScenarioBook, s: DeskState, events: list[Event]) -> Reply:
     """Look each event up in the table: say its words, then move to its phase."""
     reply = Reply()
+    traits = persona_traits(book.persona(s.persona))
     for event in events:
-        row = lookup(phase_of(s), event)
+        row = lookup(phase_of(s), event, traits)
         for part in row.says:
             reply.say += _words(book, s, part) if isinstance(part, Say) else [part]
         if row.to is not None:
             _move(book, s, row.to, reply)
+    reply.say = _vary(book, s, reply.say)
     return reply
+
+
+def _vary(book: ScenarioBook, s: DeskState, said: list[str | Segment]) -> list[str | Segment]:
+    """Each reply type in the persona's wording, never a sentence of the previous reply again (s.last)."""
+    before = set(s.last.split())
+    persona_id = book.persona_id(s.persona)
+    call = f"{s.scenario}:{persona_id}"
+    out: list[str | Segment] = []
+    for part in said:
+        if isinstance(part, str) and part not in (HOLD, REFERENCE) and not part.startswith(AS_THEY_ARE):
+            ways = wordings(book.personas, persona_id, part)
+            start = first_choice(call, s.turns, len(ways), default=not s.persona)
+            fresh = [w for k in range(len(ways)) if (w := ways[(start + k) % len(ways)]) not in out
+                     and _digest(book.text(w)) not in before]
+            part = fresh[0] if fresh else ways[start]
+            if not fresh and _digest(book.text(part)) in before:
+                part = _again(book, part)  # the scenario's one wording, again: said as a person would
+        out.append(part)
+    s.last = " ".join(_digest(_text(book, part)) for part in out if part not in (HOLD, REFERENCE))
+    return out
+
+
+def _again(book: ScenarioBook, prompt_id: str) -> Segment:
+    """A prompt said again straight after itself: a question is asked again in its last sentence alone
+    ("Could you give me the details...?"), anything else is marked as said before."""
+    text = book.text(prompt_id)
+    sentences = [part for part in _SENTENCE_END.split(text) if part]
+    if text.endswith("?") and len(sentences) > 1:
+        return Segment(prompt_id, sentences[-1])
+    return Segment(prompt_id, f"{book.text('desk-as-i-said')} {text}")
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _text(book: ScenarioBook, part: str | Segment) -> str:
+    return part.text if isinstance(part, Segment) else book.text(part)
+
+
+def _digest(text: str) -> str:
+    """A short fingerprint of a sentence: the state remembers the last reply by these, not by its words."""
+    return format(zlib.crc32(text.encode()), "08x")
 
 
 def _move(book: ScenarioBook, s: DeskState, to: Phase, reply: Reply) -> None:
@@ -196,23 +342,33 @@ def _words(book: ScenarioBook, s: DeskState, part: Say) -> list[str | Segment]:
     scenario = _scenario(book, s)
     match part:
         case Say.QUESTION:
-            return [_question(book, s)]
+            question = _question(book, s)
+            return question if isinstance(question, list) else [question]
+        case Say.READ_BACK:
+            return [Segment("desk-read-back", read_back(s.heard))]
+        case Say.AGREED_DETAILS:
+            return _agreed_details(book, s)
         case Say.NAME:
-            return [f"desk-name-{s.desk}"]
+            return [book.persona(s.persona).name if s.desk == REP else "desk-name-supervisor"]
         case Say.ALREADY:
             return [f"desk-already-{s.desk}"]
         case Say.REFERENCE:
             return ["reference-intro", REFERENCE]
         case Say.NEXT_STEPS:
-            return [scenario.next_steps if s.scenario else "desk-next-steps-unknown"]
+            return [_retold(book, s, scenario.next_steps) if s.scenario else "desk-next-steps-unknown"]
         case Say.FORMAL_ROUTE:
-            return [scenario.formal]
+            return [_retold(book, s, scenario.formal)]
         case Say.CAN | Say.CANNOT | Say.OFFER:
-            return [getattr(scenario, {Say.CAN: "can", Say.CANNOT: "cannot", Say.OFFER: "supervisor"}[part])]
+            field = {Say.CAN: "can", Say.CANNOT: "cannot", Say.OFFER: "supervisor"}[part]
+            return [_retold(book, s, getattr(scenario, field))]
         case Say.TRANSFER:
-            return _transfer(book)
+            return _transfer(book, s)
         case Say.GREETING:
-            return _greeting(book, REP, options=False)
+            return _greeting(book, s, REP, options=False)
+        case Say.KEYPAD:
+            return [f"desk-keypad-{s.desk}"]
+        case Say.SECOND_NO:
+            return ["persona-by-the-book-second-no"]
         case Say.SUMMARY:
             return list(spoken_summary(book, s))
     raise ValueError(part)
@@ -222,27 +378,56 @@ def _scenario(book: ScenarioBook, s: DeskState) -> Scenario:
     return book.get(s.scenario or book.file.default_scenario)
 
 
+def _retold(book: ScenarioBook, s: DeskState, prompt_id: str) -> str | Segment:
+    """A scenario's prompt, with the caller's own details in place of the invented ones once heard."""
+    if not s.heard:
+        return prompt_id
+    text = book.text(prompt_id)
+    told = retell(text, _scenario(book, s).facts, s.heard)
+    return prompt_id if told == text else Segment(prompt_id, told)
+
+
+def _agreed_details(book: ScenarioBook, s: DeskState) -> list[str | Segment]:
+    """The details as agreed, read back (after "not quite")."""
+    return [Segment("desk-read-back", read_back(_agreed(book, s)))]
+
 def _insists(moves: set[str]) -> bool:
     """True when the caller only says again what they want (after the answer), asking nothing new."""
     info = {piece.value for piece in INFO}
     return bool(moves & info) and moves <= {*info, "hostile"}
 
 
-def _missing(s: DeskState) -> str | None:
-    """The first piece the representative still needs: purpose, then details, then outcome."""
+def _missing(book: ScenarioBook, s: DeskState) -> str | None:
+    """The first piece the representative still needs: purpose, then details (agreed, where they are taken
+    down), then outcome. Once the call's subject is known, the purpose is never asked for again."""
     if s.scenario is None:
         return Fact.PURPOSE.value
-    return next((m.value for m in INFO if m not in s.facts and Fact.skip(m) not in s.facts), None)
+    known = set(s.facts)
+    if known & {Fact.DETAILS, Fact.OUTCOME} or s.heard:
+        known.add(Fact.PURPOSE)  # the caller is already talking about it
+    if book.get(s.scenario).capture and Fact.DETAILS_OK not in known:
+        known.discard(Fact.DETAILS)  # taken down, not yet agreed
+    return next((m.value for m in INFO if m not in known and Fact.skip(m) not in known), None)
+
+
+def _lacking(book: ScenarioBook, s: DeskState) -> list[str]:
+    """The details the scenario takes down that the caller has not given yet."""
+    return [piece for piece in _scenario(book, s).capture if piece not in s.heard]
 
 
 def _question(book: ScenarioBook, s: DeskState) -> str:
     """What the desk asks next (also what 9, repeat, says again)."""
     if s.desk == SUP:
         return "desk-anything-else"
-    missing = _missing(s)
+    missing = _missing(book, s)
     if missing == Fact.PURPOSE:
         return "desk-which-reason" if Fact.PURPOSE in s.facts else "desk-ask-purpose"
     if missing == Fact.DETAILS:
+        lacking = _lacking(book, s)
+        if s.heard and lacking:  # ask only for what is missing
+            return ["desk-got-part", *(f"desk-ask-{piece}" for piece in lacking)]
+        if s.heard:
+            return [Segment("desk-read-back", read_back(s.heard)), "desk-read-back-check"]
         return book.get(s.scenario).ask_details
     if missing == Fact.OUTCOME:
         return "desk-ask-outcome"
@@ -262,24 +447,25 @@ def _pick_scenario(book: ScenarioBook, s: DeskState, speech: str, moves: set[str
         moves.add("purpose")
 
 
-def _transfer(book: ScenarioBook) -> list[str | Segment]:
+def _transfer(book: ScenarioBook, s: DeskState) -> list[str | Segment]:
     """To the supervisor: the flow's hold before the supervisor's desk, then the supervisor's greeting."""
     said: list[str | Segment] = []
     for node in book.line.flow.nodes.values():
         if node.kind == "hold" and node.next == book.desks.supervisor:
             said += list(node.prompts) + [HOLD]
             break
-    return said + _greeting(book, SUP, options=False)
+    return said + _greeting(book, s, SUP, options=False)
 
 
-def _greeting(book: ScenarioBook, desk: str, options: bool = True) -> list[str | Segment]:
-    """The desk node's own words from the flow, and (first time) its options: keys still work at a desk."""
-    compiled = book.line.nodes[desk_node(book, desk)]
-    said: list[str | Segment] = list(compiled.node.prompts)
-    if options:  # an option's words carry its key, filled in when the line was compiled
-        footer = book.line.flow.defaults.menu_footer
-        said += [seg for seg in compiled.segments[len(said):] if seg.prompt_id != footer]
-    return said
+def _greeting(book: ScenarioBook, s: DeskState, desk: str, options: bool = True) -> list[str | Segment]:
+    """The desk's greeting (the persona's, else the flow node's), and (first time) one sentence on the keypad."""
+    persona = book.persona(s.persona)
+    said: list[str | Segment]
+    if desk == REP and persona.greeting:
+        said = [persona.greeting]
+    else:
+        said = list(book.line.nodes[desk_node(book, desk)].node.prompts)
+    return said + ([f"desk-keypad-{desk}"] if options else [])
 
 
 def desk_node(book: ScenarioBook, desk: str) -> str:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+import datetime as dt
+from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -13,14 +15,28 @@ from ..line.practice_line import PracticeLine
 from ..line.errors import ConfigError
 from ..line.flows import MenuNode, NodeId, StrictModel
 from ..line.yamlfile import load_model
+from .details import facts_for_ear, for_eye
+from .personas import Persona, PersonasFile, load_personas
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=40)]
 PromptId = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 # The coach's items, in the order a report lists them.
 RUBRIC_ITEMS = ("stated-purpose", "gave-details", "stated-outcome", "stayed-polite", "asked-name",
-                "asked-reference", "asked-next-steps", "confirmed", "escalated-well")
+                "asked-reference", "asked-next-steps", "confirmed", "escalated-well", "held-the-line",
+                "escalated-calmly")
+# Items that only a persona with a trait brings (config/personas.yaml): rushed, by the book.
+PERSONA_ITEMS = {"held-the-line": "wraps_up_early", "escalated-calmly": "pushbacks"}
 # Scenario fields that name a prompt.
 WORDS = ("situation", "goal", "ask_details", "can", "cannot", "supervisor", "formal", "next_steps")
+
+
+class Facts(StrictModel):
+    """A scenario's invented facts, written once: the prompts say them for the ear, the pages for the eye."""
+
+    amount: Decimal | None = Field(default=None, gt=0, lt=1_000_000, decimal_places=2)
+    date: dt.date | None = None
+    merchant: str | None = Field(default=None, min_length=1, max_length=60)
+    card: str | None = Field(default=None, pattern=r"^[0-9]{4}$")  # the card's last four digits (invented)
 
 
 class Scenario(StrictModel):
@@ -37,6 +53,11 @@ class Scenario(StrictModel):
     supervisor_resolves: bool
     formal: PromptId
     next_steps: PromptId
+    facts: Facts = Facts()
+    # The details the representative takes down from what the caller says, reads back and asks for if missing.
+    capture: list[Literal["amount", "date", "merchant"]] = []
+    # What the representative refused, in a few words each: a "so to confirm" that claims one is corrected.
+    refused: list[Annotated[str, Field(min_length=3, max_length=60)]] = []
 
 
 class RubricWords(StrictModel):
@@ -68,13 +89,15 @@ class ScenariosFile(StrictModel):
 
 @dataclass(frozen=True)
 class ScenarioCard:
-    """A scenario as a page shows it: its id, title, reason, and the words of its situation and goal."""
+    """A scenario as a page shows it: its id, title, reason, and its situation and goal written for the eye
+    ("$84.20", "ending in 4417"); `spoken_situation` is the same situation as the line says it."""
 
     id: str
     title: str
     reason: str
     situation: str
     goal: str
+    spoken_situation: str
 
 
 @dataclass(frozen=True)
@@ -85,6 +108,7 @@ class ScenarioBook:
     line: PracticeLine
     by_node: dict[str, str]  # flow node id -> the scenario of the branch it belongs to
     path: Path
+    personas: PersonasFile  # config/personas.yaml: every scenario is played against each of them
     # desk_ahead's answer for each node asked about: every webhook asks.
     _ahead: dict[str, tuple[str, tuple[str, ...]] | None] = dataclass_field(default_factory=dict, compare=False,
                                                                            repr=False)
@@ -114,6 +138,14 @@ class ScenarioBook:
         self._ahead[node_id] = found
         return found
 
+    def persona(self, persona_id: str | None) -> Persona:
+        """The persona with this id; the default one for None or "" (KeyError for an unknown id)."""
+        return self.personas.personas[persona_id or self.personas.default_persona]
+
+    def persona_id(self, persona_id: str | None) -> str:
+        """The persona id a rehearsal plays: `persona_id`, or the default one."""
+        return persona_id or self.personas.default_persona
+
     def __contains__(self, scenario_id: object) -> bool:
         return scenario_id in self.file.scenarios
 
@@ -132,8 +164,9 @@ class ScenarioBook:
     def card(self, scenario_id: str) -> ScenarioCard:
         """What a page shows for one scenario."""
         scenario = self.get(scenario_id)
-        return ScenarioCard(scenario_id, scenario.title, scenario.reason,
-                            self.text(scenario.situation), self.text(scenario.goal))
+        spoken = self.text(scenario.situation)
+        return ScenarioCard(scenario_id, scenario.title, scenario.reason, for_eye(spoken, scenario.facts),
+                            for_eye(self.text(scenario.goal), scenario.facts), spoken)
 
     def cards(self) -> list[ScenarioCard]:
         """Every scenario as a page shows it, in file order."""
@@ -149,18 +182,21 @@ class ScenarioBook:
 
 
 def load_scenarios(path: Path, line: PracticeLine, reason_nodes: dict[str, str]) -> ScenarioBook:
-    """Load scenarios.yaml and check it against the flow, the reasons (id -> node) and the prompts.
+    """Load scenarios.yaml (and personas.yaml beside it) and check them against the flow, the reasons
+    (id -> node) and the prompts.
 
     ConfigError names the file and the scenario of every problem.
     """
     data = load_model(path, ScenariosFile)
     problems = _check(data, line, reason_nodes, path)
+    personas, persona_problems = load_personas(path.parent / "personas.yaml", line.texts)
+    problems += persona_problems
     if problems:
         raise ConfigError(problems)
     by_node = {node_id: scenario_id
                for node_id, reason_id in branch_reasons(line, reason_nodes).items()
                if (scenario_id := _first_for(data, reason_id)) is not None}
-    return ScenarioBook(data, line, by_node, path)
+    return ScenarioBook(data, line, by_node, path, personas)
 
 
 def _first_for(data: ScenariosFile, reason_id: str) -> str | None:
@@ -192,6 +228,12 @@ def _check(data: ScenariosFile, line: PracticeLine, reason_nodes: dict[str, str]
                             f"(known: {', '.join(reason_nodes)})")
         for field in WORDS:
             need_prompt(getattr(scenario, field), f"{place}, {field}")
+        if scenario.situation in line.texts:
+            situation = line.text(scenario.situation)
+            for name, spoken in facts_for_ear(scenario.facts).items():
+                if spoken not in situation:
+                    problems.append(f"{where}: {place}, facts.{name}: the situation ({scenario.situation}) must say "
+                                    f"it as '{spoken}'")
     return problems
 
 

@@ -5,7 +5,7 @@ decides which, from the moves heard and the state); each event is looked up for 
 gives the next phase and what the person at the desk says. A row's `says` holds prompt ids (prompts/coach/)
 and the words marked here in capitals, which depend on the scenario and the call (Say).
 
-    ASKING ──all three pieces known──► PUSHED_BACK ──asks for a supervisor──► SUPERVISOR ──any turn──► OFFERED
+    ASKING ──all three pieces known (details read back first)──► PUSHED_BACK ──asks for a supervisor──► SUPERVISOR ──any turn──► OFFERED
       │ └─asks for a supervisor twice (before the pushback)──────────────────────┘   ▲
       └─ a piece is missing: ask for it (up to MAX_ASKS times each)                   └─ back (*): to the
                                                                                         representative
@@ -51,11 +51,16 @@ class Event(StrEnum):
     ASK_REFERENCE = "ask-reference"
     ASK_NEXT_STEPS = "ask-next-steps"
     CONFIRM = "confirm"
+    CONFIRM_REFUSED = "confirm-refused"  # a "so to confirm" claiming what the representative refused
+    CONFIRM_OTHER_DETAILS = "confirm-other-details"  # ... or details other than those agreed
     FORMAL = "formal-complaint"
     GOODBYE = "goodbye"  # "that's all", or the finish key
     SUPERVISOR_TOO_EARLY = "supervisor-too-early"  # first ask, before any pushback
     ASK_SUPERVISOR = "ask-supervisor"  # an ask the desk honors (or, at the supervisor's, cannot)
+    SUPERVISOR_REFUSED = "supervisor-refused"  # by the book: the second no, or a hostile ask after it
     PIECE_MISSING = "piece-missing"  # the representative still needs purpose, details or outcome
+    READ_BACK = "read-back"  # the details the scenario takes down are all heard: read them back
+    DETAILS_WRONG = "details-wrong"  # "no" to the read-back: they are asked for again
     ALL_KNOWN = "all-known"  # ... has all three (or has given up asking for some)
     INSIST = "insist"  # after the answer, the caller only says again what they want
     ANYTHING = "anything"  # any other turn that gave something
@@ -76,6 +81,10 @@ class Say(StrEnum):
     GREETING = "GREETING"  # the representative's greeting again (back from the supervisor)
     ALREADY = "ALREADY"  # "you're already speaking with a representative / supervisor"
     SUMMARY = "SUMMARY"  # the coach's spoken summary
+    READ_BACK = "READ_BACK"  # "So that's 149 dollars and 99 cents at Quickmart, on November 24th."
+    KEYPAD = "KEYPAD"  # the one sentence on the desk's keys ("1 for a supervisor, 2 when you're done")
+    SECOND_NO = "SECOND_NO"  # by the book: the policy, and the same answer again
+    AGREED_DETAILS = "AGREED_DETAILS"  # the details as agreed (the caller's, else the scenario's)
 
 
 ANY = "*"  # a row for every phase the conversation can be in
@@ -99,7 +108,7 @@ def _rows(phases, event: Event, to: Phase | None, says: tuple[str, ...]) -> list
 
 TABLE: tuple[Row, ...] = (
     # The caller gives nothing usable: prompt, then a polite goodbye. A replayed URL hears goodbye again.
-    Row(ANY, Event.SILENCE, None, ("desk-still-there",)),
+    Row(ANY, Event.SILENCE, None, ("desk-still-there", Say.KEYPAD)),  # the keys again, only after a silence
     Row(ANY, Event.SILENT_TOO_LONG, Phase.ENDED, ("desk-goodbye-silent", Say.SUMMARY)),
     Row(ANY, Event.UNCLEAR, None, ("desk-not-sure", Say.QUESTION)),
     Row(ANY, Event.UNCLEAR_TOO_LONG, Phase.ENDED, ("desk-goodbye-unclear", Say.SUMMARY)),
@@ -116,10 +125,14 @@ TABLE: tuple[Row, ...] = (
     Row(ANY, Event.ASK_REFERENCE, None, (Say.REFERENCE,)),
     Row(ANY, Event.ASK_NEXT_STEPS, None, (Say.NEXT_STEPS,)),
     Row(ANY, Event.CONFIRM, None, ("desk-confirm",)),
+    Row(ANY, Event.CONFIRM_REFUSED, None, ("desk-not-quite", Say.CANNOT)),  # corrected, not confirmed
+    Row(ANY, Event.CONFIRM_OTHER_DETAILS, None, ("desk-not-quite", Say.AGREED_DETAILS)),
     Row(ANY, Event.FORMAL, None, (Say.FORMAL_ROUTE,)),
     Row(ANY, Event.GOODBYE, Phase.ENDED, ("desk-goodbye", Say.SUMMARY)),
     # The representative: gather the three pieces, answer, push back.
     Row(Phase.ASKING, Event.PIECE_MISSING, None, (Say.QUESTION,)),
+    Row(Phase.ASKING, Event.READ_BACK, None, (Say.READ_BACK, "desk-read-back-check")),
+    Row(Phase.ASKING, Event.DETAILS_WRONG, None, ("desk-details-wrong",)),  # then PIECE_MISSING: asked again
     Row(Phase.ASKING, Event.ALL_KNOWN, Phase.PUSHED_BACK, (Say.CAN, Say.CANNOT)),
     Row(Phase.ASKING, Event.SUPERVISOR_TOO_EARLY, None, ("desk-try-first",)),  # then PIECE_MISSING or ALL_KNOWN
     Row(Phase.ASKING, Event.ASK_SUPERVISOR, Phase.SUPERVISOR, (Say.TRANSFER,)),  # asked again: nobody is kept
@@ -134,11 +147,37 @@ TABLE: tuple[Row, ...] = (
     Row(Phase.OFFERED, Event.ANYTHING, None, ("desk-anything-else",)),
 )
 
+# Rows that take the place of the table's own for a persona with a trait (config/personas.yaml).
+TRAITS: dict[str, tuple[Row, ...]] = {
+    # By the book: a second no, citing policy, before any supervisor; only a calm ask after it is put through.
+    "two-pushbacks": (
+        Row(Phase.PUSHED_BACK, Event.SUPERVISOR_REFUSED, None, (Say.SECOND_NO,)),
+        Row(Phase.PUSHED_BACK, Event.INSIST, None, ("desk-insist",)),  # in the persona's words: policy
+    ),
+    # Rushed: wraps up straight after the answer, and talks over a vague line instead of asking again.
+    "wraps-up-early": (
+        Row(Phase.ASKING, Event.ALL_KNOWN, Phase.PUSHED_BACK, (Say.CAN, Say.CANNOT, "persona-rushed-wrap-up")),
+        Row(ANY, Event.UNCLEAR, None, ("desk-not-sure",)),
+    ),
+}
+
 _BY_KEY = {(row.phase, row.event): row for row in TABLE}
+_BY_TRAIT = {trait: {(row.phase, row.event): row for row in rows} for trait, rows in TRAITS.items()}
 
 
-def lookup(phase: Phase, event: Event) -> Row:
-    """The row for `event` in `phase`: the phase's own, else the one for any phase (KeyError: none)."""
+def persona_traits(persona) -> tuple[str, ...]:
+    """The TRAITS a persona has."""
+    return (*(("two-pushbacks",) if persona.pushbacks > 1 else ()),
+            *(("wraps-up-early",) if persona.wraps_up_early else ()))
+
+
+def lookup(phase: Phase, event: Event, traits: tuple[str, ...] = ()) -> Row:
+    """The row for `event` in `phase`: a trait's own first, then the phase's, then the one for any phase."""
+    for trait in traits:
+        rows = _BY_TRAIT[trait]
+        found = rows.get((phase, event)) or rows.get((ANY, event))
+        if found is not None:
+            return found
     return _BY_KEY.get((phase, event)) or _BY_KEY[(ANY, event)]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from flask import current_app, url_for
 from itsdangerous import BadData, URLSafeSerializer
@@ -29,6 +29,7 @@ from ..coach.dialogue import (
     Reply,
     desk_node,
     enter,
+    resume,
     step,
 )
 from ..coach.coach_report import build_report
@@ -44,13 +45,15 @@ _SALT = "practice-desk-state"
 MAX_TOKEN_CHARS = 8000  # a longer ?state= is not one we signed
 
 
-def scenario_start_url(scenario_id: str) -> str:
+def scenario_start_url(scenario_id: str, persona: str | None = None, resume: str | None = None) -> str:
     """The /voice URL where a rehearsal of `scenario_id` starts: its situation is read, then the representative answers.
 
     The browser phone's /phone?scenario=<id> and `practice --scenario <id>` both start here. Written out
-    rather than built by url_for: a command and a test ask for it outside any request.
+    rather than built by url_for: a command and a test ask for it outside any request. `persona` picks the
+    representative; `resume` (a signed state from sign_state) starts again from the pushback.
     """
-    return f"/voice/rehearse/{quote(scenario_id)}"
+    query = urlencode({name: value for name, value in (("persona", persona), ("resume", resume)) if value})
+    return f"/voice/rehearse/{quote(scenario_id)}" + (f"?{query}" if query else "")
 
 
 def input_url(token: str) -> str:
@@ -60,7 +63,12 @@ def input_url(token: str) -> str:
 
 def _serializer() -> URLSafeSerializer:
     # itsdangerous's URL-safe signed JSON (compressed when that makes it shorter), under the app's key.
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+    return _serializer_for(current_app.config["SECRET_KEY"])
+
+
+@lru_cache(maxsize=8)
+def _serializer_for(secret_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt=_SALT)  # made once per key: it keeps nothing per token
 
 
 def sign_state(state: DeskState) -> str:
@@ -87,14 +95,20 @@ def start_at_desk(rt: Runtime, desk: str, via: tuple[str, ...], came_from: str |
     state.before = before
     if notice:  # said at the desk's node, where "{person}" is filled in
         reply.say.insert(0, rt.line.segment(notice, desk_node(rt.scenarios, desk)))
-    return respond(rt, state, reply, call_sid)
+    return respond(rt, state, reply, call_sid, shared=True)
 
 
-def start_rehearsal(rt: Runtime, scenario_id: str, call_sid: str) -> bytes:
-    """A rehearsal from its start URL: the situation and goal, the hold, then the representative."""
+def start_rehearsal(rt: Runtime, scenario_id: str, call_sid: str, persona: str | None = None,
+                    resume_token: str | None = None) -> bytes:
+    """A rehearsal from its start URL: the situation and goal, the hold, then the representative (the
+    persona's, when one of the book's is named); with a signed state of ours, from its pushback instead."""
+    resumed = read_state(resume_token) if resume_token else None
+    if resumed is not None and resumed.scenario == scenario_id:
+        return respond(rt, *resume(rt.scenarios, resumed), call_sid)
     _desk, via = rt.scenarios.desk_ahead(rt.line.flow.defaults.representative) or (REP, [])
-    state, reply = enter(rt.scenarios, scenario_id, REP, via, situation=True)
-    return respond(rt, state, reply, call_sid)
+    persona = persona if persona in rt.scenarios.personas.personas else None
+    state, reply = enter(rt.scenarios, scenario_id, REP, via, situation=True, persona=persona)
+    return respond(rt, state, reply, call_sid, shared=True)
 
 
 def take_turn(rt: Runtime, token: str | None, digits: str | None, speech: str | None,
@@ -107,13 +121,25 @@ def take_turn(rt: Runtime, token: str | None, digits: str | None, speech: str | 
     return respond(rt, state, reply, call_sid)
 
 
-def respond(rt: Runtime, state: DeskState, reply: Reply, call_sid: str) -> bytes:
-    """The TwiML document for a desk's reply; the new state goes into the next URL (and, for Twilio, the store)."""
+def respond(rt: Runtime, state: DeskState, reply: Reply, call_sid: str, shared: bool = False) -> bytes:
+    """The TwiML document for a desk's reply; the new state goes into the next URL (and, for Twilio, the store).
+
+    `shared`: a desk's first reply, the same for every call that reaches the desk the same way (its state
+    signs to the same token), so it is kept in the reply cache unless it reads the call's reference.
+    """
     token = sign_state(state)
     if signed_by_twilio() and call_sid:
         # Best effort: lets /voice/status finish the report if the caller hangs up mid-gather.
         store.keep_open_rehearsal(call_key(call_sid), token, rt.settings.phone.keep_days)
-    return str(draw(rt, replies().speaker, state, reply, token, call_sid)).encode()
+    cache = replies()
+
+    def render() -> bytes:
+        return str(draw(rt, cache.speaker, state, reply, token, call_sid)).encode()
+
+    if not shared or REFERENCE in reply.say:
+        return render()
+    # The token stands for the whole state; with the words said, it is all draw() reads but the call.
+    return cache.reply(("desk", token, tuple(reply.say), reply.listen, reply.end, reply.leave), render)
 
 
 def draw(rt: Runtime, speaker: Speaker, state: DeskState, reply: Reply, token: str, call_sid: str) -> VoiceResponse:
@@ -181,13 +207,9 @@ def final_state(rt: Runtime, steps) -> DeskState | None:
     # The app's own URL map tells which webhook each URL was (documented MapAdapter.match).
     urls = current_app.url_map.bind("localhost")
     for item in reversed(steps):
-        parts = urlsplit(item.url)
-        try:
-            endpoint, arguments = urls.match(parts.path, method="POST")
-        except HTTPException:  # not one of the app's URLs
-            continue
+        endpoint, arguments, query = _webhook(urls, item.url)
         if endpoint == "voice.desk_input":
-            state = read_state(parse_qs(parts.query).get(STATE_ARG, [None])[0])
+            state = read_state(query.get(STATE_ARG, [None])[0])
             if state is None:
                 return None
             return step(rt.scenarios, state, _heard(item.digits, item.speech), rt.recognizer.recognize)[0]
@@ -195,6 +217,16 @@ def final_state(rt: Runtime, steps) -> DeskState | None:
             scenario = arguments["scenario_id"]
             return DeskState(scenario=scenario) if scenario in rt.scenarios else None
     return None
+
+
+def _webhook(urls, url: str) -> tuple[str | None, dict, dict]:
+    """Which of the app's webhooks `url` is: (endpoint, its arguments, its query), or (None, {}, {})."""
+    parts = urlsplit(url)
+    try:
+        endpoint, arguments = urls.match(parts.path, method="POST")
+    except HTTPException:  # not one of the app's URLs
+        return None, {}, {}
+    return endpoint, arguments, parse_qs(parts.query)
 
 
 def finish_report(rt: Runtime, state: DeskState) -> tuple[dict, str]:
@@ -211,14 +243,32 @@ def report_from_state(rt: Runtime, token: str) -> dict | None:
     return None if state is None else build_report(rt.scenarios, state)
 
 
-def add_desks_to_summary(rt: Runtime, summary: dict, state: DeskState, call_sid: str) -> None:
+def add_desks_to_summary(rt: Runtime, summary: dict, state: DeskState, call_sid: str, steps=()) -> None:
     """A call summary with the desks the caller spoke at on its path, and the reference if they asked for it."""
     desks = [desk_node(rt.scenarios, REP)] + ([desk_node(rt.scenarios, SUP)] if "at-sup" in state.facts else [])
     on_path = {step["node"] for step in summary["path"]}
     summary["path"] += [{"node": node, "label": rt.line.nodes[node].label} for node in desks if node not in on_path]
     if "reference" in state.facts:
-        label = rt.line.nodes[desk_node(rt.scenarios, REP)].label
-        summary["references"].append({"label": label, "number": desk_reference(rt, call_sid)})
+        summary["references"].append({"label": GIVEN_BY[reference_giver(steps)],
+                                      "number": desk_reference(rt, call_sid)})
+
+
+GIVEN_BY = {REP: "given by the representative", SUP: "given by the supervisor"}
+
+
+def reference_giver(steps) -> str:
+    """Who read the reference (REP or SUP): the desk of the last turn whose signed state did not have it yet."""
+    urls = current_app.url_map.bind("localhost")
+    giver = REP
+    for item in steps:
+        endpoint, _arguments, query = _webhook(urls, item.url)
+        if endpoint != "voice.desk_input":
+            continue
+        state = read_state(query.get(STATE_ARG, [None])[0])
+        if state is None or "reference" in state.facts:
+            break
+        giver = state.desk
+    return giver
 
 
 def rehearsal_of_call(rt: Runtime, summary: dict, call_sid: str, steps) -> tuple[dict, str] | None:
@@ -230,5 +280,5 @@ def rehearsal_of_call(rt: Runtime, summary: dict, call_sid: str, steps) -> tuple
     state = final_state(rt, steps)
     if state is None:
         return None
-    add_desks_to_summary(rt, summary, state, call_sid)
+    add_desks_to_summary(rt, summary, state, call_sid, steps)
     return finish_report(rt, state)

@@ -93,7 +93,8 @@ def rehearse(scenario_id: str):
     rt = runtime()
     if scenario_id not in rt.scenarios:
         return _reply(rt, Turn(rt.line.flow.defaults.home, notice=rt.line.flow.defaults.apology_prompt))
-    return twiml.xml_response(desk.start_rehearsal(rt, scenario_id, _call_sid()))
+    return twiml.xml_response(desk.start_rehearsal(rt, scenario_id, _call_sid(), request.args.get("persona"),
+                                                   request.args.get("resume")))
 
 
 @bp.route("/desk/input", methods=["GET", "POST"])
