@@ -22,6 +22,11 @@ from ivr.ear import datasets, training  # noqa: E402
 from ivr.ear.features import words  # noqa: E402
 from ivr.ear.intents import OUT_OF_SCOPE  # noqa: E402
 from ivr.ear.linear import export, load_model  # noqa: E402
+from ivr.ear.menu_ear import MenuEar  # noqa: E402
+from ivr.ear.menu_report import main_menu_score  # noqa: E402
+from ivr.line import load_line  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 LOAD = """
@@ -41,7 +46,7 @@ def load_cost(imports: str, load: str) -> str:
     """Load time and resident-memory growth of loading a model, in a fresh Python (after its imports)."""
     code = LOAD.format(imports=imports, load=load)
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          cwd=Path(__file__).resolve().parent.parent).stdout.strip().splitlines()[-1]
+                          cwd=ROOT).stdout.strip().splitlines()[-1]
 
 
 def measure(name: str, predict, rows) -> str:
@@ -57,6 +62,15 @@ def measure(name: str, predict, rows) -> str:
             oos_right += guess == OUT_OF_SCOPE
     return (f"{name}: accuracy {right / len(rows):.3f}, out-of-scope recall {oos_right / max(oos, 1):.3f}, "
             f"median {statistics.median(times) * 1000:.3f} ms")
+
+
+def main_menu_summary(ear: MenuEar, rows) -> str:
+    """What the main menu does with `rows`, as the issue's targets count it."""
+    s = main_menu_score(ear, rows)
+    return (f"right branch {s.share(s.in_scope, 'right', 'asked-right'):.1%} (asked first "
+            f"{s.share(s.in_scope, 'asked-right', 'asked-wrong'):.1%}), wrong {s.share(s.in_scope, 'wrong', 'asked-wrong'):.1%}; "
+            f"no-branch reaching or asked about a branch {s.share(s.no_branch, 'branch', 'asked'):.1%}; "
+            f"out of scope {s.share(s.out_of_scope, 'branch', 'asked'):.1%}")
 
 
 def main() -> None:
@@ -80,6 +94,9 @@ def main() -> None:
           f"file {path.stat().st_size / 1e6:.1f} MB, {cost}")
     for name, rows in sets.items():
         print("  " + measure(name, lambda t: linear.ranked(t)[0][0], rows))
+    ear = MenuEar(load_line(ROOT / "config", ROOT / "prompts"), path)
+    for name, rows in sets.items():
+        print(f"  main menu, {name}: " + main_menu_summary(ear, rows))
 
     try:
         import fasttext
