@@ -73,7 +73,32 @@ def main_menu_summary(ear: MenuEar, rows) -> str:
             f"out of scope {s.share(s.out_of_scope, 'branch', 'asked'):.1%}")
 
 
+def micro_f1(recognize, rows) -> str:
+    """Micro-F1 and recall of `recognize` on (utterance, moves) rows."""
+    tp = fp = fn = 0
+    for text, moves in rows:
+        heard = set(recognize(text))
+        tp, fp, fn = tp + len(heard & moves), fp + len(heard - moves), fn + len(moves - heard)
+    return f"micro-F1 {2 * tp / (2 * tp + fp + fn):.3f}, recall {tp / (tp + fn):.3f}"
+
+
+def compare_moves() -> None:
+    """The representative's ear: the rules alone, the model alone, and rules or model (minus vetoes)."""
+    from ivr.coach.moves import load_recognizer
+    from ivr.ear import moves_ear
+    from ivr.ear.training import read_moves
+
+    ear = moves_ear.MovesEar(load_recognizer(ROOT / "config" / "moves.yaml"))
+    model_only = lambda t: [m for m, p in zip(ear.model.labels, ear.model.probabilities(t))  # noqa: E731
+                            if p >= moves_ear.THRESHOLD]
+    for name in ("heldout.tsv", "fresh.tsv"):
+        rows = read_moves(ROOT / "tests" / "data" / "moves" / name)
+        print(f"moves, {name}: rules {micro_f1(ear.rules.recognize, rows)}; model {micro_f1(model_only, rows)}; "
+              f"rules or model {micro_f1(ear.recognize, rows)}")
+
+
 def main() -> None:
+    compare_moves()
     examples = datasets.training_examples()
     public = [i for i, e in enumerate(examples) if e.origin.split(":")[0] in ("banking77", "clinc150")]
     kept_back = set(public[::5])
