@@ -61,6 +61,21 @@ GUIDE_WORDS = {
         "my flight was delayed nine hours on august twentieth and the hotel cost a hundred and eighty dollars",
         "i'd like the hotel cost refunded",
         "so just to confirm you'll email me a claim form"),
+    "fraud-alert": (
+        "hi i'm calling about a fraud alert for a charge i didn't make",
+        "it's from northwind gadgets on december first for three hundred twelve dollars",
+        "i'd like the charge blocked and a new card sent",
+        "so just to confirm the new card arrives within five business days"),
+    "late-fee": (
+        "i'm calling about a late fee on a payment i made on time",
+        "i paid one hundred twenty dollars online on october fourteenth",
+        "i'd like the late fee removed",
+        "so just to confirm the fee comes off within two business days"),
+    "replacement-not-arrived": (
+        "i'm calling because my replacement card never arrived",
+        "my reference from last time is 6 2 4 1 8 0 5 3 and it was promised on november second",
+        "i'd like the new card sent by express delivery",
+        "so just to confirm the card arrives within two business days"),
 }
 # What the report quotes for the details: digit runs masked, long words cut at a word.
 DETAILS_SAID = {
@@ -72,12 +87,17 @@ DETAILS_SAID = {
     "application-no-answer": "i applied online on february tenth and it's been three weeks",
     "call-went-nowhere": "my card ends in •••• and i called on july eighth and nobody called back",
     "trip-delay": "my flight was delayed nine hours on august twentieth and the hotel cost a…",
+    "fraud-alert": "it's from northwind gadgets on december first for three hundred twelve dollars",
+    "late-fee": "i paid one hundred twenty dollars online on october fourteenth",
+    "replacement-not-arrived": "my reference from last time is •••• and it was promised on november second",
 }
 # What the representative reads back where the scenario takes the details down.
 READ_BACK = {
     "unknown-charge": "So that's eighty-four dollars and twenty cents at Bright Lake Electronics, on March 3rd.",
     "payment-not-posted": "So that's two hundred and fifty dollars, on May 28th.",
     "trip-delay": "So that's one hundred and eighty dollars, on August 20th.",
+    "fraud-alert": "So that's three hundred and twelve dollars at Northwind Gadgets, on December 1st.",
+    "late-fee": "So that's one hundred and twenty dollars, on October 14th.",
 }
 YES = "yes that's right"
 SUPERVISOR = "could i speak to a supervisor please"
