@@ -100,6 +100,34 @@ READ_BACK = {
     "late-fee": "So that's one hundred and twenty dollars, on October 14th.",
 }
 YES = "yes that's right"
+# The tips' examples come from each scenario: its facts (for the ear), and its goal in the caller's words.
+TIP_DETAILS = {
+    "unknown-charge": "eighty-four dollars and twenty cents, March 3rd, Bright Lake Electronics, "
+                      "the card's last four digits.",
+    "stolen-abroad": "the card's last four digits.",
+    "missing-points": "six hundred and forty dollars, April 2nd, Skyway Air, the card's last four digits.",
+    "payment-not-posted": "two hundred and fifty dollars, May 28th, the card's last four digits.",
+    "name-change": "the card's last four digits.",
+    "application-no-answer": "February 10th.",
+    "call-went-nowhere": "fifty-six dollars, July 8th, Green Basket Grocery, the card's last four digits.",
+    "trip-delay": "one hundred and eighty dollars, August 20th, the card's last four digits.",
+    "fraud-alert": "three hundred and twelve dollars, December 1st, Northwind Gadgets, the card's last four digits.",
+    "late-fee": "one hundred and twenty dollars, October 14th, the card's last four digits.",
+    "replacement-not-arrived": "November 2nd, the card's last four digits.",
+}
+TIP_OUTCOME = {
+    "unknown-charge": "have the charge investigated, and not pay it while it is checked.",
+    "stolen-abroad": "cancel the card, check for charges I didn't make, and get a replacement while I am still abroad.",
+    "missing-points": "get the missing points added to my account.",
+    "payment-not-posted": "find the payment, and have the late fee taken off.",
+    "name-change": "have the name on my account and my card changed, with as little paperwork as possible.",
+    "application-no-answer": "find out where my application stands, and when I'll get a decision.",
+    "call-went-nowhere": "get the duplicate charge refunded, and complain about how the first call was handled.",
+    "trip-delay": "claim the hotel cost back under the card's trip delay benefit.",
+    "fraud-alert": "have the charge blocked as fraud, and get a new card.",
+    "late-fee": "have the late fee removed, and the payment shown as on time.",
+    "replacement-not-arrived": "give the reference from my first call, and get the replacement sent quickly this time.",
+}
 SUPERVISOR = "could i speak to a supervisor please"
 NAME = "can i have your name please"
 FORMAL = "i'd like to make a formal complaint"
@@ -199,8 +227,9 @@ def test_a_caller_who_does_not_follow_the_guide(caller, client, line, book, scen
     end = caller.say(GOODBYE)
     assert end.hung_up
     assert end.said == [line.text(p) for p in (
-        "desk-goodbye", "coach-intro", "coach-went-well", "well-stated-purpose", "coach-try-next",
-        "tip-gave-details", "tip-stated-outcome", "coach-outro")]
+        "desk-goodbye", "coach-intro", "coach-went-well", "well-stated-purpose", "coach-try-next")] + [
+        f"{line.text('tip-gave-details')} {TIP_DETAILS[scenario_id]}",
+        f"{line.text('tip-stated-outcome')} I'd like to {TIP_OUTCOME[scenario_id]}", line.text("coach-outro")]
     assert line.text("reference-intro") not in [t for reply in caller.history for t in reply.said]
     report = hang_up_in_the_browser(client, caller)["report"]
     assert (report["score"], report["out_of"]) == (1, 9)

@@ -161,7 +161,7 @@ def _heard_events(book: ScenarioBook, s: DeskState, moves: set[str], quote: str,
 
 def _acknowledged(moves: set[str], missing: str | None) -> list[Event]:
     """The pieces a re-ask acknowledges: what the caller gave this turn, other than what is asked again."""
-    acks = {"purpose": Event.ACK_PURPOSE, "details": Event.ACK_DETAILS, "outcome": Event.ACK_OUTCOME}
+    acks = {"outcome": Event.ACK_OUTCOME, "details": Event.ACK_DETAILS, "purpose": Event.ACK_PURPOSE}  # most telling first
     return [event for piece, event in acks.items() if piece in moves and piece != missing][:1]
 
 
