@@ -45,6 +45,8 @@ def _jitter_for(cmd_args: str, default_max_requests: int) -> int:
 
 max_requests_jitter = _jitter_for(os.environ.get("GUNICORN_CMD_ARGS", ""), max_requests)
 errorlog = "-"
+# No control socket (gunicornc): it would be made outside the project, in ~/.gunicorn/ or $XDG_RUNTIME_DIR.
+control_socket_disable = True
 
 
 def when_ready(server):

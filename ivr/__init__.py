@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 from collections.abc import Iterable
@@ -15,6 +16,8 @@ from .audio.renderers import library_specs
 from .checklist.reasons import load_reasons
 from .coach.scenarios import load_scenarios
 from .coach.moves import load_recognizer
+from .ear.menu_ear import MenuEar
+from .ear.moves_ear import MovesEar
 from .line import ConfigError, load_line
 from .line.settings import load_settings
 from .runtime import EXTENSION, Runtime
@@ -55,10 +58,13 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
     config_dir = Path(app.config["CONFIG_DIR"])
     line = load_line(config_dir, Path(app.config["PROMPTS_DIR"]))
+    # The trained ear routes callers' own words at every menu (its model loads on first use or in warm_up).
+    line = dataclasses.replace(line, ear=MenuEar(line))
     settings = load_settings(config_dir / "settings.yaml", app.config["SETTINGS"])
     reasons = load_reasons(config_dir / "reasons.yaml", line)  # every config check before any disk scan
     scenarios = load_scenarios(config_dir / "scenarios.yaml", line, reasons.nodes())
-    recognizer = load_recognizer(config_dir / "moves.yaml")
+    # The coach's rules joined with the trained moves model (its file loads on first use or in warm_up).
+    recognizer = MovesEar(load_recognizer(config_dir / "moves.yaml"))
     # Only a config that can be served gets an instance folder and a secret written to disk.
     os.makedirs(app.instance_path, exist_ok=True)
     secret = app.config.get("SECRET_KEY") or os.environ.get("SECRET_KEY")
@@ -96,6 +102,7 @@ def warm_up(app: Flask, served_at: Iterable[str] = ()) -> None:
     limits.install(app)
     rt, replies = app.extensions[EXTENSION], app.extensions[reply_cache.EXTENSION]
     rt.recognizer.warm()
+    rt.line.ear.warm()
     if rt.audio is not None:
         rt.audio.index()
     # SQLAlchemy, the database driver and the call log's writer, loaded once here rather than by each

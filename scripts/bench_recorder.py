@@ -1,5 +1,5 @@
 """Benchmark: CPU time per call-log event, in the request (the recorder's steps()/status()) and in total
-(request + writer thread + database driver), against the same paced run with recording off.
+(request + shipper thread + database driver), against the same paced run with recording off.
 
 Run: .venv/bin/python scripts/bench_recorder.py [--events 12000] [--rate 2000] [--repeats 3]
                                                 [--busy-threads 4] [--busy-ms 1]

@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python scripts/eval_moves.py [--part heldout|tune|both] [--quiet]
 The held-back part (tests/data/moves/heldout.tsv) is for measuring only: tune config/moves.yaml
-against tests/data/moves/tune.tsv.
+against ivr/ear/data/moves/tune.tsv.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ sys.path.insert(0, str(ROOT))
 from ivr.coach.evaluate import exact_share, read_labeled, score  # noqa: E402
 from ivr.coach.moves import load_recognizer  # noqa: E402
 
-PARTS = {"tune": ROOT / "tests/data/moves/tune.tsv", "heldout": ROOT / "tests/data/moves/heldout.tsv"}
+PARTS = {"tune": ROOT / "ivr/ear/data/moves/tune.tsv", "heldout": ROOT / "tests/data/moves/heldout.tsv"}
 
 
 def report(name: str, path: Path, recognize, quiet: bool) -> None:

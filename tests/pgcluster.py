@@ -6,6 +6,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -57,8 +58,7 @@ class PostgresCluster:
                   "--no-locale", "--no-sync")
         for attempt in range(3):  # another process may take the free port before the server does
             self.port = free_port()
-            options = (f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
-                       "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+            options = self._options()
             started = subprocess.run(
                 [*self.as_owner, str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.base / "server.log"),
                  "-w", "-t", "60", "-o", options, "start"], cwd=self.base, capture_output=True, text=True, check=False)
@@ -67,6 +67,42 @@ class PostgresCluster:
         else:
             raise RuntimeError(f"pg_ctl start failed:\n{started.stdout}{started.stderr}\n{self.log()}")
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", DATABASE)
+
+    def stop_server(self) -> None:
+        """Stop the server as an outage would (fast shutdown: connections are dropped); the data stays."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def start_server(self) -> None:
+        """Start the stopped server again, on the same port."""
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.base / "server.log"), "-w", "-t", "60",
+                  "-o", self._options(), "start")
+
+    def _options(self) -> str:
+        return (f"-p {self.port} -k {self.sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
+                "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+
+    def processes(self) -> list[int]:
+        """The postmaster and every process it started."""
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        found, queue = [], [postmaster]
+        while queue:
+            pid = queue.pop()
+            found.append(pid)
+            try:
+                queue += [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+            except OSError:
+                pass
+        return found
+
+    def freeze(self) -> None:
+        """SIGSTOP every server process: connections stay open and nothing answers (a stuck server)."""
+        for pid in self.processes():
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        """SIGCONT every server process."""
+        for pid in self.processes():
+            os.kill(pid, signal.SIGCONT)
 
     def stop(self) -> None:
         """Stop the server (if it runs) and remove the folder."""

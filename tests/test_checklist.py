@@ -28,9 +28,9 @@ MAIL = ["American Express", "P.O. Box 981535", "El Paso, TX 79998-1535"]
 # reason -> (best channel, best when urgent, other channels, other channels when urgent, items, FAQ ids, shortcut)
 ALWAYS = ["references", "pen"]
 EXPECTED = {
-    "lost-card": ("phone", "phone", [], [], ["last-seen"], ["lost-card"], ("1",)),
+    "lost-card": ("phone", "phone", [], [], ["card-elsewhere", "last-seen"], ["lost-card"], ("1",)),
     "dispute": ("online", "phone", ["phone", "mail"], ["online", "mail"],
-                ["charge", "charge-why", "receipts"], ["dispute"], ("2",)),
+                ["card-code", "charge", "charge-why", "receipts"], ["dispute"], ("2",)),
     "rewards": ("online", "online", ["app", "phone"], ["app", "phone"], ["card"], ["rewards"], ("3",)),
     "payments": ("online", "online", ["app", "phone", "mail"], ["app", "phone", "mail"],
                  ["card", "payment"], ["payments"], ("4",)),
@@ -38,11 +38,11 @@ EXPECTED = {
                       ["card", "new-details", "name-documents"], ["personal-info"], ("5",)),
     "benefits": ("online", "online", ["chat", "app", "phone"], ["chat", "app", "phone"],
                  ["card", "benefit-question"], [], ("6",)),
-    "applications": ("online", "online", ["phone"], ["phone"], ["application"], [], ("7",)),
-    "complaint": ("mail", "mail", ["phone", "chat"], ["phone", "chat"], ["history", "outcome"], ["complaint"], ("8",)),
+    "applications": ("online", "online", ["phone"], ["phone"], ["card-if-any", "application"], [], ("7",)),
+    "complaint": ("mail", "mail", ["phone", "chat"], ["phone", "chat"], ["card", "history", "outcome"], ["complaint"], ("8",)),
     "damaged-card": ("online", "online", ["phone"], ["phone"], ["card", "address-check"],
                      ["damaged-card"], ("#", "1")),
-    "security-code": ("card", "card", ["phone"], ["phone"], ["card"], ["security-code"], ("#", "2")),
+    "security-code": ("card", "card", ["phone"], ["phone"], ["card-code"], ["security-code"], ("#", "2")),
 }
 GUIDE = Path(__file__).resolve().parent.parent.parent / "shared" / "seed" / "contacting-customer-service-guide.txt"
 SITUATIONS = list(itertools.product(["us", "abroad"], ["personal", "corporate"], ["now", "soon", "whenever"]))
@@ -112,7 +112,7 @@ def test_channel_steps_for_chat_and_app(book, contacts):
 
 def test_urgent_dispute_moves_to_the_phone_with_its_own_reason(book, contacts):
     c = build_checklist(book, contacts, Situation(("dispute",), "us", "personal", "now"))
-    assert c.reasons[0].why.startswith("If the charge looks like fraud, call now")
+    assert c.reasons[0].why.startswith("Call - a representative can look at the charge today.")
     assert c.urgency_label == "Urgent: today"
     assert c.urgency_note == "Urgent? The phone is the fastest way to a live representative: the number is below."
 
@@ -133,7 +133,7 @@ def test_urgency_note(book, contacts, reasons, urgency, note):
 def test_items_the_issue_asks_for(book, contacts):
     texts = {i.id: i.text for i in build_checklist(
         book, contacts, Situation(tuple(EXPECTED), "us", "personal", "soon")).gather}
-    assert texts["card"].startswith("Your card in hand - ")
+    assert texts["card-elsewhere"].startswith("Your card number without the card - ")
     assert not any("password" in text.lower() or "user id" in text.lower() for text in texts.values())
     assert texts["charge"] == "The charge you're disputing - its date, the merchant's name and the amount."
     assert texts["references"] == "Reference numbers from any earlier calls, chats or letters about this."
@@ -141,10 +141,40 @@ def test_items_the_issue_asks_for(book, contacts):
     assert texts["pen"].startswith("A pen and this page")
 
 
+FRAUD = "If you don't recognize the charge at all, it may be fraud: call now, the line is open 24 hours a day, 7 days a week."
+CARD_NUMBER = "you'll be asked for the card number or its last four digits"
+
+
+@pytest.mark.parametrize("reason", EXPECTED)
+def test_the_card_comes_first_under_have_ready(book, contacts, reason):
+    first = build_checklist(book, contacts, Situation((reason,), "us", "personal", "soon")).gather[0]
+    if reason == "lost-card":  # no card in hand: where else its number is
+        assert first.text == ("Your card number without the card - it's on your statements, paper or online, "
+                              "and in the American Express app (at least its last four digits). If you can't "
+                              "find it, they can confirm who you are another way.")
+    else:
+        assert first.text.startswith("Your card in hand") and CARD_NUMBER in first.text
+    needs_code = reason in ("dispute", "security-code")
+    assert ("the security code (the 4-digit CID on the front, above the number)" in first.text) == needs_code
+
+
+@pytest.mark.parametrize("urgency", ["now", "soon", "whenever"])
+def test_a_dispute_always_carries_the_fraud_line(book, contacts, urgency):
+    for region, card in itertools.product(["us", "abroad"], ["personal", "corporate"]):
+        [plan] = build_checklist(book, contacts, Situation(("dispute",), region, card, urgency)).reasons
+        assert plan.note == FRAUD
+
+
+def test_notes_have_room_for_two_references_and_names(book, contacts):
+    notes = {n.id: n for n in build_checklist(book, contacts, Situation(("dispute",), "us", "personal", "soon")).notes}
+    assert [notes[i].lines for i in ("representative", "when", "reference", "reference-2", "agreed")] == [2, 2, 1, 1, 4]
+
+
 def test_several_reasons_merge_items_and_answers_without_repeats(book, contacts):
     c = build_checklist(book, contacts, Situation(("dispute", "rewards", "lost-card"), "abroad", "corporate", "soon"))
     assert c.title == "Dispute a charge and Rewards points and Lost or stolen card"
-    assert [i.id for i in c.gather] == ["charge", "charge-why", "receipts", "card", "last-seen",
+    # The lost card's item says where to find the number without the card, and it alone comes first.
+    assert [i.id for i in c.gather] == ["card-elsewhere", "charge", "charge-why", "receipts", "last-seen",
                                         "references", "pen"]
     assert [f.question for f in c.faq] == [
         "How do I dispute a charge?", "How do I check my rewards points?", "How do I report a lost or stolen card?",
@@ -157,7 +187,8 @@ def test_several_reasons_merge_items_and_answers_without_repeats(book, contacts)
 def test_notes_and_escalation_ladder(book, contacts):
     c = build_checklist(book, contacts, Situation(("complaint",), "us", "personal", "soon"))
     assert [n.label for n in c.notes] == [
-        "Representative's name", "Date and time of the call", "Reference number", "What was agreed",
+        "Representative's name (and a supervisor's)", "Date and time of the call", "Reference number",
+        "Second reference number", "What was agreed",
         "Next steps (who does what, by when)", "Follow-up date (call again if you've heard nothing by then)"]
     assert [(s.title, s.practice_url) for s in c.escalation] == [
         ("Representative", "/phone?start=representative"),

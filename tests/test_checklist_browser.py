@@ -61,11 +61,11 @@ def test_print_button_calls_window_print(live_server, page):
 
 def test_notes_are_kept_per_checklist(live_server, page):
     page.goto(f"{live_server}/checklist?reason=rewards")
-    page.get_by_label("Reference number").fill("R-1")
+    page.get_by_label("Reference number", exact=True).fill("R-1")
     page.goto(f"{live_server}/checklist?reason=payments")
-    assert page.get_by_label("Reference number").input_value() == ""
+    assert page.get_by_label("Reference number", exact=True).input_value() == ""
     page.goto(f"{live_server}/checklist?reason=rewards")
-    assert page.get_by_label("Reference number").input_value() == "R-1"
+    assert page.get_by_label("Reference number", exact=True).input_value() == "R-1"
     page.get_by_role("button", name="Clear my notes").click()
     page.reload()
-    assert page.get_by_label("Reference number").input_value() == ""
+    assert page.get_by_label("Reference number", exact=True).input_value() == ""

@@ -134,12 +134,33 @@ def test_notes_block_has_a_field_and_a_print_copy_for_each_note(client):
     doc = _doc(client.get("/checklist?reason=rewards"))
     notes = doc.cssselect("section.notes")[0]
     ids = [t.get("data-note") for t in notes.cssselect("textarea")]
-    assert ids == ["representative", "when", "reference", "agreed", "next-steps", "follow-up"]
+    assert ids == ["representative", "when", "reference", "reference-2", "agreed", "next-steps", "follow-up"]
+    # Room for two reference numbers, and a few lines for names, the date and time, and what was agreed.
+    assert [notes.cssselect(f"#note-{i}")[0].get("rows") for i in ids] == ["2", "2", "1", "1", "4", "3", "1"]
     assert [d.get("data-copy-of") for d in notes.cssselect(".note-copy")] == ids
     # Notes are never a form field, so nothing typed can be submitted.
     assert not notes.cssselect("form") and all(t.get("name") is None for t in notes.cssselect("textarea"))
     assert doc.cssselect("article.checklist")[0].get("data-store-key") == \
         "reason=rewards&region=us&card=personal&urgency=soon"
+
+
+@pytest.mark.parametrize("urgency", ["", "now", "soon", "whenever"])
+def test_a_dispute_page_always_warns_of_fraud(client, urgency):
+    doc = _doc(client.get(f"/checklist?reason=dispute&urgency={urgency}"))
+    [section] = doc.cssselect("section.reason[data-reason=dispute]")
+    assert _text(section.cssselect("p.note")[0]) == (
+        "If you don't recognize the charge at all, it may be fraud: call now, the line is open 24 hours a day, "
+        "7 days a week.")
+
+
+@pytest.mark.parametrize("reason", REASONS)
+def test_have_ready_starts_with_the_card(client, reason):
+    doc = _doc(client.get(f"/checklist?reason={reason}"))
+    first = doc.cssselect("section.gather li")[0]
+    expected = "card-elsewhere" if reason == "lost-card" else "card-code" if reason in (
+        "dispute", "security-code") else "card-if-any" if reason == "applications" else "card"
+    assert first.get("data-item") == expected
+    assert ("last four digits" in _text(first)) and ("statements" in _text(first)) == (reason == "lost-card")
 
 
 def test_reminder_form_carries_the_situation(client):

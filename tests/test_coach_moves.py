@@ -19,7 +19,7 @@ from ivr.line import ConfigError
 ROOT = Path(__file__).resolve().parent.parent
 MOVES_YAML = ROOT / "config" / "moves.yaml"
 HELDOUT = ROOT / "tests" / "data" / "moves" / "heldout.tsv"
-TUNE = ROOT / "tests" / "data" / "moves" / "tune.tsv"
+TUNE = ROOT / "ivr" / "ear" / "data" / "moves" / "tune.tsv"
 
 # Just below what scripts/eval_moves.py measured on the held-back part: (precision, recall).
 FLOORS = {

@@ -99,10 +99,9 @@ def test_token_from_the_page_opens_the_voice_routes(guarded):
     assert guarded.extensions["practice_line"].line.text("welcome") in reply.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("token", ["", "forged", "other-secret"])
+@pytest.mark.parametrize("token", ["", "forged", issue_practice_token("some-other-secret")],
+                         ids=["missing", "forged", "other-secret"])  # ids fixed: the token has a timestamp
 def test_missing_or_forged_tokens_are_refused(guarded, token):
-    # Made here, not in the parameters: a token's timestamp would give each pytest-xdist worker other test ids.
-    token = issue_practice_token("some-other-secret") if token == "other-secret" else token
     reply = guarded.test_client().post("/voice/incoming", data={"CallSid": sid()}, headers={TOKEN_HEADER: token})
     assert reply.status_code == 403
     assert reply.content_type.startswith("text/xml")
@@ -159,10 +158,25 @@ def test_the_lines_own_words_are_kept_and_anything_else_masked(app, client, line
 @pytest.mark.parametrize(("text", "caller", "masked"), [
     ("4111 1111 1111 1111", False, MASK),
     ("ref 123", False, "ref 123"),
-    ("ref 12", True, f"ref {MASK}"),
+    ("code 123", True, f"code {MASK}"),  # a security code, from the caller
+    ("ref 12", True, "ref 12"),  # too short to be any part of an account number
     ("pressed 7", True, "pressed 7"),
     ("one two three four", True, MASK),
-    ("one two", True, MASK),
+    ("one two", True, "one two"),
+    # Dates and amounts are what the call is about, never an account number: kept as said.
+    ("the charge on November 12th", True, "the charge on November 12th"),
+    ("on November 12th, 2025 for $84.20", True, "on November 12th, 2025 for $84.20"),
+    ("March 3, 2025", False, "March 3, 2025"),
+    ("the 12th of November", True, "the 12th of November"),
+    ("paid $1,250.00 on 11/12/2025", True, "paid $1,250.00 on 11/12/2025"),
+    ("on 2025-11-12 for 180 dollars", False, "on 2025-11-12 for 180 dollars"),
+    ("3200 points", True, "3200 points"),
+    ("84.20", True, "84.20"),
+    # ... but a card number stays masked, whatever follows it.
+    ("my card is 4111 1111 1111 1111 dollars", True, f"my card is {MASK} dollars"),
+    ("card ending in 4417 on March 3", True, f"card ending in {MASK} on March 3"),
+    ("ends in three three four eight", True, f"ends in {MASK}"),
+    ("case 2024-55-1234 opened", False, f"case {MASK} opened"),
     ("4, 1, 1, 1, 1, 1, 1, 1", True, MASK),
     ("4,1,1,1,1,1,1,1", True, MASK),
     ("4 one 1 one 1 one 1 one", True, MASK),
@@ -243,3 +257,12 @@ def test_the_path_retraces_silence_and_failures_like_the_voice_routes(client, ca
     body = client.post("/phone/calls", json=report(requests=steps, ended_by="caller")).get_json()
     assert [s["node"] for s in body["summary"]["path"]] == ["welcome", "main", "representative", "representative-desk"]
     assert reply.action.startswith("/voice/desk/input?state=")
+
+
+def test_a_saved_report_keeps_the_dates_and_amounts_said_and_masks_a_card_number(app):
+    said = "on November 12th, 2025 I was charged $640.00 by Skyway Air, 3200 points short, card 4111 1111 1111 1111"
+    with app.app_context():
+        report_id, _created = store.save_report({"items": [{"id": "gave-details", "said": said}]}, 30)
+        loaded, _when = store.load_report(report_id, 30)
+    assert loaded["items"][0]["said"] == (
+        f"on November 12th, 2025 I was charged $640.00 by Skyway Air, 3200 points short, card {MASK}")

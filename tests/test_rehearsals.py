@@ -72,6 +72,13 @@ DETAILS_SAID = {
     "call-went-nowhere": "my card ends in •••• and i called on july eighth and nobody called back",
     "trip-delay": "my flight was delayed nine hours on august twentieth and the hotel cost a…",
 }
+# What the representative reads back where the scenario takes the details down.
+READ_BACK = {
+    "unknown-charge": "So that's eighty-four dollars and twenty cents at Bright Lake Electronics, on March 3rd.",
+    "payment-not-posted": "So that's two hundred and fifty dollars, on May 28th.",
+    "trip-delay": "So that's one hundred and eighty dollars, on August 20th.",
+}
+YES = "yes that's right"
 SUPERVISOR = "could i speak to a supervisor please"
 NAME = "can i have your name please"
 FORMAL = "i'd like to make a formal complaint"
@@ -121,7 +128,11 @@ def test_a_caller_who_follows_the_guide(caller, client, line, book, scenario_id)
     assert start.said[:2] == [words(book, scenario_id, "situation"), words(book, scenario_id, "goal")]
     assert line.text("representative-greeting") in start.said
     assert caller.say(purpose).said == [words(book, scenario_id, "ask_details")]
-    assert caller.say(details).said == [line.text("desk-ask-outcome")]
+    if scenario.capture:  # the details taken down are read back, and agreed
+        assert caller.say(details).said == [READ_BACK[scenario_id], line.text("desk-read-back-check")]
+        assert caller.say(YES).said == [line.text("desk-ask-outcome")]
+    else:
+        assert caller.say(details).said == [line.text("desk-ask-outcome")]
     # Purpose, details and outcome known: the representative answers, and pushes back.
     assert caller.say(outcome).said == [words(book, scenario_id, "can"), words(book, scenario_id, "cannot")]
     transfer = caller.say(SUPERVISOR)
@@ -365,6 +376,7 @@ def test_a_twilio_caller_who_hangs_up_mid_conversation_still_gets_a_report(app, 
     from sqlalchemy import func, select
 
     from ivr import store
+    assert store.call_recorder(app).flush(10)  # the call-log shipper finishes the report
     from ivr.store.models import open_rehearsals, rehearsal_reports
     with store.get_engine(app).connect() as connection:
         rows = connection.execute(select(rehearsal_reports.c.report)).scalars().all()
@@ -397,6 +409,16 @@ def test_reports_expire_with_the_call_summaries(app, monkeypatch):
 
 # --- The terminal ---
 
+def test_a_reference_the_supervisor_read_is_labeled_with_the_supervisor(runner):
+    purpose, details, outcome, _confirm = GUIDE_WORDS["unknown-charge"]
+    keys = f'"{purpose}" "{details}" "{outcome}" "{SUPERVISOR}" "{REFERENCE}" 2'
+    result = runner.invoke(args=["practice", "--scenario", "unknown-charge", "--json", "--keys", keys])
+    assert result.exit_code == 0, result.output
+    import json
+    out = json.loads(result.output)
+    assert [p["node"] for p in out["path"]] == ["representative-desk", "supervisor-desk"]
+    assert [r["label"] for r in out["references"]] == ["given by the supervisor"]
+
 def test_practice_scenario_json_prints_one_object_with_the_report(runner, line):
     purpose, details, outcome, _confirm = GUIDE_WORDS["unknown-charge"]
     keys = f'"{purpose}" "{details}" "{outcome}" "{REFERENCE}" 2'
@@ -409,7 +431,7 @@ def test_practice_scenario_json_prints_one_object_with_the_report(runner, line):
     assert {"who": "caller", "text": purpose} in out["transcript"]
     assert {"who": "caller", "text": "2"} in out["transcript"]
     assert out["path"] == [{"node": "representative-desk", "label": "speaking with a representative"}]
-    assert [r["label"] for r in out["references"]] == ["speaking with a representative"]
+    assert [r["label"] for r in out["references"]] == ["given by the representative"]
     assert len(out["references"][0]["number"]) == 8
     report = out["report"]
     assert list(report) == ["score", "out_of", "items"]

@@ -38,7 +38,11 @@ def test_cards_give_title_reason_and_the_words_of_situation_and_goal(app):
     first = cards[0]
     assert (first.id, first.title, first.reason) == ("unknown-charge", "A charge you don't recognize", "dispute")
     assert first.situation.startswith("Practice scenario, with invented facts.")
-    assert "Bright Lake Electronics" in first.situation and "4 4 1 7" in first.situation
+    # For the eye: "$84.20" and "ending in 4417"; the line says the same facts for the ear.
+    assert "a charge of $84.20 from Bright Lake Electronics, dated March 3rd, on your card ending in 4417." \
+        in first.situation
+    assert "eighty-four dollars and twenty cents" in first.spoken_situation
+    assert "ending in 4 4 1 7" in first.spoken_situation
     assert first.goal == "Your goal: have the charge investigated, and not pay it while it is checked."
     for card in cards:
         assert card.situation.startswith("Practice scenario, with invented facts."), card.id

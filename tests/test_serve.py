@@ -46,9 +46,13 @@ def test_run_sh_serves_the_line_with_gunicorn_on_host_and_port(project_copy, off
     # In a copy of the project (conftest's project_copy): its own instance/, nothing installed from a test.
     root, clean = project_copy
     port = free_port()
+    home = tmp_path / "home"
+    home.mkdir()
     env = {**clean, "HOST": "127.0.0.1", "PORT": str(port), "WEB_CONCURRENCY": "1",
-           "PRACTICE_LINE_CONFIG_DIR": str(offline_config), "PRACTICE_LINE_AUDIO_DIR": str(audio_dir)}
+           "PRACTICE_LINE_CONFIG_DIR": str(offline_config), "PRACTICE_LINE_AUDIO_DIR": str(audio_dir),
+           "HOME": str(home)}
     env.pop("DATABASE_URL", None)
+    env.pop("XDG_RUNTIME_DIR", None)
     log = (tmp_path / "run.log").open("w+")
     server = subprocess.Popen([str(root / "scripts" / "run.sh")], cwd=root, env=env, stdout=log,
                               stderr=subprocess.STDOUT, start_new_session=True)
@@ -70,6 +74,9 @@ def test_run_sh_serves_the_line_with_gunicorn_on_host_and_port(project_copy, off
         assert "gunicorn" in log_text(log) and f"Listening at: http://127.0.0.1:{port}" in log_text(log)
         assert re.search(r"^Database sqlite:///\S+/practice-line\.sqlite: (upgraded from|already at)", log_text(log),
                          re.MULTILINE), "run.sh did not run flask db upgrade"
+        # gunicorn makes no control socket, in ~/.gunicorn/ or anywhere else outside the project.
+        assert not (home / ".gunicorn").exists() and list(home.rglob("*.ctl")) == []
+        assert "control socket" not in log_text(log).lower()
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)

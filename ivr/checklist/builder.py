@@ -206,7 +206,10 @@ def build_checklist(book: ReasonBook, contacts: Contacts, situation: Situation) 
         collect_note=data.phone.collect_note if abroad and line.collect_calls_from_abroad else "",
         trust_note=data.phone.trust_note, verify_note=contacts.verify_note)
 
-    gather_ids = [g for rid in situation.reasons for g in data.reasons[rid].gather] + data.always_gather
+    asked = [g for rid in situation.reasons for g in data.reasons[rid].gather] + data.always_gather
+    # The card comes first: the call starts by asking for it. Of several, the most specific one says it all.
+    card_item = [c for c in data.card_items if c in asked][:1]
+    gather_ids = card_item + [g for g in asked if g not in data.card_items]
     gather = tuple(Item(g, data.items[g]) for g in dict.fromkeys(gather_ids))
 
     faq_ids = [f for rid in situation.reasons for f in data.reasons[rid].faq]

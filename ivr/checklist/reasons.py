@@ -100,6 +100,7 @@ class ReasonsFile(StrictModel):
     channels: dict[Id, Channel] = Field(min_length=1)
     items: dict[Id, str] = Field(min_length=1)
     always_gather: list[Id] = []
+    card_items: list[Id] = Field(min_length=1)  # most specific first; every reason lists one
     notes: list[NoteField] = Field(min_length=1)
     tips: list[str] = []
     escalation: list[EscalationStep] = Field(min_length=1)
@@ -209,11 +210,16 @@ def _cross_check(data: ReasonsFile, line: PracticeLine, paths: dict[str, tuple],
         channels = [reason.best, *reason.also] + ([reason.when_urgent.best] if reason.when_urgent else [])
         need("channel", channels, data.channels, place)
         need("item", reason.gather, data.items, place)
+        about_card = [g for g in reason.gather if g in data.card_items]
+        if len(about_card) != 1:
+            problems.append(f"{where}: {place}: gather must list exactly one of card_items "
+                            f"({', '.join(data.card_items)}), not {len(about_card)}")
         need("FAQ answer", reason.faq, data.faq, place)
     for i, step in enumerate(data.escalation):
         if step.node not in paths:
             problems.append(f"{where}: escalation[{i}]: node '{step.node}' is not a reachable node in {flow}")
     need("item", data.always_gather, data.items, "always_gather")
+    need("item", data.card_items, data.items, "card_items")
     need("FAQ answer", data.always_faq, data.faq, "always_faq")
     for region, ids in data.region_faq.items():
         need("FAQ answer", ids, data.faq, f"region_faq.{region}")

@@ -17,6 +17,7 @@ COMMANDS = {
     "practice": "ivr.cli.practice_commands:practice_command",
     "calls": "ivr.cli.calls_commands:calls",
     "coach": "ivr.cli.coach_commands:coach",
+    "ear": "ivr.cli.ear_commands:ear",
     "db": "ivr.cli.db_commands:db",
     "twilio": "ivr.cli.twilio_commands:twilio_group",
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .details import shown
 from .rubric import score
 from .scenarios import ScenarioBook
 from .state import DeskState
@@ -14,16 +15,20 @@ def build_report(book: ScenarioBook, state: DeskState) -> dict:
     """The report: {"scenario", "score", "out_of", "items": [{"id", "met", "said", "tip"}], "summary"}.
 
     Only the items that applied are listed, so out_of == len(items); `said` quotes the caller's own
-    words (digit runs masked); `summary` is the text of the spoken summary.
+    words (digit runs masked); `summary` is the text of the spoken summary. When the representative took
+    details down, "details" shows them ({"amount": "$149.99", "date": "November 24th", "merchant": ...}).
     """
     items = score(book, state)
-    return {
+    report = {
         "scenario": state.scenario or book.file.default_scenario,
         "score": sum(1 for item in items if item.met),
         "out_of": len(items),
         "items": [{"id": i.id, "met": i.met, "said": i.said, "tip": book.text(i.tip)} for i in items],
         "summary": " ".join(book.text(p) for p in spoken_summary(book, state)),
     }
+    if state.heard:
+        report["details"] = shown(state.heard)
+    return report
 
 
 def spoken_summary(book: ScenarioBook, state: DeskState) -> list[str]:

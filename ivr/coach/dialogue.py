@@ -9,11 +9,13 @@ them, what the person says) is the table in ivr.coach.turn_taking; the state is 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import date
 
 from ..line.practice_line import BACK, HOME, REPEAT, REPRESENTATIVE, Segment
 from ..line.navigator import spoken_nodes
 from ..line.masking import mask_digits
 from .coach_report import spoken_summary
+from .details import differs, extract, is_no, is_yes, read_back, retell, scenario_heard
 from .scenarios import REP, SUP, Scenario, ScenarioBook
 from .state import HOLD, INFO, REFERENCE, DeskState, Fact, Heard, Reply
 from .turn_taking import SUP_PHASES, Event, Phase, Say, lookup, phase_of
@@ -39,9 +41,12 @@ Recognize = Callable[[str], Iterable[str]]
 
 
 def enter(book: ScenarioBook, scenario: str | None, desk: str = REP, via: Iterable[str] = (),
-          situation: bool = False) -> tuple[DeskState, Reply]:
-    """The caller reaches a desk: the situation (for a rehearsal), the nodes on the way (a hold), the greeting."""
-    state = DeskState(scenario=scenario, desk=desk)
+          situation: bool = False, today: date | None = None) -> tuple[DeskState, Reply]:
+    """The caller reaches a desk: the situation (for a rehearsal), the nodes on the way (a hold), the greeting.
+
+    `today` (default: the date now) is what the caller's "last Tuesday" is read from for the whole call.
+    """
+    state = DeskState(scenario=scenario, desk=desk, day=(today or date.today()).isoformat())
     reply = Reply()
     if situation and scenario is not None:
         reply.say += [book.get(scenario).situation, book.get(scenario).goal]
@@ -82,10 +87,11 @@ def _events(book: ScenarioBook, s: DeskState, heard: Heard, recognize: Recognize
         finish = not (moves & NOT_A_GOODBYE) and _says_goodbye(book, s.desk, speech)
         if s.scenario is None:
             _pick_scenario(book, s, speech, moves, quote)
+        _take_details(book, s, speech, moves)
     if not moves and not finish:
         return [_unclear(s, Event.UNCLEAR)]
     s.idle = 0
-    return _heard_events(book, s, moves, quote, finish)
+    return _heard_events(book, s, moves, quote, finish, speech)
 
 
 def _silence(s: DeskState) -> Event:
@@ -103,7 +109,8 @@ def _unclear(s: DeskState, event: Event) -> Event:
     return Event.UNCLEAR_TOO_LONG if s.idle >= MAX_IDLE else event
 
 
-def _heard_events(book: ScenarioBook, s: DeskState, moves: set[str], quote: str, finish: bool) -> list[Event]:
+def _heard_events(book: ScenarioBook, s: DeskState, moves: set[str], quote: str, finish: bool,
+                  speech: str) -> list[Event]:
     """Events for a turn that gave something: the pieces noted, questions answered, then the conversation moves on."""
     for piece in INFO:
         if piece.value in moves:
@@ -111,6 +118,10 @@ def _heard_events(book: ScenarioBook, s: DeskState, moves: set[str], quote: str,
     events = []
     for move, event, fact in QUESTIONS:
         if move in moves:
+            wrong = _wrong_restatement(book, s, speech) if move == "confirm" else None
+            if wrong is not None:
+                events.append(wrong)  # corrected, not confirmed
+                continue
             s.note(fact, quote)
             events.append(event)
     if "formal-complaint" in moves and s.desk == SUP and Fact.OFFERED in s.facts:
@@ -121,8 +132,58 @@ def _heard_events(book: ScenarioBook, s: DeskState, moves: set[str], quote: str,
         events.append(_supervisor_asked(s, quote))
         if events[-1] == Event.ASK_SUPERVISOR and s.desk == REP:
             return events  # put through: the supervisor speaks next
+    if "corrected" in moves:
+        events.append(Event.DETAILS_WRONG)
     asked_only = bool(moves & {"ask-name", "ask-reference", "ask-next-steps", "confirm"}) and not moves & set(INFO)
     return [*events, _moving_on(book, s, moves, asked_only)]
+
+
+def _take_details(book: ScenarioBook, s: DeskState, speech: str, moves: set[str]) -> None:
+    """At the representative's desk, until the details are agreed: take down what the caller said of them;
+    a yes or a no to the read-back ("agreed" / "corrected" join the moves)."""
+    capture = book.get(s.scenario).capture if s.scenario and s.desk == REP else []
+    if not capture or Fact.DETAILS_OK in s.facts or Fact.skip(Fact.DETAILS) in s.facts:
+        return
+    found = {piece: value for piece, value in extract(speech, _today(s)).items() if piece in capture}
+    pending = Fact.READ_BACK in s.facts
+    if found:
+        s.heard.update(found)
+        s.facts.discard(Fact.READ_BACK)  # something new: read back again
+        moves.add("details")
+        moves.discard("confirm")
+    elif pending and is_no(speech):
+        s.heard.clear()
+        s.facts.discard(Fact.READ_BACK)
+        s.asks.pop(Fact.DETAILS.value, None)  # asked afresh
+        moves.add("corrected")
+    elif pending and is_yes(speech):
+        s.facts.add(Fact.DETAILS_OK)
+        moves.discard("confirm")  # a yes to the read-back is not the caller's own restatement
+        moves.add("agreed")
+
+
+def _wrong_restatement(book: ScenarioBook, s: DeskState, said: str) -> Event | None:
+    """The correction a "so to confirm" needs: it claims what the representative refused, or details other
+    than those agreed; None when it is right."""
+    from rapidfuzz import fuzz
+
+    scenario = _scenario(book, s)
+    # What the representative refused, until the supervisor's offer (which may grant it).
+    if Fact.ANSWERED in s.facts and Fact.OFFERED not in s.facts and any(fuzz.partial_ratio(refused.lower(), said.lower()) >= 90
+                                        for refused in scenario.refused):
+        return Event.CONFIRM_REFUSED
+    if differs(extract(said, _today(s)), _agreed(book, s)):
+        return Event.CONFIRM_OTHER_DETAILS
+    return None
+
+
+def _agreed(book: ScenarioBook, s: DeskState) -> dict[str, str]:
+    """The details as agreed: the caller's own where heard, else the scenario's."""
+    return {**scenario_heard(_scenario(book, s).facts), **s.heard}
+
+
+def _today(s: DeskState) -> date:
+    return date.fromisoformat(s.day) if s.day else date.today()
 
 
 def _supervisor_asked(s: DeskState, quote: str) -> Event:
@@ -150,7 +211,13 @@ def _moving_on(book: ScenarioBook, s: DeskState, moves: set[str], asked_only: bo
 
 def _gathering(book: ScenarioBook, s: DeskState, asked_only: bool) -> Event:
     """PIECE_MISSING (counting the ask) or ALL_KNOWN; a piece asked for MAX_ASKS times is done without."""
-    while (missing := _missing(s)) is not None:
+    while (missing := _missing(book, s)) is not None:
+        if missing == Fact.DETAILS and s.heard and not _lacking(book, s):
+            if Fact.READ_BACK not in s.facts:
+                s.facts.add(Fact.READ_BACK)
+                return Event.READ_BACK
+            s.facts.add(Fact.DETAILS_OK)  # read back, and the caller went on: taken as agreed
+            continue
         if asked_only:  # a caller who only asked a question has not failed to answer
             return Event.PIECE_MISSING
         s.asks[missing] = s.asks.get(missing, 0) + 1
@@ -196,7 +263,12 @@ def _words(book: ScenarioBook, s: DeskState, part: Say) -> list[str | Segment]:
     scenario = _scenario(book, s)
     match part:
         case Say.QUESTION:
-            return [_question(book, s)]
+            question = _question(book, s)
+            return question if isinstance(question, list) else [question]
+        case Say.READ_BACK:
+            return [Segment("desk-read-back", read_back(s.heard))]
+        case Say.AGREED_DETAILS:
+            return _agreed_details(book, s)
         case Say.NAME:
             return [f"desk-name-{s.desk}"]
         case Say.ALREADY:
@@ -204,11 +276,12 @@ def _words(book: ScenarioBook, s: DeskState, part: Say) -> list[str | Segment]:
         case Say.REFERENCE:
             return ["reference-intro", REFERENCE]
         case Say.NEXT_STEPS:
-            return [scenario.next_steps if s.scenario else "desk-next-steps-unknown"]
+            return [_retold(book, s, scenario.next_steps) if s.scenario else "desk-next-steps-unknown"]
         case Say.FORMAL_ROUTE:
-            return [scenario.formal]
+            return [_retold(book, s, scenario.formal)]
         case Say.CAN | Say.CANNOT | Say.OFFER:
-            return [getattr(scenario, {Say.CAN: "can", Say.CANNOT: "cannot", Say.OFFER: "supervisor"}[part])]
+            field = {Say.CAN: "can", Say.CANNOT: "cannot", Say.OFFER: "supervisor"}[part]
+            return [_retold(book, s, getattr(scenario, field))]
         case Say.TRANSFER:
             return _transfer(book)
         case Say.GREETING:
@@ -222,27 +295,56 @@ def _scenario(book: ScenarioBook, s: DeskState) -> Scenario:
     return book.get(s.scenario or book.file.default_scenario)
 
 
+def _retold(book: ScenarioBook, s: DeskState, prompt_id: str) -> str | Segment:
+    """A scenario's prompt, with the caller's own details in place of the invented ones once heard."""
+    if not s.heard:
+        return prompt_id
+    text = book.text(prompt_id)
+    told = retell(text, _scenario(book, s).facts, s.heard)
+    return prompt_id if told == text else Segment(prompt_id, told)
+
+
+def _agreed_details(book: ScenarioBook, s: DeskState) -> list[str | Segment]:
+    """The details as agreed, read back (after "not quite")."""
+    return [Segment("desk-read-back", read_back(_agreed(book, s)))]
+
 def _insists(moves: set[str]) -> bool:
     """True when the caller only says again what they want (after the answer), asking nothing new."""
     info = {piece.value for piece in INFO}
     return bool(moves & info) and moves <= {*info, "hostile"}
 
 
-def _missing(s: DeskState) -> str | None:
-    """The first piece the representative still needs: purpose, then details, then outcome."""
+def _missing(book: ScenarioBook, s: DeskState) -> str | None:
+    """The first piece the representative still needs: purpose, then details (agreed, where they are taken
+    down), then outcome. Once the call's subject is known, the purpose is never asked for again."""
     if s.scenario is None:
         return Fact.PURPOSE.value
-    return next((m.value for m in INFO if m not in s.facts and Fact.skip(m) not in s.facts), None)
+    known = set(s.facts)
+    if known & {Fact.DETAILS, Fact.OUTCOME} or s.heard:
+        known.add(Fact.PURPOSE)  # the caller is already talking about it
+    if book.get(s.scenario).capture and Fact.DETAILS_OK not in known:
+        known.discard(Fact.DETAILS)  # taken down, not yet agreed
+    return next((m.value for m in INFO if m not in known and Fact.skip(m) not in known), None)
+
+
+def _lacking(book: ScenarioBook, s: DeskState) -> list[str]:
+    """The details the scenario takes down that the caller has not given yet."""
+    return [piece for piece in _scenario(book, s).capture if piece not in s.heard]
 
 
 def _question(book: ScenarioBook, s: DeskState) -> str:
     """What the desk asks next (also what 9, repeat, says again)."""
     if s.desk == SUP:
         return "desk-anything-else"
-    missing = _missing(s)
+    missing = _missing(book, s)
     if missing == Fact.PURPOSE:
         return "desk-which-reason" if Fact.PURPOSE in s.facts else "desk-ask-purpose"
     if missing == Fact.DETAILS:
+        lacking = _lacking(book, s)
+        if s.heard and lacking:  # ask only for what is missing
+            return ["desk-got-part", *(f"desk-ask-{piece}" for piece in lacking)]
+        if s.heard:
+            return [Segment("desk-read-back", read_back(s.heard)), "desk-read-back-check"]
         return book.get(s.scenario).ask_details
     if missing == Fact.OUTCOME:
         return "desk-ask-outcome"

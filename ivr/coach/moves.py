@@ -80,6 +80,11 @@ class MoveRecognizer:
                 found.append(rule.move)
         return found
 
+    def vetoed(self, text: str) -> set[str]:
+        """The moves an `unless` pattern rules out in `text` ("i don't want a supervisor yet")."""
+        plain = normalize(text or "")
+        return {r.move for r in self._rules if plain and r.unless is not None and r.unless.search(plain)}
+
     def warm(self) -> None:
         """Load now what the first utterance would (gunicorn's master calls this before forking)."""
         _partial_ratio()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+import datetime as dt
+from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -13,6 +15,7 @@ from ..line.practice_line import PracticeLine
 from ..line.errors import ConfigError
 from ..line.flows import MenuNode, NodeId, StrictModel
 from ..line.yamlfile import load_model
+from .details import facts_for_ear, for_eye
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=40)]
 PromptId = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
@@ -21,6 +24,15 @@ RUBRIC_ITEMS = ("stated-purpose", "gave-details", "stated-outcome", "stayed-poli
                 "asked-reference", "asked-next-steps", "confirmed", "escalated-well")
 # Scenario fields that name a prompt.
 WORDS = ("situation", "goal", "ask_details", "can", "cannot", "supervisor", "formal", "next_steps")
+
+
+class Facts(StrictModel):
+    """A scenario's invented facts, written once: the prompts say them for the ear, the pages for the eye."""
+
+    amount: Decimal | None = Field(default=None, gt=0, lt=1_000_000, decimal_places=2)
+    date: dt.date | None = None
+    merchant: str | None = Field(default=None, min_length=1, max_length=60)
+    card: str | None = Field(default=None, pattern=r"^[0-9]{4}$")  # the card's last four digits (invented)
 
 
 class Scenario(StrictModel):
@@ -37,6 +49,11 @@ class Scenario(StrictModel):
     supervisor_resolves: bool
     formal: PromptId
     next_steps: PromptId
+    facts: Facts = Facts()
+    # The details the representative takes down from what the caller says, reads back and asks for if missing.
+    capture: list[Literal["amount", "date", "merchant"]] = []
+    # What the representative refused, in a few words each: a "so to confirm" that claims one is corrected.
+    refused: list[Annotated[str, Field(min_length=3, max_length=60)]] = []
 
 
 class RubricWords(StrictModel):
@@ -68,13 +85,15 @@ class ScenariosFile(StrictModel):
 
 @dataclass(frozen=True)
 class ScenarioCard:
-    """A scenario as a page shows it: its id, title, reason, and the words of its situation and goal."""
+    """A scenario as a page shows it: its id, title, reason, and its situation and goal written for the eye
+    ("$84.20", "ending in 4417"); `spoken_situation` is the same situation as the line says it."""
 
     id: str
     title: str
     reason: str
     situation: str
     goal: str
+    spoken_situation: str
 
 
 @dataclass(frozen=True)
@@ -132,8 +151,9 @@ class ScenarioBook:
     def card(self, scenario_id: str) -> ScenarioCard:
         """What a page shows for one scenario."""
         scenario = self.get(scenario_id)
-        return ScenarioCard(scenario_id, scenario.title, scenario.reason,
-                            self.text(scenario.situation), self.text(scenario.goal))
+        spoken = self.text(scenario.situation)
+        return ScenarioCard(scenario_id, scenario.title, scenario.reason, for_eye(spoken, scenario.facts),
+                            for_eye(self.text(scenario.goal), scenario.facts), spoken)
 
     def cards(self) -> list[ScenarioCard]:
         """Every scenario as a page shows it, in file order."""
@@ -192,6 +212,12 @@ def _check(data: ScenariosFile, line: PracticeLine, reason_nodes: dict[str, str]
                             f"(known: {', '.join(reason_nodes)})")
         for field in WORDS:
             need_prompt(getattr(scenario, field), f"{place}, {field}")
+        if scenario.situation in line.texts:
+            situation = line.text(scenario.situation)
+            for name, spoken in facts_for_ear(scenario.facts).items():
+                if spoken not in situation:
+                    problems.append(f"{where}: {place}, facts.{name}: the situation ({scenario.situation}) must say "
+                                    f"it as '{spoken}'")
     return problems
 
 

@@ -38,6 +38,8 @@ class Fact(StrEnum):
     NEXT_STEPS = "next-steps"  # asked what happens next
     CONFIRMED = "confirmed"  # repeated back what was agreed
     HOSTILE = "hostile"  # blamed or insulted the person
+    READ_BACK = "read-back"  # the representative read the details back ("So that's ... Is that right?")
+    DETAILS_OK = "details-ok"  # ... and the caller agreed (or moved on)
 
     @classmethod
     def skip(cls, piece: Fact) -> Fact:

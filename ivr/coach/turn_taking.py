@@ -5,7 +5,7 @@ decides which, from the moves heard and the state); each event is looked up for 
 gives the next phase and what the person at the desk says. A row's `says` holds prompt ids (prompts/coach/)
 and the words marked here in capitals, which depend on the scenario and the call (Say).
 
-    ASKING ──all three pieces known──► PUSHED_BACK ──asks for a supervisor──► SUPERVISOR ──any turn──► OFFERED
+    ASKING ──all three pieces known (details read back first)──► PUSHED_BACK ──asks for a supervisor──► SUPERVISOR ──any turn──► OFFERED
       │ └─asks for a supervisor twice (before the pushback)──────────────────────┘   ▲
       └─ a piece is missing: ask for it (up to MAX_ASKS times each)                   └─ back (*): to the
                                                                                         representative
@@ -51,11 +51,15 @@ class Event(StrEnum):
     ASK_REFERENCE = "ask-reference"
     ASK_NEXT_STEPS = "ask-next-steps"
     CONFIRM = "confirm"
+    CONFIRM_REFUSED = "confirm-refused"  # a "so to confirm" claiming what the representative refused
+    CONFIRM_OTHER_DETAILS = "confirm-other-details"  # ... or details other than those agreed
     FORMAL = "formal-complaint"
     GOODBYE = "goodbye"  # "that's all", or the finish key
     SUPERVISOR_TOO_EARLY = "supervisor-too-early"  # first ask, before any pushback
     ASK_SUPERVISOR = "ask-supervisor"  # an ask the desk honors (or, at the supervisor's, cannot)
     PIECE_MISSING = "piece-missing"  # the representative still needs purpose, details or outcome
+    READ_BACK = "read-back"  # the details the scenario takes down are all heard: read them back
+    DETAILS_WRONG = "details-wrong"  # "no" to the read-back: they are asked for again
     ALL_KNOWN = "all-known"  # ... has all three (or has given up asking for some)
     INSIST = "insist"  # after the answer, the caller only says again what they want
     ANYTHING = "anything"  # any other turn that gave something
@@ -76,6 +80,8 @@ class Say(StrEnum):
     GREETING = "GREETING"  # the representative's greeting again (back from the supervisor)
     ALREADY = "ALREADY"  # "you're already speaking with a representative / supervisor"
     SUMMARY = "SUMMARY"  # the coach's spoken summary
+    READ_BACK = "READ_BACK"  # "So that's 149 dollars and 99 cents at Quickmart, on November 24th."
+    AGREED_DETAILS = "AGREED_DETAILS"  # the details as agreed (the caller's, else the scenario's)
 
 
 ANY = "*"  # a row for every phase the conversation can be in
@@ -116,10 +122,14 @@ TABLE: tuple[Row, ...] = (
     Row(ANY, Event.ASK_REFERENCE, None, (Say.REFERENCE,)),
     Row(ANY, Event.ASK_NEXT_STEPS, None, (Say.NEXT_STEPS,)),
     Row(ANY, Event.CONFIRM, None, ("desk-confirm",)),
+    Row(ANY, Event.CONFIRM_REFUSED, None, ("desk-not-quite", Say.CANNOT)),  # corrected, not confirmed
+    Row(ANY, Event.CONFIRM_OTHER_DETAILS, None, ("desk-not-quite", Say.AGREED_DETAILS)),
     Row(ANY, Event.FORMAL, None, (Say.FORMAL_ROUTE,)),
     Row(ANY, Event.GOODBYE, Phase.ENDED, ("desk-goodbye", Say.SUMMARY)),
     # The representative: gather the three pieces, answer, push back.
     Row(Phase.ASKING, Event.PIECE_MISSING, None, (Say.QUESTION,)),
+    Row(Phase.ASKING, Event.READ_BACK, None, (Say.READ_BACK, "desk-read-back-check")),
+    Row(Phase.ASKING, Event.DETAILS_WRONG, None, ("desk-details-wrong",)),  # then PIECE_MISSING: asked again
     Row(Phase.ASKING, Event.ALL_KNOWN, Phase.PUSHED_BACK, (Say.CAN, Say.CANNOT)),
     Row(Phase.ASKING, Event.SUPERVISOR_TOO_EARLY, None, ("desk-try-first",)),  # then PIECE_MISSING or ALL_KNOWN
     Row(Phase.ASKING, Event.ASK_SUPERVISOR, Phase.SUPERVISOR, (Say.TRANSFER,)),  # asked again: nobody is kept

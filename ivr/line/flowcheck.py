@@ -60,6 +60,7 @@ def used_prompts(flow: FlowFile) -> set[str]:
     """Prompt ids the flow and the voice routes will speak."""
     d = flow.defaults
     used = {d.no_input_prompt, d.invalid_prompt, d.failure_prompt, d.apology_prompt, d.rejected_prompt,
+            d.no_branch_prompt, d.out_of_scope_prompt,
             d.menu_footer.representative, d.menu_footer.repeat, d.menu_footer.back, d.already_speaking_prompt,
             d.reference_again_prompt, d.goodbye_prompt, *d.after_person.values()}
     for node in flow.nodes.values():
@@ -106,6 +107,7 @@ def _check_prompts(flow: FlowFile, prompts: PromptLibrary, contact_names: set[st
     d = flow.defaults
     anywhere = contact_names | FOOTER_PLACEHOLDERS
     for name in ["no_input_prompt", "invalid_prompt", "failure_prompt", "apology_prompt", "rejected_prompt",
+                 "no_branch_prompt", "out_of_scope_prompt",
                  "goodbye_prompt"]:
         need(getattr(d, name), f"defaults.{name}", anywhere)
     for part in ("representative", "repeat", "back"):

@@ -115,6 +115,10 @@ class Defaults(StrictModel):
     menu_footer: Footer
     apology_prompt: str = "apology"
     rejected_prompt: str = "not-verified"
+    # The ear (ivr/ear): a card topic with no branch goes to a person after this; something out of
+    # scope at the main menu is re-prompted with this, which names what can be said.
+    no_branch_prompt: str = "no-branch"
+    out_of_scope_prompt: str = "out-of-scope"
     gather_timeout: int = Field(ge=1, le=60)
     collect_timeout: int = Field(ge=1, le=60)
     # Every call ends: a caller who gives nothing even to a person, or whose call runs past

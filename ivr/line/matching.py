@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple, Protocol
 
 # Words that carry no choice: "um, I'd like to report my lost card" is "lost card".
 FILLER = frozenset(
@@ -88,3 +89,32 @@ class PhraseIndex:
             if length > best_len and words <= heard:
                 best, best_len = choice, length
         return best
+
+
+class Heard(NamedTuple):
+    """What an ear made of a caller's words at one menu.
+
+    choice: a node id or one of the @ choices, or None when nothing this menu offers was said;
+    sure: False when the ear is unsure, so the caller is asked "did you mean ...?" first;
+    handoff: a card topic this line has no branch for, so a person takes it.
+    """
+
+    choice: str | None
+    sure: bool = True
+    handoff: bool = False
+
+
+class Ear(Protocol):
+    """Understands callers in their own words (ivr.ear.menu_ear.MenuEar is the trained one)."""
+
+    def hear(self, node_id: str, said: str, confidence: float | None = None) -> Heard:
+        """Where `said` leads at menu `node_id`; `confidence` is the recognizer's own (Twilio's), if any."""
+        ...
+
+    def agrees(self, said: str) -> bool | None:
+        """True for a yes ("yeah that's right"), False for a no, None for anything else."""
+        ...
+
+    def question(self, choice: str) -> str:
+        """The "did you mean" question for going to `choice`."""
+        ...

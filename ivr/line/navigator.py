@@ -10,10 +10,11 @@ from typing import NamedTuple
 
 from .practice_line import BACK, HOME, REPEAT, REPRESENTATIVE, PracticeLine
 from .flows import CollectNode
-from .matching import spoken_digits, spoken_key
+from .matching import Heard, spoken_digits, spoken_key
 
 MAX_INPUT = 2000  # longer speech is cut before matching; Twilio never sends more than this
 _DIGITS = re.compile(r"^[0-9]+$")
+_NODE_ID = re.compile(r"^(?:@?[a-z0-9]+(?:-[a-z0-9]+)*)?$")  # a node id or an @ choice, short: see from_query
 
 
 # Call and Turn are named tuples, not frozen dataclasses: every webhook makes a few of each and looks
@@ -22,19 +23,23 @@ class Call(NamedTuple):
     """What a stateless webhook knows of the whole call, carried in its URL.
 
     turns: webhooks so far; quiet: silent turns in a row at a person's desk; handoffs: passes to
-    a person after too many failed tries; met: a person has spoken on this call.
+    a person after too many failed tries; met: a person has spoken on this call; confirm: the node
+    the caller was asked "did you mean ...?" about, awaiting their yes or no ("" when none).
     """
 
     turns: int = 0
     quiet: int = 0
     handoffs: int = 0
     met: bool = False
+    confirm: str = ""
 
     @classmethod
     def from_query(cls, args) -> Call:
         """Read a Call from URL query arguments; anything odd counts as zero."""
+        confirm = args.get("confirm") or ""
         return cls(turns=parse_count(args.get("turn")), quiet=parse_count(args.get("quiet")),
-                   handoffs=parse_count(args.get("handoffs")), met=args.get("met") == "1")
+                   handoffs=parse_count(args.get("handoffs")), met=args.get("met") == "1",
+                   confirm=confirm if _NODE_ID.match(confirm) else "")
 
     def query(self) -> dict[str, str]:
         """The URL query arguments that carry this Call to the next webhook (zeros left out)."""
@@ -45,6 +50,8 @@ class Call(NamedTuple):
             out["handoffs"] = str(self.handoffs)
         if self.met:
             out["met"] = "1"
+        if self.confirm:
+            out["confirm"] = self.confirm
         return out
 
 
@@ -59,8 +66,17 @@ class Turn(NamedTuple):
 
 
 def answer(line: PracticeLine, node_id: str, digits: str | None, speech: str | None, failures: int = 0,
-           call: Call | None = None, today: date | None = None) -> Turn:
-    """Where the caller goes after giving `digits` or `speech` at `node_id`."""
+           call: Call | None = None, today: date | None = None, confidence: float | None = None) -> Turn:
+    """Where the caller goes after giving `digits` or `speech` at `node_id` (`confidence`: Twilio's, if sent)."""
+    turn = _answer(line, node_id, digits, speech, failures, call, today, confidence)
+    if turn.call.confirm and turn.node != node_id:
+        # A "did you mean" belongs to the menu that asked it: a handoff or an ending leaves it behind.
+        return turn._replace(call=turn.call._replace(confirm=""))
+    return turn
+
+
+def _answer(line: PracticeLine, node_id: str, digits: str | None, speech: str | None, failures: int,
+            call: Call | None, today: date | None, confidence: float | None) -> Turn:
     d = line.flow.defaults
     call = call or Call()
     compiled = line.nodes.get(node_id)
@@ -84,7 +100,9 @@ def answer(line: PracticeLine, node_id: str, digits: str | None, speech: str | N
     if call.quiet:  # words or a key: the silent streak is over
         call = call._replace(quiet=0)
     if compiled.kind == "menu":
-        return _menu(line, node_id, digits, speech, failures, call)
+        if call.confirm:
+            return _confirming(line, node_id, digits, speech, failures, call)
+        return _menu(line, node_id, digits, speech, failures, call, confidence)
     if compiled.kind == "collect":
         return _collect(line, node_id, digits, speech, failures, call, today or date.today())
     if compiled.kind == "end":
@@ -94,17 +112,54 @@ def answer(line: PracticeLine, node_id: str, digits: str | None, speech: str | N
     return Turn(node_id, call=call)
 
 
-def _menu(line: PracticeLine, node_id: str, digits: str, speech: str, failures: int, call: Call) -> Turn:
+def _menu(line: PracticeLine, node_id: str, digits: str, speech: str, failures: int, call: Call,
+          confidence: float | None = None, may_ask: bool = True) -> Turn:
     compiled = line.nodes[node_id]
+    d = line.flow.defaults
+    invalid = compiled.node.invalid_prompt or d.invalid_prompt
     if digits:
         choice = compiled.choices.get(digits[0]) if len(digits) == 1 else None
     else:
         key = spoken_key(speech)
-        choice = compiled.choices.get(key) if key else compiled.phrases.match(speech)
+        choice = compiled.choices.get(key) if key else _heard(line, node_id, speech, confidence)
+        if isinstance(choice, Heard):
+            heard = choice
+            if heard.handoff:
+                # A card topic the line has no branch for: a person helps, never a wrong branch.
+                return Turn(d.representative, notice=d.no_branch_prompt, call=call)
+            if heard.choice is not None and not heard.sure:
+                if may_ask:  # asked once: the question is spoken from the URL's ?confirm=
+                    return Turn(node_id, failures, call=call._replace(confirm=heard.choice))
+                return _failed(line, node_id, failures, invalid, call)
+            choice = heard.choice
+            if choice is None and node_id == d.home:
+                # Nothing the line does: a short re-prompt that names what can be said.
+                return _failed(line, node_id, failures, d.out_of_scope_prompt, call)
     if choice is None:
-        return _failed(line, node_id, failures, compiled.node.invalid_prompt or line.flow.defaults.invalid_prompt,
-                       call)
+        return _failed(line, node_id, failures, invalid, call)
     return _follow(line, node_id, choice, failures, call)
+
+
+def _heard(line: PracticeLine, node_id: str, speech: str, confidence: float | None) -> str | Heard | None:
+    """A menu's choice for `speech`: one of its phrases said whole, else what the ear hears, else a phrase in it."""
+    phrases = line.nodes[node_id].phrases
+    exact = phrases.match_whole(speech)
+    if exact is not None or line.ear is None:
+        return exact if exact is not None else phrases.match(speech)
+    return line.ear.hear(node_id, speech, confidence)
+
+
+def _confirming(line: PracticeLine, node_id: str, digits: str, speech: str, failures: int, call: Call) -> Turn:
+    """The caller's answer to "did you mean ...?": yes (or 1) goes there, no (or 2) hears the options again."""
+    proposed, call = call.confirm, call._replace(confirm="")
+    key = digits if digits else spoken_key(speech)
+    agreed = {"1": True, "2": False}.get(key) if key else (line.ear.agrees(speech) if line.ear else None)
+    if agreed is True:
+        return _follow(line, node_id, proposed, failures, call)
+    if agreed is False:
+        return Turn(node_id, failures, call=call)
+    # Another key, or other words: the menu hears them afresh, and does not ask again.
+    return _menu(line, node_id, digits, speech, failures, call, may_ask=False)
 
 
 def _collect(line: PracticeLine, node_id: str, digits: str, speech: str, failures: int, call: Call,
@@ -216,7 +271,7 @@ def reference_number(call_sid: str, node_id: str) -> str:
 def next_call(line: PracticeLine, turn: Turn) -> Call:
     """The Call the next webhook gets: one more turn, and whether a person has now spoken."""
     call = turn.call
-    return Call(call.turns + 1, call.quiet, call.handoffs, call.met or line.run_has_person(turn.node))
+    return Call(call.turns + 1, call.quiet, call.handoffs, call.met or line.run_has_person(turn.node), call.confirm)
 
 
 def spoken_nodes(line: PracticeLine, node_id: str) -> tuple[str, ...]:

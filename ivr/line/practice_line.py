@@ -10,7 +10,7 @@ from .contacts import Contacts, load_contacts
 from .errors import ConfigError
 from .flowcheck import Report, check_flow
 from .flows import REFERENCE, CollectNode, FlowFile, MenuNode, Node, load_flow_file
-from .matching import PhraseIndex, tokens
+from .matching import Ear, PhraseIndex, tokens
 from .prompts import PromptLibrary, load_prompts
 
 # What a phrase or key can mean besides an option's target node.
@@ -80,6 +80,8 @@ class PracticeLine:
     nodes: dict[str, CompiledNode]
     flow_path: Path
     warnings: tuple[str, ...]
+    # Understands callers' own words at the menus (ivr.ear's MenuEar, set by create_app); None: phrases only.
+    ear: Ear | None = field(default=None, compare=False, repr=False)
     # node id -> (the nodes one reply speaks from it, whether a person speaks in them, those of them
     # that read a reference number): asked every webhook
     _runs: dict[str, tuple[tuple[str, ...], bool, tuple[str, ...]]] = field(default_factory=dict, compare=False,

@@ -7,6 +7,7 @@ SQLAlchemy is imported on first use, not with the app, so start-up stays quick.
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -34,7 +35,8 @@ def __getattr__(name: str):
 
 
 def init_app(app: Flask) -> None:
-    """Give the app its call-log recorder (spool in the instance folder, or CALL_LOG_SPOOL) and /healthz."""
+    """Give the app its call-log recorder (its spool in the instance folder, or the file CALL_LOG_SPOOL
+    names in the config or the environment) and its /healthz endpoint."""
     written = None
 
     def write(events):
@@ -44,7 +46,8 @@ def init_app(app: Flask) -> None:
             written = writer(app)
         written(events)
 
-    spool = Spool(app.config.get("CALL_LOG_SPOOL") or Path(app.instance_path) / SPOOL_FILE,
+    spool = Spool(app.config.get("CALL_LOG_SPOOL") or os.environ.get("CALL_LOG_SPOOL")
+                  or Path(app.instance_path) / SPOOL_FILE,
                   int(app.config.get("CALL_LOG_SPOOL_EVENTS") or CAPACITY))
     app.extensions[RECORDER] = CallRecorder(spool, write)
     app.add_url_rule("/healthz", "healthz", _healthz)
@@ -58,8 +61,12 @@ def _healthz():
 
 def start_shipping(app: Flask) -> None:
     """Start this process's call-log shipper now (gunicorn: in each new worker), so that what a stopped
-    worker left in the spool is shipped even before the next call."""
+    worker left in the spool is shipped even before the next call; and its database health probe, so that
+    its first /healthz has a result to give."""
+    from .health import probe
+
     app.extensions[RECORDER].start()
+    probe(app).latest()
 
 
 def shutdown(app: Flask, timeout: float = 10.0) -> None:

@@ -7,6 +7,7 @@ figures are read from the spool file, which every worker of the server shares.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -18,9 +19,9 @@ from .database import get_engine
 from .recorder import describe_error
 from .spool import age
 
-PROBE_SECONDS = 2.0
+PROBE_SECONDS = 1.0
 IDLE_SECONDS = 60.0  # the probe stops when nobody has asked for this long
-FIRST_WAIT_SECONDS = 0.08
+FIRST_WAIT_SECONDS = 0.05  # (gunicorn's workers start their probe as they start: store.start_shipping)
 STUCK_SECONDS = 1.0  # a check taking longer than this is reported as a database that does not answer  # a process's first /healthz waits this long for its first probe
 EXTENSION = "practice_line_health_probe"
 _made = threading.Lock()
@@ -38,15 +39,16 @@ class Probe:
         self._stopping = False
         self._checking_since: float | None = None  # when the check under way began (monotonic)
 
-    def latest(self) -> tuple[bool, str, float] | None:
-        """The last result (starting the probe if it sleeps); None when there is none yet."""
+    def latest(self, wait: float = 0.0) -> tuple[bool, str, float] | None:
+        """The last result (starting the probe if it sleeps), waiting up to `wait` s for a first one; None
+        when there is none yet."""
         with self._changed:
             self._asked = time.monotonic()
             if self._thread is None and not self._stopping:
                 self._thread = threading.Thread(target=self._run, name="database health probe", daemon=True)
                 self._thread.start()
-            if self.result is None:
-                self._changed.wait(FIRST_WAIT_SECONDS)
+            if self.result is None and wait:
+                self._changed.wait(wait)
             since = self._checking_since
             if since is not None and time.monotonic() - since > STUCK_SECONDS:
                 # A frozen database: the check under way has not come back (it will, at its timeout).
@@ -91,8 +93,6 @@ def check(app: Flask) -> tuple[bool, str]:
 
 def probe(app: Flask) -> Probe:
     """The app's probe in this process (made on first use; a forked worker makes its own)."""
-    import os
-
     found = app.extensions.get(EXTENSION)
     if found is None or found[0] != os.getpid():
         with _made:
@@ -113,13 +113,18 @@ def healthz():
     """{"status": "ok", "database": "ok", "schema": ..., "call_log": {...}} with 200, or
     {"status": "failing", "database": "<what failed>", ...} with 503."""
     app = current_app._get_current_object()
-    depth = call_recorder(app).spool.depth()
+    recorder = call_recorder(app)
+    recorder.start()  # a server asked for its health ships what the spool holds, even before any call
+    depth = recorder.spool.depth()
     calls = {"pending": depth.events, "oldest_pending_seconds": age(depth.oldest), "lost": depth.lost}
-    result = probe(app).latest()
+    process = os.getpid()  # which worker answered: the figures are the same from every one
+    result = probe(app).latest(FIRST_WAIT_SECONDS)
     if result is None:
-        return jsonify(status="failing", database="not checked yet", call_log=calls), 503
+        return jsonify(status="failing", database="not checked yet", call_log=calls, process=process), 503
     ok, found, checked = result
     checked_seconds_ago = round(max(0.0, time.time() - checked), 3)
     if not ok:
-        return jsonify(status="failing", database=found, checked_seconds_ago=checked_seconds_ago, call_log=calls), 503
-    return jsonify(status="ok", database="ok", schema=found, checked_seconds_ago=checked_seconds_ago, call_log=calls)
+        return jsonify(status="failing", database=found, checked_seconds_ago=checked_seconds_ago, call_log=calls,
+                       process=process), 503
+    return jsonify(status="ok", database="ok", schema=found, checked_seconds_ago=checked_seconds_ago, call_log=calls,
+                   process=process)

@@ -113,7 +113,7 @@ class CallRecorder:
         self._stopping = False
         self._hurry = False  # a flush() waits: ship now, not after gathering or backing off
         self._unreported = LostEvents()
-        self._reported_at = 0.0
+        self._reported_at = time.monotonic()  # the first loss is logged with those of the next second
 
     # --- in the request: one committed local write ---
 
@@ -312,6 +312,7 @@ def _at_fork_reset(recorder: CallRecorder) -> Callable[[], None]:
     def reset() -> None:
         alive = ref()
         if alive is not None:
+            alive.spool.after_fork()
             alive._reset()
 
     return reset

@@ -79,6 +79,10 @@ class Spool:
         self._inherited: list[sqlite3.Connection] = []  # a parent's connections: never used nor closed here
         self._uncounted = 0  # losses not yet added to the file's count (it could not be written)
 
+    def after_fork(self) -> None:
+        """In a forked child: a fresh lock (another thread of the parent may have held it at the fork)."""
+        self._lock = threading.Lock()
+
     def connect(self, autocheckpoint: bool = False) -> sqlite3.Connection:
         """A new connection to the spool (made, in WAL mode, if it does not exist)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -113,7 +117,7 @@ class Spool:
                                                   finish, self.capacity)).rowcount
                 if self._uncounted:
                     self._count_lost(connection, 0)
-            except sqlite3.Error as error:  # the disk is full, the file unwritable...
+            except (sqlite3.Error, OSError) as error:  # the disk is full, the file or its folder unwritable...
                 self._uncounted += 1
                 self._connection = None  # opened afresh next time
                 return f"the call-log spool could not be written ({type(error).__name__}: {error})"

@@ -28,12 +28,14 @@ ENDED = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 # Without TWILIO_AUTH_TOKEN anyone who can reach the line may post status callbacks (each makes a call
 # record): fine for a line on your own machine, and each address gets this many a minute at most.
 STATUS_CALLBACKS_PER_MINUTE = 600
+_STATUS_LIMIT = "practice_line_status_limit"  # app.extensions key of the app's _PerMinute
 
 
 def init_app(app: Flask) -> None:
     """Let the call-log shipper score the open rehearsal of a call that ended (the status callback's
     work, done off the request path)."""
     app.extensions[REPORT_OF] = partial(_report_of, app)
+    app.extensions[_STATUS_LIMIT] = _PerMinute()
 
 
 def _report_of(app: Flask, token: str) -> dict | None:
@@ -69,8 +71,8 @@ def note_status(fields: dict[str, str], request: Request) -> None:
     call_sid = _twilio_call(fields)
     if call_sid is None:
         return
-    app = current_app._get_current_object()
-    if not app.config.get("TWILIO_AUTH_TOKEN") and not _STATUS_LIMIT.allows(
+    app = current_app
+    if not app.config.get("TWILIO_AUTH_TOKEN") and not app.extensions[_STATUS_LIMIT].allows(
             request.remote_addr or "", app.config.get("STATUS_CALLBACKS_PER_MINUTE", STATUS_CALLBACKS_PER_MINUTE)):
         return
     outcome = fields.get("CallStatus", "")
@@ -119,9 +121,6 @@ class _PerMinute:
             current_app.logger.warning("call log: status callbacks from %s over %d a minute are not recorded "
                                        "(set TWILIO_AUTH_TOKEN so that only Twilio's count)", address, limit)
         return count <= limit
-
-
-_STATUS_LIMIT = _PerMinute()
 
 
 @lru_cache(maxsize=1024)

@@ -198,13 +198,9 @@ def final_state(rt: Runtime, steps) -> DeskState | None:
     # The app's own URL map tells which webhook each URL was (documented MapAdapter.match).
     urls = current_app.url_map.bind("localhost")
     for item in reversed(steps):
-        parts = urlsplit(item.url)
-        try:
-            endpoint, arguments = urls.match(parts.path, method="POST")
-        except HTTPException:  # not one of the app's URLs
-            continue
+        endpoint, arguments, query = _webhook(urls, item.url)
         if endpoint == "voice.desk_input":
-            state = read_state(parse_qs(parts.query).get(STATE_ARG, [None])[0])
+            state = read_state(query.get(STATE_ARG, [None])[0])
             if state is None:
                 return None
             return step(rt.scenarios, state, _heard(item.digits, item.speech), rt.recognizer.recognize)[0]
@@ -212,6 +208,16 @@ def final_state(rt: Runtime, steps) -> DeskState | None:
             scenario = arguments["scenario_id"]
             return DeskState(scenario=scenario) if scenario in rt.scenarios else None
     return None
+
+
+def _webhook(urls, url: str) -> tuple[str | None, dict, dict]:
+    """Which of the app's webhooks `url` is: (endpoint, its arguments, its query), or (None, {}, {})."""
+    parts = urlsplit(url)
+    try:
+        endpoint, arguments = urls.match(parts.path, method="POST")
+    except HTTPException:  # not one of the app's URLs
+        return None, {}, {}
+    return endpoint, arguments, parse_qs(parts.query)
 
 
 def finish_report(rt: Runtime, state: DeskState) -> tuple[dict, str]:
@@ -228,14 +234,32 @@ def report_from_state(rt: Runtime, token: str) -> dict | None:
     return None if state is None else build_report(rt.scenarios, state)
 
 
-def add_desks_to_summary(rt: Runtime, summary: dict, state: DeskState, call_sid: str) -> None:
+def add_desks_to_summary(rt: Runtime, summary: dict, state: DeskState, call_sid: str, steps=()) -> None:
     """A call summary with the desks the caller spoke at on its path, and the reference if they asked for it."""
     desks = [desk_node(rt.scenarios, REP)] + ([desk_node(rt.scenarios, SUP)] if "at-sup" in state.facts else [])
     on_path = {step["node"] for step in summary["path"]}
     summary["path"] += [{"node": node, "label": rt.line.nodes[node].label} for node in desks if node not in on_path]
     if "reference" in state.facts:
-        label = rt.line.nodes[desk_node(rt.scenarios, REP)].label
-        summary["references"].append({"label": label, "number": desk_reference(rt, call_sid)})
+        summary["references"].append({"label": GIVEN_BY[reference_giver(steps)],
+                                      "number": desk_reference(rt, call_sid)})
+
+
+GIVEN_BY = {REP: "given by the representative", SUP: "given by the supervisor"}
+
+
+def reference_giver(steps) -> str:
+    """Who read the reference (REP or SUP): the desk of the last turn whose signed state did not have it yet."""
+    urls = current_app.url_map.bind("localhost")
+    giver = REP
+    for item in steps:
+        endpoint, _arguments, query = _webhook(urls, item.url)
+        if endpoint != "voice.desk_input":
+            continue
+        state = read_state(query.get(STATE_ARG, [None])[0])
+        if state is None or "reference" in state.facts:
+            break
+        giver = state.desk
+    return giver
 
 
 def rehearsal_of_call(rt: Runtime, summary: dict, call_sid: str, steps) -> tuple[dict, str] | None:
@@ -247,5 +271,5 @@ def rehearsal_of_call(rt: Runtime, summary: dict, call_sid: str, steps) -> tuple
     state = final_state(rt, steps)
     if state is None:
         return None
-    add_desks_to_summary(rt, summary, state, call_sid)
+    add_desks_to_summary(rt, summary, state, call_sid, steps)
     return finish_report(rt, state)

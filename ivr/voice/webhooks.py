@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from urllib.parse import parse_qsl
+
+from flask import Blueprint, current_app, g, request
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from werkzeug.exceptions import HTTPException
 
 from ..line.navigator import Turn, answer, position_from_query
@@ -14,12 +17,37 @@ from .security import voice_request_allowed
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.record_once(lambda setup: call_events.init_app(setup.app))
+FORM_TYPE = "application/x-www-form-urlencoded"
 ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 
 
 def under_prefix(path: str) -> bool:
     """Whether `path` is under this blueprint's URL prefix (/voice), matched by a route or not."""
     return path == bp.url_prefix or path.startswith(bp.url_prefix + "/")
+
+
+@bp.before_request
+def read_lenient_form():
+    """Read a form that is not UTF-8 with its bad bytes replaced, and say so in one line.
+
+    Werkzeug reads such a form as empty, so the webhook would lose its CallSid and the call log the call;
+    read this way the caller still hears the line and a garbled field just matches nothing.
+    """
+    if request.mimetype != FORM_TYPE:
+        return
+    raw = request.get_data(cache=True)  # kept: request.form still parses it afterwards
+    try:
+        raw.decode()
+    except UnicodeDecodeError as error:
+        current_app.logger.warning("voice webhook %s: the form is not UTF-8 (byte %d); read with the bad bytes "
+                                   "replaced", request.path, error.start)
+        form = MultiDict(parse_qsl(raw.decode(errors="replace"), keep_blank_values=True))
+        g.webhook_values = CombinedMultiDict([request.args, form])
+
+
+def webhook_values():
+    """The webhook's fields, the URL's first, as request.values gives them (or the leniently read form)."""
+    return g.get("webhook_values") or request.values
 
 
 @bp.before_request
@@ -53,7 +81,7 @@ def node(node_id: str):
 @bp.route("/node/<node_id>/input", methods=["GET", "POST"])
 def node_input(node_id: str):
     """What the caller pressed or said at a node; nothing at all means silence."""
-    rt, fields, (failures, call) = runtime(), request.values, position_from_query(request.args)
+    rt, fields, (failures, call) = runtime(), webhook_values(), position_from_query(request.args)
     turn = answer(rt.line, node_id, fields.get("Digits"), fields.get("SpeechResult"), failures, call)
     return _reply(rt, turn, came_from=node_id)
 
@@ -71,7 +99,7 @@ def rehearse(scenario_id: str):
 def desk_input():
     """A turn at the representative's or supervisor's desk: words, a key, or (nothing) silence."""
     rt = runtime()
-    fields = request.values
+    fields = webhook_values()
     response = desk.take_turn(rt, request.args.get(desk.STATE_ARG), fields.get("Digits"), fields.get("SpeechResult"),
                               _call_sid())
     if response is None:  # a state we did not sign: start again from the main menu
@@ -83,7 +111,7 @@ def desk_input():
 def status():
     """Twilio's call-status callback: spooled for the call log, which keeps the latest status and turns a
     finished call's open rehearsal into a stored report. Answered without the database."""
-    note_status(request.values, request)
+    note_status(webhook_values(), request)
     return twiml.xml_response(twiml.VoiceResponse())
 
 
@@ -108,12 +136,12 @@ def voice_error(error):
 
 
 def _call_sid() -> str:
-    return request.values.get("CallSid", "")[:64]
+    return webhook_values().get("CallSid", "")[:64]
 
 
 def _reply(rt: Runtime, turn: Turn, came_from: str | None = None):
     call_sid = _call_sid()
-    note_turn(rt.line, turn, request.values)
+    note_turn(rt.line, turn, webhook_values())
     at_desk = rt.scenarios.desk_ahead(turn.node)
     if at_desk is not None:  # the representative's desk is a conversation, not a menu
         return twiml.xml_response(desk.start_at_desk(rt, *at_desk, came_from=came_from, notice=turn.notice,

@@ -56,11 +56,26 @@ export async function markTranscript(url, names) {
   }
 }
 
+/** The details the representative took down (amount, date, merchant), when there were any. */
+function showDetails(details) {
+  const list = $("report-details");
+  if (!list) return;
+  const rows = Object.entries(details).map(([name, value]) => {
+    const row = element("div");
+    row.append(element("dt", "", name.charAt(0).toUpperCase() + name.slice(1)), element("dd", "", value));
+    return row;
+  });
+  list.replaceChildren(...rows);
+  list.hidden = rows.length === 0;
+  $("report-details-title").hidden = rows.length === 0;
+}
+
 /** Show the report beside the transcript, keep its id in this browser, and link to the progress page. */
 export function showReport(report, reportId, config) {
   $("report-score").textContent = `Score: ${report.score} of ${report.out_of}`;
   $("report-summary").textContent = report.summary ?? "";
   $("report-items").replaceChildren(...report.items.map((item) => itemNode(item, config.itemTitles)));
+  showDetails(report.details ?? {});
   const saved = $("report-saved");
   saved.replaceChildren();
   if (reportId) {

@@ -1,0 +1,324 @@
+"""The details of a charge as a caller says them: the amount, the date and the merchant (pure: no Flask).
+
+Numbers said in words become digits with text2num ("one forty nine ninety nine" -> "1 49 99"), amounts are
+read with price-parser, dates with dateparser, relative to the day the caller reached the desk. What is kept
+is plain text (an amount as "149.99", a date as "2026-11-24", a merchant's name); nothing that could be an
+account number is ever kept: a run of more than MAX_AMOUNT_DIGITS digits is never an amount.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+AMOUNT, DATE, MERCHANT = "amount", "date", "merchant"
+PIECES = (AMOUNT, DATE, MERCHANT)
+MAX_AMOUNT_DIGITS = 6  # no charge on a practice card is a million dollars; longer runs are account numbers
+MONEY_WORDS = frozenset({"dollars", "dollar", "bucks", "usd"})
+CENT_WORDS = frozenset({"cents", "cent"})
+ABOUT_WORDS = frozenset({"something", "ish", "odd", "about", "around", "like", "roughly"})
+# Words that come before a merchant's name ("from some website called quickmart"), strongest last.
+MERCHANT_CUES = ("at", "from", "called", "named")
+# Words that end a merchant's name: what follows is the date, the amount, or the rest of the sentence.
+MERCHANT_ENDS = frozenset({
+    "on", "for", "dated", "and", "but", "it", "its", "it's", "which", "that", "i", "last", "this", "yesterday",
+    "today", "in", "of", "was", "is", "the", "a", "an", "some", "website", "store", "shop", "company", "place",
+    "charge", "payment", "posted", "um", "uh", "like", "so", "back", "ago", "when", "where",
+    *MONEY_WORDS, *CENT_WORDS,
+    *(m.lower() for m in calendar.month_name if m), *(d.lower() for d in calendar.day_name)})
+# Filler and generic words never kept as (the start of) a merchant's name.
+NOT_A_NAME = frozenset({"some", "a", "an", "the", "this", "that", "website", "site", "store", "shop", "company",
+                        "place", "merchant", "called", "named", "um", "uh", "like", "me", "my", "you", "your",
+                        "there", "here", "home", "work", "all", "least", "first", "once", "last", "them", "it"})
+YES = frozenset({"yes", "yeah", "yep", "yup", "correct", "right", "exactly", "sure", "ok", "okay", "uh-huh"})
+NO = frozenset({"no", "nope", "wrong", "incorrect", "not"})
+
+
+@dataclass(frozen=True)
+class Amount:
+    """An amount of money: its value, and whether the caller only gave it roughly ("sixty something")."""
+
+    value: Decimal
+    about: bool = False
+
+
+def extract(text: str, today: date) -> dict[str, str]:
+    """The details in one line: {"amount": "149.99" (or "~60"), "date": "2026-11-24", "merchant": "Quickmart"}."""
+    from text_to_num import alpha2digit  # loaded on first use: start-up stays quick
+
+    digits = alpha2digit(text, "en")
+    found = {}
+    amount = find_amount(_words(digits))
+    if amount is not None:
+        found[AMOUNT] = f"~{amount.value}" if amount.about else str(amount.value)
+    when = find_date(digits, today)
+    if when is not None:
+        found[DATE] = when.isoformat()
+    merchant = find_merchant(text.split())
+    if merchant:
+        found[MERCHANT] = merchant
+    return found
+
+
+def _words(text: str) -> list[str]:
+    return [word.strip(",.!?;:\"'()").lower() for word in text.split() if word.strip(",.!?;:\"'()")]
+
+
+def _number(word: str) -> Decimal | None:
+    """A number written in digits ("212", "$84.20", "1,250"), read by price-parser; None for anything else."""
+    from price_parser import Price
+
+    if not any(ch.isdigit() for ch in word) or not all(ch.isdigit() or ch in "$,." for ch in word):
+        return None
+    if sum(ch.isdigit() for ch in word) > MAX_AMOUNT_DIGITS:
+        return None
+    return Price.fromstring(word).amount
+
+
+def find_amount(words: list[str]) -> Amount | None:
+    """The amount in a line's words: a number before "dollars" (with "and N cents"), "$N", or a price said in
+    pairs as people do ("1 49 99" is 149.99)."""
+    numbers = [_number(word) for word in words]
+    for i, word in enumerate(words):
+        if numbers[i] is not None and (word.startswith("$") or _money_follows(words, i)):
+            return _with_cents(words, numbers, i)
+    return _said_in_pairs(words, numbers)
+
+
+def _money_follows(words: list[str], i: int) -> bool:
+    """True when "dollars" comes right after the number, perhaps after "something" ("60 something dollars")."""
+    rest = words[i + 1:i + 3]
+    return bool(rest) and (rest[0] in MONEY_WORDS or (rest[0] in ABOUT_WORDS and rest[1:2] and rest[1] in MONEY_WORDS))
+
+
+def _with_cents(words: list[str], numbers: list[Decimal | None], i: int) -> Amount:
+    value = numbers[i]
+    about = words[i + 1] in ABOUT_WORDS if i + 1 < len(words) else False
+    about = about or (i > 0 and words[i - 1] in ABOUT_WORDS - {"like"})
+    for j in range(i + 1, min(i + 6, len(words) - 1)):
+        if numbers[j] is not None and words[j + 1] in CENT_WORDS and numbers[j] < 100:
+            value += numbers[j] / 100
+            break
+    return Amount(value.quantize(Decimal("0.01")) if value % 1 else value, about)
+
+
+def _said_in_pairs(words: list[str], numbers: list[Decimal | None]) -> Amount | None:
+    """Three or more numbers in a row whose last two are two-digit groups: dollars then cents ("1 49 99")."""
+    run: list[str] = []
+    for word, number in [*zip(words, numbers), ("", None)]:
+        if number is not None and word.isdigit():
+            run.append(word)
+            continue
+        if len(run) >= 3 and all(len(group) == 2 for group in run[1:]) and len(run[0]) <= 2:
+            return Amount(Decimal(f"{''.join(run[:-1])}.{run[-1]}"))
+        if len(run) == 2 and len(run[0]) == 3 and len(run[1]) == 2:  # "149 99"
+            return Amount(Decimal(f"{run[0]}.{run[1]}"))
+        run = []
+    return None
+
+
+def find_date(text: str, today: date) -> date | None:
+    """The date in a line, on or before `today` ("march 3rd", "yesterday", "tuesday of last week"), or None."""
+    from dateparser.search import search_dates
+
+    base = datetime.combine(today, datetime.min.time())
+    settings = {"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past", "REQUIRE_PARTS": []}
+    # Searched near the first word that names a day: over the whole line dateparser joins "9 hours" to a date.
+    words = text.split()
+    anchors = [i for i, word in enumerate(words) if word.lower().strip(",.!?") in _ANCHORS]
+    if not anchors:
+        return None
+    window = " ".join(words[max(0, anchors[0] - 2):anchors[0] + 5])
+    found = search_dates(window, languages=["en"], settings=settings) or []
+    found = [(said.lower(), when.date()) for said, when in found if _is_a_date(said)]
+    if not found:
+        return None
+    weekday = next((when for said, when in found if said.strip() in _DAY_NAMES), None)
+    week = next((when for said, when in found if "week" in said), None)
+    if weekday is not None and week is not None:  # "tuesday of last week": that week's tuesday
+        monday = week - timedelta(days=week.weekday())
+        return monday + timedelta(days=weekday.weekday())
+    when = found[0][1]
+    return when if today - timedelta(days=2 * 366) <= when <= today else None
+
+
+_DAY_NAMES = frozenset(d.lower() for d in calendar.day_name)
+_MONTH_NAMES = frozenset(m.lower() for m in calendar.month_name if m)
+
+
+def _is_a_date(said: str) -> bool:
+    """False for what dateparser takes as a date but a caller rarely means: a bare number, or "may" alone."""
+    words = said.lower().split()
+    if not any(ch.isalpha() for ch in said):  # "$45.50" or "212": an amount, not a year
+        return False
+    if len(words) <= 2 and set(words) <= _MONTH_NAMES | {"on", "in", "of"}:
+        return False
+    # A day the caller names: a month, a weekday, or a day counted back ("now" or "in 30 days" is none).
+    return bool(set(words) & (_MONTH_NAMES | _DAY_NAMES | _DAYS_BACK))
+
+
+_DAYS_BACK = frozenset({"yesterday", "today", "ago", "week", "last"})
+_ANCHORS = _MONTH_NAMES | _DAY_NAMES | {"yesterday", "today", "ago", "week", "weeks", "days"}
+
+
+def find_merchant(words: list[str]) -> str | None:
+    """The name after the last "from" / "at" / "called" ("from some website called quickmart" -> "Quickmart")."""
+    plain = [word.strip(",.!?;:\"()") for word in words]
+    lower = [word.lower() for word in plain]
+    best = None
+    for cue in MERCHANT_CUES:  # the strongest cue that has a name after it wins
+        for i, word in enumerate(lower):
+            if word == cue:
+                name = _name_after(plain, lower, i + 1)
+                if name:
+                    best = name
+    return best
+
+
+def _name_after(plain: list[str], lower: list[str], start: int) -> str | None:
+    name = []
+    for word, low in zip(plain[start:], lower[start:]):
+        if low in MERCHANT_ENDS or any(ch.isdigit() for ch in low) or not low:
+            break
+        name.append(word)
+    if not name or len(name) > 4 or name[0].lower() in NOT_A_NAME:
+        return None
+    return " ".join(word if any(ch.isupper() for ch in word) else word.capitalize() for word in name)
+
+
+def is_yes(text: str) -> bool:
+    """True for a short yes ("yeah that's right"), with no no in it."""
+    words = set(_words(text.replace("'s", " is")))
+    return bool(words & YES) and not words & NO and len(words) <= 8
+
+
+def is_no(text: str) -> bool:
+    """True for a no ("no, that's wrong")."""
+    words = _words(text)
+    return bool(words) and (words[0] in NO or bool(set(words) & {"wrong", "incorrect"}))
+
+
+# --- Saying them: for the ear (the representative's words) and for the eye (pages) ---
+
+def amount_for_ear(value: str) -> str:
+    """"149.99" -> "one hundred and forty-nine dollars and ninety-nine cents"; "~60" -> "about sixty dollars"."""
+    from num2words import num2words
+
+    about, number = value.startswith("~"), Decimal(value.lstrip("~"))
+    dollars, cents = int(number), int((number % 1) * 100)
+    said = f"{num2words(dollars).replace(',', '')} dollars" + (f" and {num2words(cents)} cents" if cents else "")
+    return f"about {said}" if about else said
+
+
+def card_for_ear(last_four: str) -> str:
+    """"4417" -> "ending in 4 4 1 7" (digit by digit, as a person reads a card)."""
+    return "ending in " + " ".join(last_four)
+
+
+def card_for_eye(last_four: str) -> str:
+    """"4417" -> "ending in 4417"."""
+    return f"ending in {last_four}"
+
+
+def amount_for_eye(value: str) -> str:
+    """"149.99" -> "$149.99"; "640" -> "$640"; "~60" -> "about $60"."""
+    about, number = value.startswith("~"), Decimal(value.lstrip("~"))
+    shown = f"${number:,.2f}" if number % 1 else f"${int(number):,}"
+    return f"about {shown}" if about else shown
+
+
+def date_for_ear(value: str) -> str:
+    """"2026-11-24" -> "November 24th" (the same words for the eye)."""
+    day = date.fromisoformat(value)
+    return f"{calendar.month_name[day.month]} {ordinal(day.day)}"
+
+
+def ordinal(n: int) -> str:
+    """1 -> "1st", 22 -> "22nd", 13 -> "13th"."""
+    suffix = "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def read_back(heard: dict[str, str]) -> str:
+    """The representative's read-back: "So that's 149 dollars and 99 cents at Quickmart, on November 24th."."""
+    parts = []
+    if AMOUNT in heard:
+        parts.append(amount_for_ear(heard[AMOUNT]))
+    if MERCHANT in heard:
+        parts.append(f"at {heard[MERCHANT]}" if parts else heard[MERCHANT])
+    said = " ".join(parts)
+    if DATE in heard:
+        said += f", on {date_for_ear(heard[DATE])}" if said else f"on {date_for_ear(heard[DATE])}"
+    return f"So that's {said}."
+
+
+def shown(heard: dict[str, str]) -> dict[str, str]:
+    """The captured details as a page shows them: {"amount": "$149.99", "date": "November 24th", ...}."""
+    views = {AMOUNT: amount_for_eye, DATE: date_for_ear, MERCHANT: str}
+    return {piece: views[piece](heard[piece]) for piece in PIECES if piece in heard}
+
+
+def differs(said: dict[str, str], agreed: dict[str, str]) -> list[str]:
+    """The pieces of a restatement that contradict what was agreed (an "about" amount never does)."""
+    wrong = []
+    for piece in PIECES:
+        if piece in said and piece in agreed and not said[piece].startswith("~") and not agreed[piece].startswith("~"):
+            same = (Decimal(said[piece]) == Decimal(agreed[piece]) if piece == AMOUNT
+                    else said[piece].lower() == agreed[piece].lower())
+            if not same:
+                wrong.append(piece)
+    return wrong
+
+
+# --- A scenario's own facts, and the caller's in their place ---
+
+def scenario_heard(facts) -> dict[str, str]:
+    """A scenario's Facts in the form the representative keeps what it heard (amount, date, merchant)."""
+    found = {}
+    if facts.amount is not None:
+        cents = facts.amount.quantize(Decimal("0.01"))
+        found[AMOUNT] = str(cents) if cents % 1 else str(int(cents))
+    if facts.date is not None:
+        found[DATE] = facts.date.isoformat()
+    if facts.merchant:
+        found[MERCHANT] = facts.merchant
+    return found
+
+
+def facts_for_ear(facts) -> dict[str, str]:
+    """Each of a scenario's facts as the prompts say it: {"amount": "eighty-four dollars and twenty cents", ...}."""
+    heard = scenario_heard(facts)
+    ear = {piece: (amount_for_ear if piece == AMOUNT else date_for_ear if piece == DATE else str)(value)
+           for piece, value in heard.items()}
+    if facts.card:
+        ear["card"] = card_for_ear(facts.card)
+    return ear
+
+
+def facts_for_eye(facts) -> dict[str, str]:
+    """Each of a scenario's facts as a page shows it: {"amount": "$84.20", "card": "ending in 4417", ...}."""
+    shown_facts = shown(scenario_heard(facts))
+    if facts.card:
+        shown_facts["card"] = card_for_eye(facts.card)
+    return shown_facts
+
+
+def for_eye(text: str, facts) -> str:
+    """Words written for the ear, with the scenario's facts as a page shows them."""
+    eye = facts_for_eye(facts)
+    for piece, spoken in facts_for_ear(facts).items():
+        text = text.replace(spoken, eye[piece])
+    return text
+
+
+def retell(text: str, facts, heard: dict[str, str]) -> str:
+    """A scenario's words with the caller's own details in place of the invented ones (the caller's win)."""
+    ours = scenario_heard(facts)
+    ear = facts_for_ear(facts)
+    for piece, value in heard.items():
+        if piece in ours and piece in ear and differs({piece: value}, ours):
+            theirs = {AMOUNT: amount_for_ear, DATE: date_for_ear}.get(piece, str)(value)
+            text = text.replace(ear[piece], theirs)
+    return text

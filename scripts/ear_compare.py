@@ -1,0 +1,101 @@
+"""Compare candidate menu models on the same data: accuracy, out-of-scope recall, load time, memory, time per sentence.
+
+Run: .venv/bin/python scripts/ear_compare.py   (needs requirements-dev.txt; fastText: pip install fasttext-wheel)
+Each candidate trains on the ear's training examples less every fifth public row, which is kept for
+validation with the held-out set (ivr/ear/data/menu/heldout.txt). The linear model is measured as
+the app serves it (ivr/ear/linear.py), fastText through its own Python module. Memory is the growth
+of this process's VmRSS when the model loads.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from ivr.ear import datasets, training  # noqa: E402
+from ivr.ear.features import words  # noqa: E402
+from ivr.ear.intents import OUT_OF_SCOPE  # noqa: E402
+from ivr.ear.linear import export, load_model  # noqa: E402
+
+
+def rss_mb() -> float:
+    """This process's VmRSS in MB."""
+    line = next(x for x in Path("/proc/self/status").read_text().splitlines() if x.startswith("VmRSS"))
+    return int(line.split()[1]) / 1024
+
+
+def measure(name: str, predict, rows) -> str:
+    """Accuracy, out-of-scope recall and median time per sentence of `predict` on `rows`."""
+    times, right, oos, oos_right = [], 0, 0, 0
+    for example in rows:
+        started = time.perf_counter()
+        guess = predict(example.text)
+        times.append(time.perf_counter() - started)
+        right += guess == example.intent
+        if example.intent == OUT_OF_SCOPE:
+            oos += 1
+            oos_right += guess == OUT_OF_SCOPE
+    return (f"{name}: accuracy {right / len(rows):.3f}, out-of-scope recall {oos_right / max(oos, 1):.3f}, "
+            f"median {statistics.median(times) * 1000:.3f} ms")
+
+
+def main() -> None:
+    examples = datasets.training_examples()
+    public = [i for i, e in enumerate(examples) if e.origin.split(":")[0] in ("banking77", "clinc150")]
+    kept_back = set(public[::5])
+    train = [e for i, e in enumerate(examples) if i not in kept_back]
+    sets = {"held-out": datasets.heldout_examples(), "public validation": [examples[i] for i in sorted(kept_back)]}
+    work = Path(tempfile.mkdtemp())
+
+    started = time.perf_counter()
+    vectorizer, model = training.fit_menu(train)
+    fit_seconds = time.perf_counter() - started
+    path = work / "linear.json"
+    prune = training.MENU_SETTINGS["prune"]
+    export(path, list(model.classes_), vectorizer.vocabulary_, vectorizer.idf_, training._pruned(model.coef_, prune),
+           model.intercept_, False, {}, prune)
+    before, started = rss_mb(), time.perf_counter()
+    linear = load_model(path)
+    print(f"linear (scikit-learn LogisticRegression, served by ivr/ear/linear.py): trains in {fit_seconds:.0f} s, "
+          f"file {path.stat().st_size / 1e6:.1f} MB, loads in {time.perf_counter() - started:.2f} s, "
+          f"+{rss_mb() - before:.1f} MB")
+    for name, rows in sets.items():
+        print("  " + measure(name, lambda t: linear.ranked(t)[0][0], rows))
+
+    try:
+        import fasttext
+    except ImportError:
+        print("fastText: not installed (pip install fasttext-wheel)")
+        return
+    data = work / "fasttext.txt"
+    with data.open("w") as out:
+        for e in train:  # the line's own examples weigh as much as in the linear model
+            weight = int(training.MENU_SETTINGS["own_weight"]) if e.origin.split(":")[0] not in ("banking77",
+                                                                                               "clinc150") else 1
+            out.write(f"__label__{e.intent} {' '.join(words(e.text))}\n" * weight)
+    started = time.perf_counter()
+    ft = fasttext.train_supervised(str(data), epoch=25, lr=0.5, wordNgrams=2, minn=3, maxn=5, dim=50, thread=1,
+                                   seed=1, verbose=0)
+    fit_seconds = time.perf_counter() - started
+    ft.save_model(str(work / "fasttext.bin"))
+    before, started = rss_mb(), time.perf_counter()
+    ft = fasttext.load_model(str(work / "fasttext.bin"))
+    print(f"fastText supervised (wordNgrams 2, char 3-5, dim 50): trains in {fit_seconds:.0f} s, file "
+          f"{(work / 'fasttext.bin').stat().st_size / 1e6:.0f} MB, loads in {time.perf_counter() - started:.2f} s, "
+          f"+{rss_mb() - before:.0f} MB")
+
+    def ft_predict(text: str) -> str:
+        # fasttext-wheel 0.9.2's predict() breaks on numpy 2 (np.array(copy=False)); its C++ binding answers.
+        return ft.f.predict(" ".join(words(text)) + "\n", 1, 0.0, "strict")[0][1].replace("__label__", "")
+
+    for name, rows in sets.items():
+        print("  " + measure(name, ft_predict, rows))
+
+
+if __name__ == "__main__":
+    main()
