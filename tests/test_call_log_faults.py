@@ -51,7 +51,7 @@ def assert_nothing_lost(found: dict) -> None:
 
 
 def test_sigkill_a_worker_three_times_mid_load_loses_no_call(cluster):
-    found = fault_calls.run("kill-worker", CALLS * 2, CALLERS, OUTAGE, cluster)
+    found = fault_calls.run("kill-worker", CALLS * 2, CALLERS * 2, OUTAGE, cluster)  # more callers: kills land mid-request
     assert_nothing_lost(found)
 
 
@@ -166,3 +166,31 @@ def test_a_connection_to_a_frozen_database_gives_up_at_the_read_timeout(cluster,
         assert waited < database.CONNECT_TIMEOUT_SECONDS * 2 + 1.5
     finally:
         engine.dispose()
+
+
+def test_a_server_killed_with_its_spool_unshipped_ships_it_when_it_starts_again(cluster):
+    """The database is down, calls are made, the whole server is SIGKILLed: the next server on the same
+    spool ships every event once the database is back."""
+    import signal
+
+    with tempfile.TemporaryDirectory(prefix="practice-line-fault-") as folder:
+        first = fault_calls.Line(cluster.url, Path(folder))
+        first.start()
+        cluster.stop_server()
+        try:
+            made = fault_calls.Made()
+            fault_calls.load(first, made, 6, 2)
+            [answer] = fault_calls.health(first, 1)
+            os.killpg(first.process.pid, signal.SIGKILL)
+            first.process.wait()
+        finally:
+            cluster.start_server()
+        assert answer["call_log"]["pending"] == 6 * 8 and answer["status"] == "failing"  # 5 webhooks, 3 callbacks
+        second = fault_calls.Line(cluster.url, Path(folder))
+        second.start()
+        try:
+            fault_calls.drained(second)
+        finally:
+            second.stop()
+    checked = fault_calls.check(cluster.url, made)
+    assert (checked.made, checked.recorded, checked.events_missing, checked.wrong_status) == (6, 6, 0, [])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from urllib.parse import parse_qs, quote, urlsplit
+from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 from flask import current_app, url_for
 from itsdangerous import BadData, URLSafeSerializer
@@ -29,6 +29,7 @@ from ..coach.dialogue import (
     Reply,
     desk_node,
     enter,
+    resume,
     step,
 )
 from ..coach.coach_report import build_report
@@ -44,13 +45,15 @@ _SALT = "practice-desk-state"
 MAX_TOKEN_CHARS = 8000  # a longer ?state= is not one we signed
 
 
-def scenario_start_url(scenario_id: str) -> str:
+def scenario_start_url(scenario_id: str, persona: str | None = None, resume: str | None = None) -> str:
     """The /voice URL where a rehearsal of `scenario_id` starts: its situation is read, then the representative answers.
 
     The browser phone's /phone?scenario=<id> and `practice --scenario <id>` both start here. Written out
-    rather than built by url_for: a command and a test ask for it outside any request.
+    rather than built by url_for: a command and a test ask for it outside any request. `persona` picks the
+    representative; `resume` (a signed state from sign_state) starts again from the pushback.
     """
-    return f"/voice/rehearse/{quote(scenario_id)}"
+    query = urlencode({name: value for name, value in (("persona", persona), ("resume", resume)) if value})
+    return f"/voice/rehearse/{quote(scenario_id)}" + (f"?{query}" if query else "")
 
 
 def input_url(token: str) -> str:
@@ -95,10 +98,16 @@ def start_at_desk(rt: Runtime, desk: str, via: tuple[str, ...], came_from: str |
     return respond(rt, state, reply, call_sid, shared=True)
 
 
-def start_rehearsal(rt: Runtime, scenario_id: str, call_sid: str) -> bytes:
-    """A rehearsal from its start URL: the situation and goal, the hold, then the representative."""
+def start_rehearsal(rt: Runtime, scenario_id: str, call_sid: str, persona: str | None = None,
+                    resume_token: str | None = None) -> bytes:
+    """A rehearsal from its start URL: the situation and goal, the hold, then the representative (the
+    persona's, when one of the book's is named); with a signed state of ours, from its pushback instead."""
+    resumed = read_state(resume_token) if resume_token else None
+    if resumed is not None and resumed.scenario == scenario_id:
+        return respond(rt, *resume(rt.scenarios, resumed), call_sid)
     _desk, via = rt.scenarios.desk_ahead(rt.line.flow.defaults.representative) or (REP, [])
-    state, reply = enter(rt.scenarios, scenario_id, REP, via, situation=True)
+    persona = persona if persona in rt.scenarios.personas.personas else None
+    state, reply = enter(rt.scenarios, scenario_id, REP, via, situation=True, persona=persona)
     return respond(rt, state, reply, call_sid, shared=True)
 
 
@@ -160,7 +169,7 @@ def _listening(rt: Runtime, state: DeskState, token: str) -> dict:
     # One key decides at a desk (0, *, 9 and the desk's options); words go to the recognizer.
     return {"input": "dtmf speech", "action": input_url(token), "method": "POST", "num_digits": 1,
             "finish_on_key": "", "timeout": capped_timeout(voice, compiled.node.timeout or d.gather_timeout),
-            "speech_timeout": voice.speech_timeout, "language": voice.speech_language, "hints": compiled.hints}
+            **voice.speech(), "hints": compiled.hints}
 
 
 def _speak(rt: Runtime, speaker: Speaker, parent, said: list, call_sid: str) -> None:
