@@ -44,8 +44,8 @@ from scripts.bench.servers import free_port, wait_until_up  # noqa: E402
 AUTH_TOKEN = "fault-test-auth-token"
 KEYS = [None, "1", "1234", "1", "2"]  # lost card: the welcome, identity, security answer, cancel and replace
 # The steps each of those webhooks speaks (a message runs on into the next node).
-STEPS = [["welcome", "main"], ["lost-card"], ["lost-card-identity"], ["lost-card-security", "lost-card-security-right"],
-         ["lost-card-cancel", "end-lost-card"]]
+STEPS = [["welcome", "main"], ["lost-card", "lost-card-identity"], ["lost-card-security"],
+         ["lost-card-security-right", "lost-card-cancel"], ["end-lost-card"]]
 TIMEOUT = 10.0
 
 
