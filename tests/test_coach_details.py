@@ -104,7 +104,8 @@ def test_the_caller_s_facts_win_over_the_scenario_s_in_what_the_supervisor_offer
     caller.say("i'd like the charge removed while it's investigated")
     # A wrong restatement of what was agreed is corrected, not confirmed.
     reply = caller.say("so to confirm the charge comes off while you investigate")
-    assert reply.said[:2] == [line.text("desk-not-quite"), book.words("unknown-charge", "cannot")]
+    assert reply.said[:2] == [line.text("desk-not-quite"),
+                              f"{line.text('desk-as-i-said')} {book.words('unknown-charge', 'cannot')}"]
     assert line.text("desk-confirm") not in reply.said
     caller.say("could i speak to a supervisor please")
     offer = caller.say("can i have your name please")

@@ -227,3 +227,17 @@ def test_bad_moves_requests_get_400_saying_what_to_fix(client, body, message):
     reply = client.post("/rehearse/moves", json=body)
     assert (reply.status_code, reply.get_json()) == (400, {"error": message})
     assert client.post("/rehearse/moves", data="not json").status_code == 400
+
+
+def test_the_cards_show_each_fact_for_the_eye_and_the_line_says_it_for_the_ear(client, app):
+    html = text(client.get("/rehearse"))
+    missing_points = html.split('id="scenario-missing-points"')[1].split("</article>")[0]
+    assert "a flight costing $640 from Skyway Air with your card ending in 8831." in missing_points
+    unknown = html.split('id="scenario-unknown-charge"')[1].split("</article>")[0]
+    assert "a charge of $84.20 from Bright Lake Electronics, dated March 3rd, on your card ending in 4417." in unknown
+    for spoken in ("six hundred and forty dollars", "8 8 3 1", "eighty-four dollars", "4 4 1 7", "hundred and"):
+        assert spoken not in html
+    # The line says the same facts, written once in scenarios.yaml, for the ear.
+    book = app.extensions["practice_line"].scenarios
+    assert "costing six hundred and forty dollars from Skyway Air with your card ending in 8 8 3 1." \
+        in book.words("missing-points", "situation")

@@ -11,6 +11,8 @@ from conftest import ROOT
 from ivr import ConfigError, create_app
 from ivr.voice.desk import scenario_start_url
 
+pytestmark = pytest.mark.shared_app  # its tests only call the app: they share one (conftest.py)
+
 SCENARIO_REASONS = {
     "unknown-charge": "dispute",
     "stolen-abroad": "lost-card",
@@ -140,7 +142,7 @@ def test_the_rubric_must_list_every_item(config_copy):
     problems = broken(config_copy, lambda d: d["rubric"].pop("confirmed"))
     assert problems == [(f"{config_copy / 'config' / 'scenarios.yaml'}: rubric: must list exactly stated-purpose, "
                          "gave-details, stated-outcome, stayed-polite, asked-name, asked-reference, asked-next-steps, "
-                         "confirmed, escalated-well")]
+                         "confirmed, escalated-well, held-the-line, escalated-calmly")]
 
 
 def test_a_coach_prompt_with_an_unknown_placeholder_names_its_file(config_copy):
@@ -166,11 +168,13 @@ def test_coach_scenarios_json_lists_id_title_and_reason(runner):
     result = runner.invoke(args=["coach", "scenarios", "--json"])
     assert result.exit_code == 0
     listed = json.loads(result.output)
-    assert listed[0] == {"id": "unknown-charge", "title": "A charge you don't recognize", "reason": "dispute"}
+    assert listed[0] == {"id": "unknown-charge", "title": "A charge you don't recognize", "reason": "dispute",
+                         "personas": ["helpful", "by-the-book", "rushed"]}
     assert [(s["id"], s["reason"]) for s in listed] == list(SCENARIO_REASONS.items())
 
 
 def test_coach_scenarios_prints_a_table(runner):
     lines = runner.invoke(args=["coach", "scenarios"]).output.splitlines()
-    assert len(lines) == 8
+    assert len(lines) == 9
+    assert lines[-1] == "personas: helpful, by-the-book, rushed (default: helpful)"
     assert lines[1] == "stolen-abroad          lost-card      A card stolen while traveling abroad"

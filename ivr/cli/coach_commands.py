@@ -23,14 +23,19 @@ def classify_command(texts: tuple[str, ...]) -> None:
 
 
 @coach.command("scenarios")
-@click.option("--json", "as_json", is_flag=True, help='Print [{"id": ..., "title": ..., "reason": ...}].')
+@click.option("--json", "as_json", is_flag=True,
+              help='Print [{"id": ..., "title": ..., "reason": ..., "personas": [...]}].')
 def scenarios_command(as_json: bool) -> None:
-    """List the rehearsal scenarios (config/scenarios.yaml): id, reason for calling, title."""
-    cards = runtime().scenarios.cards()
+    """List the rehearsal scenarios (config/scenarios.yaml): id, reason for calling, title, and the personas
+    (config/personas.yaml) each can be rehearsed against."""
+    book = runtime().scenarios
+    cards, personas = book.cards(), list(book.personas.personas)
     if as_json:
-        click.echo(json.dumps([{"id": c.id, "title": c.title, "reason": c.reason} for c in cards]))
+        click.echo(json.dumps([{"id": c.id, "title": c.title, "reason": c.reason, "personas": personas}
+                               for c in cards]))
         return
     width = max(len(c.id) for c in cards)
     reason_width = max(len(c.reason) for c in cards)
     for card in cards:
         click.echo(f"{card.id:<{width}}  {card.reason:<{reason_width}}  {card.title}")
+    click.echo(f"personas: {', '.join(personas)} (default: {book.personas.default_persona})")

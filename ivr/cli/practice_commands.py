@@ -13,6 +13,8 @@ from ..phone.summary import parse_report, summarize
 from ..runtime import runtime
 from ..voice.desk import rehearsal_of_call, scenario_start_url
 from ..voice.security import TOKEN_HEADER, issue_practice_token
+from ..rehearse.try_again import LABEL as TRY_AGAIN
+from ..rehearse.try_again import try_again
 from .terminal import CallRecord, TerminalCall, scripted_answers
 
 
@@ -22,16 +24,28 @@ from .terminal import CallRecord, TerminalCall, scripted_answers
 @click.option("--start", "start_node", default=None, help="Start at this node instead of the welcome.")
 @click.option("--scenario", "scenario_id", default=None,
               help="Rehearse a scenario: its situation is read, then the representative answers.")
+@click.option("--persona", "persona_id", default=None,
+              help="With --scenario: the representative to rehearse against (see `coach scenarios`).")
+@click.option("--retry", "retry_id", default=None,
+              help="Try a saved rehearsal again from its pushback (the report id a rehearsal printed).")
 @click.option("--sound", is_flag=True, help="Also play the prompt audio, if a player (mpg123, ffplay, play) exists.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print only one JSON object at the end: transcript, path, references and (rehearsals) report.")
-def practice_command(keys: str | None, start_node: str | None, scenario_id: str | None, sound: bool,
-                     as_json: bool) -> None:
+def practice_command(keys: str | None, start_node: str | None, scenario_id: str | None, persona_id: str | None,
+                     retry_id: str | None, sound: bool, as_json: bool) -> None:
     """Place a practice call in the terminal (interactive unless --keys is given)."""
     rt = runtime()
     if scenario_id is not None and scenario_id not in rt.scenarios:
         raise click.BadParameter(f"unknown scenario '{scenario_id}' (known: {', '.join(rt.scenarios.scenarios)})",
                                  param_hint="--scenario")
+    personas = rt.scenarios.personas.personas
+    if persona_id is not None and persona_id not in personas:
+        raise click.BadParameter(f"unknown persona '{persona_id}' (known: {', '.join(personas)})",
+                                 param_hint="--persona")
+    again = try_again(rt, retry_id) if retry_id is not None else None
+    if retry_id is not None and again is None:
+        raise click.BadParameter(f"no saved rehearsal '{retry_id}' to try again from its pushback (it may have "
+                                 f"expired, or had nothing to practice after the pushback)", param_hint="--retry")
     if keys is not None:
         answers = scripted_answers(keys)
 
@@ -50,15 +64,20 @@ def practice_command(keys: str | None, start_node: str | None, scenario_id: str 
     client = current_app.test_client()
     client.environ_base["HTTP_" + TOKEN_HEADER.upper().replace("-", "_")] = token
     call = TerminalCall(client, answer, show, caption=_captioner(sound))
-    if scenario_id is not None:
-        url = scenario_start_url(scenario_id)
+    if again is not None:
+        url = again.start_url
+    elif scenario_id is not None:
+        url = scenario_start_url(scenario_id, persona_id)
     else:
         url = f"/voice/node/{start_node}" if start_node else "/voice/incoming"
     record = call.run(url)
     if not record.hung_up:
         show("(you hung up)")
+    out = _call_json(call.call_sid, record)
     if as_json:
-        click.echo(json.dumps(_call_json(call.call_sid, record)))
+        click.echo(json.dumps(out))
+    elif out.get("report", {}).get("resume"):
+        show(f"{TRY_AGAIN}: flask --app app practice --retry {out['report_id']}")
 
 
 def _call_json(call_sid: str, record: CallRecord) -> dict:
@@ -73,8 +92,12 @@ def _call_json(call_sid: str, record: CallRecord) -> dict:
     # Like the browser phone, a terminal rehearsal's report is kept (and purged) with the others.
     rehearsal = rehearsal_of_call(rt, summary, call_sid, posted.requests)
     if rehearsal is not None:
-        report = rehearsal[0]
-        out["report"] = {"score": report["score"], "out_of": report["out_of"], "items": report["items"]}
+        report, report_id = rehearsal
+        out["report"] = {"score": report["score"], "out_of": report["out_of"], "items": report["items"],
+                         "persona": report["persona"], "resume": bool(report.get("resume"))}
+        out["report_id"] = report_id
+        if report.get("resume"):
+            out["retry"] = f"flask --app app practice --retry {report_id}"
     return out
 
 

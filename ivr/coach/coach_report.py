@@ -5,10 +5,14 @@ from __future__ import annotations
 from .details import shown
 from .rubric import score
 from .scenarios import ScenarioBook
-from .state import DeskState
+from .state import DeskState, pushback_state
 
 MAX_WELL = 2  # things that went well, said on the phone
 MAX_TRY = 2  # things to try next time, said on the phone
+# Items whose moment comes at or after the representative's pushback: missing one, the caller can try again
+# from there instead of from the start.
+AFTER_PUSHBACK = frozenset({"escalated-well", "escalated-calmly", "held-the-line", "asked-name", "asked-reference",
+                            "asked-next-steps", "confirmed"})
 
 
 def build_report(book: ScenarioBook, state: DeskState) -> dict:
@@ -17,6 +21,8 @@ def build_report(book: ScenarioBook, state: DeskState) -> dict:
     Only the items that applied are listed, so out_of == len(items); `said` quotes the caller's own
     words (digit runs masked); `summary` is the text of the spoken summary. When the representative took
     details down, "details" shows them ({"amount": "$149.99", "date": "November 24th", "merchant": ...}).
+    "persona" / "persona_title" name the representative; "resume" is the state at the pushback when an item
+    missed was due after it (to try again from there); "retry_of" the report this attempt tried again.
     """
     items = score(book, state)
     report = {
@@ -28,6 +34,13 @@ def build_report(book: ScenarioBook, state: DeskState) -> dict:
     }
     if state.heard:
         report["details"] = shown(state.heard)
+    report["persona"] = book.persona_id(state.persona)
+    report["persona_title"] = book.persona(state.persona).title
+    if state.echo:
+        report["retry_of"] = state.echo  # the report this attempt tried again from its pushback
+    resume = pushback_state(state)
+    if resume is not None and any(not item.met and item.id in AFTER_PUSHBACK for item in items):
+        report["resume"] = resume.to_dict()  # "Try again from the pushback" (signed again when offered)
     return report
 
 

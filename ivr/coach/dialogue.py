@@ -8,6 +8,8 @@ them, what the person says) is the table in ivr.coach.turn_taking; the state is 
 
 from __future__ import annotations
 
+import re
+import zlib
 from collections.abc import Callable, Iterable
 from datetime import date
 
@@ -18,7 +20,8 @@ from .coach_report import spoken_summary
 from .details import differs, extract, is_no, is_yes, read_back, retell, scenario_heard
 from .scenarios import REP, SUP, Scenario, ScenarioBook
 from .state import HOLD, INFO, REFERENCE, DeskState, Fact, Heard, Reply
-from .turn_taking import SUP_PHASES, Event, Phase, Say, lookup, phase_of
+from .personas import first_choice, wordings
+from .turn_taking import Event, Phase, Say, lookup, persona_traits, phase_of
 
 __all__ = ["HOLD", "REFERENCE", "REP", "SUP", "DeskState", "Heard", "Reply", "desk_node", "enter", "key_action",
            "step"]  # the voice line's view of the conversation
@@ -37,16 +40,21 @@ QUESTIONS = (("hostile", Event.HOSTILE, Fact.HOSTILE), ("ask-name", Event.ASK_NA
              ("ask-next-steps", Event.ASK_NEXT_STEPS, Fact.NEXT_STEPS), ("confirm", Event.CONFIRM, Fact.CONFIRMED),
              ("formal-complaint", Event.FORMAL, Fact.FORMAL))
 
+# Said as they are, whatever came before: the coach's summary, digits, and the keypad (after every silence).
+AS_THEY_ARE = ("coach-", "well-", "tip-", "digit-", "desk-keypad-")
+
 Recognize = Callable[[str], Iterable[str]]
 
 
 def enter(book: ScenarioBook, scenario: str | None, desk: str = REP, via: Iterable[str] = (),
-          situation: bool = False, today: date | None = None) -> tuple[DeskState, Reply]:
+          situation: bool = False, today: date | None = None, persona: str | None = None) -> tuple[DeskState, Reply]:
     """The caller reaches a desk: the situation (for a rehearsal), the nodes on the way (a hold), the greeting.
 
-    `today` (default: the date now) is what the caller's "last Tuesday" is read from for the whole call.
+    `today` (default: the date now) is what the caller's "last Tuesday" is read from for the whole call;
+    `persona` (default: the book's default) is the representative they rehearse against.
     """
-    state = DeskState(scenario=scenario, desk=desk, day=(today or date.today()).isoformat())
+    chosen = "" if persona in (None, "", book.personas.default_persona) else persona
+    state = DeskState(scenario=scenario, desk=desk, day=(today or date.today()).isoformat(), persona=chosen)
     reply = Reply()
     if situation and scenario is not None:
         reply.say += [book.get(scenario).situation, book.get(scenario).goal]
@@ -55,8 +63,18 @@ def enter(book: ScenarioBook, scenario: str | None, desk: str = REP, via: Iterab
         reply.say += list(line.flow.nodes[node_id].prompts)
         if line.nodes[node_id].kind == "hold":
             reply.say.append(HOLD)
-    reply.say += _greeting(book, desk)
+    reply.say += _greeting(book, state, desk)
+    reply.say = _vary(book, state, reply.say)
     return state, reply
+
+
+def resume(book: ScenarioBook, state: DeskState, today: date | None = None) -> tuple[DeskState, Reply]:
+    """Try again from the pushback: a state from pushback_state() (signed), and the representative's no again."""
+    s = state.copy()
+    s.day, s.last = (today or date.today()).isoformat(), ""
+    reply = Reply(["desk-try-again", *_words(book, s, Say.CAN), *_words(book, s, Say.CANNOT)])
+    reply.say = _vary(book, s, reply.say)
+    return s, reply
 
 
 def step(book: ScenarioBook, state: DeskState, heard: Heard, recognize: Recognize) -> tuple[DeskState, Reply]:
@@ -129,9 +147,9 @@ def _heard_events(book: ScenarioBook, s: DeskState, moves: set[str], quote: str,
     if finish:
         return [*events, Event.GOODBYE]
     if "ask-supervisor" in moves:
-        events.append(_supervisor_asked(s, quote))
-        if events[-1] == Event.ASK_SUPERVISOR and s.desk == REP:
-            return events  # put through: the supervisor speaks next
+        events.append(_supervisor_asked(book, s, quote, "hostile" in moves))
+        if events[-1] == Event.SUPERVISOR_REFUSED or (events[-1] == Event.ASK_SUPERVISOR and s.desk == REP):
+            return events  # put through (the supervisor speaks next), or told no again: nothing follows
     if "corrected" in moves:
         events.append(Event.DETAILS_WRONG)
     asked_only = bool(moves & {"ask-name", "ask-reference", "ask-next-steps", "confirm"}) and not moves & set(INFO)
@@ -186,10 +204,27 @@ def _today(s: DeskState) -> date:
     return date.fromisoformat(s.day) if s.day else date.today()
 
 
-def _supervisor_asked(s: DeskState, quote: str) -> Event:
+def _supervisor_asked_by_the_book(s: DeskState, quote: str, hostile: bool) -> Event:
+    """Against a by-the-book representative: no supervisor before the pushback, a second no after it,
+    and a supervisor only for a calm ask after that."""
+    if Fact.ANSWERED not in s.facts:
+        s.note(Fact.SUP_EARLY, quote)
+        return Event.SUPERVISOR_TOO_EARLY
+    if Fact.SECOND_NO not in s.facts or hostile:
+        s.facts.add(Fact.SECOND_NO)
+        return Event.SUPERVISOR_REFUSED
+    if Fact.SUP_EARLY not in s.facts:
+        s.note(Fact.SUP_AFTER, quote)
+    s.note(Fact.CALM_AFTER_SECOND_NO, quote)
+    return Event.ASK_SUPERVISOR
+
+
+def _supervisor_asked(book: ScenarioBook, s: DeskState, quote: str, hostile: bool) -> Event:
     """An ask for a supervisor: too early the first time before the pushback, honored after it or when asked again."""
     if s.desk == SUP:
         return Event.ASK_SUPERVISOR  # nobody above: the supervisor says so
+    if book.persona(s.persona).pushbacks > 1:
+        return _supervisor_asked_by_the_book(s, quote, hostile)
     if Fact.ANSWERED in s.facts or Fact.SUP_EARLY in s.facts:
         if Fact.ANSWERED in s.facts and Fact.SUP_EARLY not in s.facts:
             s.note(Fact.SUP_AFTER, quote)  # after the pushback: the move being practiced
@@ -231,13 +266,57 @@ def _gathering(book: ScenarioBook, s: DeskState, asked_only: bool) -> Event:
 def _play(book: ScenarioBook, s: DeskState, events: list[Event]) -> Reply:
     """Look each event up in the table: say its words, then move to its phase."""
     reply = Reply()
+    traits = persona_traits(book.persona(s.persona))
     for event in events:
-        row = lookup(phase_of(s), event)
+        row = lookup(phase_of(s), event, traits)
         for part in row.says:
             reply.say += _words(book, s, part) if isinstance(part, Say) else [part]
         if row.to is not None:
             _move(book, s, row.to, reply)
+    reply.say = _vary(book, s, reply.say)
     return reply
+
+
+def _vary(book: ScenarioBook, s: DeskState, said: list[str | Segment]) -> list[str | Segment]:
+    """Each reply type in the persona's wording, never a sentence of the previous reply again (s.last)."""
+    before = set(s.last.split())
+    persona_id = book.persona_id(s.persona)
+    call = f"{s.scenario}:{persona_id}"
+    out: list[str | Segment] = []
+    for part in said:
+        if isinstance(part, str) and part not in (HOLD, REFERENCE) and not part.startswith(AS_THEY_ARE):
+            ways = wordings(book.personas, persona_id, part)
+            start = first_choice(call, s.turns, len(ways), default=not s.persona)
+            fresh = [w for k in range(len(ways)) if (w := ways[(start + k) % len(ways)]) not in out
+                     and _digest(book.text(w)) not in before]
+            part = fresh[0] if fresh else ways[start]
+            if not fresh and _digest(book.text(part)) in before:
+                part = _again(book, part)  # the scenario's one wording, again: said as a person would
+        out.append(part)
+    s.last = " ".join(_digest(_text(book, part)) for part in out if part not in (HOLD, REFERENCE))
+    return out
+
+
+def _again(book: ScenarioBook, prompt_id: str) -> Segment:
+    """A prompt said again straight after itself: a question is asked again in its last sentence alone
+    ("Could you give me the details...?"), anything else is marked as said before."""
+    text = book.text(prompt_id)
+    sentences = [part for part in _SENTENCE_END.split(text) if part]
+    if text.endswith("?") and len(sentences) > 1:
+        return Segment(prompt_id, sentences[-1])
+    return Segment(prompt_id, f"{book.text('desk-as-i-said')} {text}")
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _text(book: ScenarioBook, part: str | Segment) -> str:
+    return part.text if isinstance(part, Segment) else book.text(part)
+
+
+def _digest(text: str) -> str:
+    """A short fingerprint of a sentence: the state remembers the last reply by these, not by its words."""
+    return format(zlib.crc32(text.encode()), "08x")
 
 
 def _move(book: ScenarioBook, s: DeskState, to: Phase, reply: Reply) -> None:
@@ -270,7 +349,7 @@ def _words(book: ScenarioBook, s: DeskState, part: Say) -> list[str | Segment]:
         case Say.AGREED_DETAILS:
             return _agreed_details(book, s)
         case Say.NAME:
-            return [f"desk-name-{s.desk}"]
+            return [book.persona(s.persona).name if s.desk == REP else "desk-name-supervisor"]
         case Say.ALREADY:
             return [f"desk-already-{s.desk}"]
         case Say.REFERENCE:
@@ -283,9 +362,13 @@ def _words(book: ScenarioBook, s: DeskState, part: Say) -> list[str | Segment]:
             field = {Say.CAN: "can", Say.CANNOT: "cannot", Say.OFFER: "supervisor"}[part]
             return [_retold(book, s, getattr(scenario, field))]
         case Say.TRANSFER:
-            return _transfer(book)
+            return _transfer(book, s)
         case Say.GREETING:
-            return _greeting(book, REP, options=False)
+            return _greeting(book, s, REP, options=False)
+        case Say.KEYPAD:
+            return [f"desk-keypad-{s.desk}"]
+        case Say.SECOND_NO:
+            return ["persona-by-the-book-second-no"]
         case Say.SUMMARY:
             return list(spoken_summary(book, s))
     raise ValueError(part)
@@ -364,24 +447,25 @@ def _pick_scenario(book: ScenarioBook, s: DeskState, speech: str, moves: set[str
         moves.add("purpose")
 
 
-def _transfer(book: ScenarioBook) -> list[str | Segment]:
+def _transfer(book: ScenarioBook, s: DeskState) -> list[str | Segment]:
     """To the supervisor: the flow's hold before the supervisor's desk, then the supervisor's greeting."""
     said: list[str | Segment] = []
     for node in book.line.flow.nodes.values():
         if node.kind == "hold" and node.next == book.desks.supervisor:
             said += list(node.prompts) + [HOLD]
             break
-    return said + _greeting(book, SUP, options=False)
+    return said + _greeting(book, s, SUP, options=False)
 
 
-def _greeting(book: ScenarioBook, desk: str, options: bool = True) -> list[str | Segment]:
-    """The desk node's own words from the flow, and (first time) its options: keys still work at a desk."""
-    compiled = book.line.nodes[desk_node(book, desk)]
-    said: list[str | Segment] = list(compiled.node.prompts)
-    if options:  # an option's words carry its key, filled in when the line was compiled
-        footer = book.line.flow.defaults.menu_footer
-        said += [seg for seg in compiled.segments[len(said):] if seg.prompt_id != footer]
-    return said
+def _greeting(book: ScenarioBook, s: DeskState, desk: str, options: bool = True) -> list[str | Segment]:
+    """The desk's greeting (the persona's, else the flow node's), and (first time) one sentence on the keypad."""
+    persona = book.persona(s.persona)
+    said: list[str | Segment]
+    if desk == REP and persona.greeting:
+        said = [persona.greeting]
+    else:
+        said = list(book.line.nodes[desk_node(book, desk)].node.prompts)
+    return said + ([f"desk-keypad-{desk}"] if options else [])
 
 
 def desk_node(book: ScenarioBook, desk: str) -> str:

@@ -37,6 +37,16 @@ def score(book: ScenarioBook, state: DeskState) -> list[Item]:
 def _judge(book: ScenarioBook, state: DeskState, item_id: str) -> tuple[bool, str] | None:
     """(met, words) for one item, or None when it did not apply."""
     facts, said = state.facts, state.said
+    persona = book.persona(state.persona)
+    if item_id == "held-the-line":  # against a rushed representative: a reference and next steps before the end
+        if not persona.wraps_up_early:
+            return None
+        held = Fact.REFERENCE in facts and Fact.NEXT_STEPS in facts
+        return held, " … ".join(said[f] for f in (Fact.REFERENCE, Fact.NEXT_STEPS) if f in said and held)
+    if item_id == "escalated-calmly":  # against by the book: a calm ask for the supervisor after the second no
+        if persona.pushbacks < 2 or Fact.ANSWERED not in facts:
+            return None
+        return Fact.CALM_AFTER_SECOND_NO in facts, said.get(Fact.CALM_AFTER_SECOND_NO, "")
     if item_id in BY_FACT:
         fact = BY_FACT[item_id]
         return fact in facts, said.get(fact, "")

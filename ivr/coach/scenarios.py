@@ -16,12 +16,16 @@ from ..line.errors import ConfigError
 from ..line.flows import MenuNode, NodeId, StrictModel
 from ..line.yamlfile import load_model
 from .details import facts_for_ear, for_eye
+from .personas import Persona, PersonasFile, load_personas
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=40)]
 PromptId = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
 # The coach's items, in the order a report lists them.
 RUBRIC_ITEMS = ("stated-purpose", "gave-details", "stated-outcome", "stayed-polite", "asked-name",
-                "asked-reference", "asked-next-steps", "confirmed", "escalated-well")
+                "asked-reference", "asked-next-steps", "confirmed", "escalated-well", "held-the-line",
+                "escalated-calmly")
+# Items that only a persona with a trait brings (config/personas.yaml): rushed, by the book.
+PERSONA_ITEMS = {"held-the-line": "wraps_up_early", "escalated-calmly": "pushbacks"}
 # Scenario fields that name a prompt.
 WORDS = ("situation", "goal", "ask_details", "can", "cannot", "supervisor", "formal", "next_steps")
 
@@ -104,6 +108,7 @@ class ScenarioBook:
     line: PracticeLine
     by_node: dict[str, str]  # flow node id -> the scenario of the branch it belongs to
     path: Path
+    personas: PersonasFile  # config/personas.yaml: every scenario is played against each of them
     # desk_ahead's answer for each node asked about: every webhook asks.
     _ahead: dict[str, tuple[str, tuple[str, ...]] | None] = dataclass_field(default_factory=dict, compare=False,
                                                                            repr=False)
@@ -132,6 +137,14 @@ class ScenarioBook:
                 break
         self._ahead[node_id] = found
         return found
+
+    def persona(self, persona_id: str | None) -> Persona:
+        """The persona with this id; the default one for None or "" (KeyError for an unknown id)."""
+        return self.personas.personas[persona_id or self.personas.default_persona]
+
+    def persona_id(self, persona_id: str | None) -> str:
+        """The persona id a rehearsal plays: `persona_id`, or the default one."""
+        return persona_id or self.personas.default_persona
 
     def __contains__(self, scenario_id: object) -> bool:
         return scenario_id in self.file.scenarios
@@ -169,18 +182,21 @@ class ScenarioBook:
 
 
 def load_scenarios(path: Path, line: PracticeLine, reason_nodes: dict[str, str]) -> ScenarioBook:
-    """Load scenarios.yaml and check it against the flow, the reasons (id -> node) and the prompts.
+    """Load scenarios.yaml (and personas.yaml beside it) and check them against the flow, the reasons
+    (id -> node) and the prompts.
 
     ConfigError names the file and the scenario of every problem.
     """
     data = load_model(path, ScenariosFile)
     problems = _check(data, line, reason_nodes, path)
+    personas, persona_problems = load_personas(path.parent / "personas.yaml", line.texts)
+    problems += persona_problems
     if problems:
         raise ConfigError(problems)
     by_node = {node_id: scenario_id
                for node_id, reason_id in branch_reasons(line, reason_nodes).items()
                if (scenario_id := _first_for(data, reason_id)) is not None}
-    return ScenarioBook(data, line, by_node, path)
+    return ScenarioBook(data, line, by_node, path, personas)
 
 
 def _first_for(data: ScenariosFile, reason_id: str) -> str | None:

@@ -38,6 +38,8 @@ class Fact(StrEnum):
     NEXT_STEPS = "next-steps"  # asked what happens next
     CONFIRMED = "confirmed"  # repeated back what was agreed
     HOSTILE = "hostile"  # blamed or insulted the person
+    SECOND_NO = "second-no"  # a by-the-book representative said no to the supervisor once more
+    CALM_AFTER_SECOND_NO = "calm-after-second-no"  # ... and the caller asked again, calmly
     READ_BACK = "read-back"  # the representative read the details back ("So that's ... Is that right?")
     DETAILS_OK = "details-ok"  # ... and the caller agreed (or moved on)
 
@@ -111,6 +113,25 @@ class DeskState:
         """Record a fact and, the first time, the caller's words that earned it."""
         self.facts.add(fact)
         self.said.setdefault(fact.value, quote)
+
+
+# What the conversation knew when the representative pushed back: a rehearsal tried again starts from it.
+BEFORE_PUSHBACK = frozenset({*INFO, Fact.SKIP_PURPOSE, Fact.SKIP_DETAILS, Fact.SKIP_OUTCOME, Fact.READ_BACK,
+                             Fact.DETAILS_OK, Fact.ANSWERED})
+
+
+def pushback_state(state: DeskState, report_id: str = "") -> DeskState | None:
+    """The state just after the representative's pushback, for "Try again from the pushback"; None before it.
+
+    Only what was known then is kept (the three pieces, their quotes, the details heard, the persona);
+    `report_id` is the report this attempt tries again, so the new one links to it.
+    """
+    if Fact.ANSWERED not in state.facts or state.scenario is None:
+        return None
+    facts = state.facts & BEFORE_PUSHBACK
+    said = {fact: quote for fact, quote in state.said.items() if fact in {f.value for f in facts}}
+    return DeskState(scenario=state.scenario, facts=set(facts), said=said, heard=dict(state.heard),
+                     persona=state.persona, echo=report_id)
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ class Event(StrEnum):
     GOODBYE = "goodbye"  # "that's all", or the finish key
     SUPERVISOR_TOO_EARLY = "supervisor-too-early"  # first ask, before any pushback
     ASK_SUPERVISOR = "ask-supervisor"  # an ask the desk honors (or, at the supervisor's, cannot)
+    SUPERVISOR_REFUSED = "supervisor-refused"  # by the book: the second no, or a hostile ask after it
     PIECE_MISSING = "piece-missing"  # the representative still needs purpose, details or outcome
     READ_BACK = "read-back"  # the details the scenario takes down are all heard: read them back
     DETAILS_WRONG = "details-wrong"  # "no" to the read-back: they are asked for again
@@ -81,6 +82,8 @@ class Say(StrEnum):
     ALREADY = "ALREADY"  # "you're already speaking with a representative / supervisor"
     SUMMARY = "SUMMARY"  # the coach's spoken summary
     READ_BACK = "READ_BACK"  # "So that's 149 dollars and 99 cents at Quickmart, on November 24th."
+    KEYPAD = "KEYPAD"  # the one sentence on the desk's keys ("1 for a supervisor, 2 when you're done")
+    SECOND_NO = "SECOND_NO"  # by the book: the policy, and the same answer again
     AGREED_DETAILS = "AGREED_DETAILS"  # the details as agreed (the caller's, else the scenario's)
 
 
@@ -105,7 +108,7 @@ def _rows(phases, event: Event, to: Phase | None, says: tuple[str, ...]) -> list
 
 TABLE: tuple[Row, ...] = (
     # The caller gives nothing usable: prompt, then a polite goodbye. A replayed URL hears goodbye again.
-    Row(ANY, Event.SILENCE, None, ("desk-still-there",)),
+    Row(ANY, Event.SILENCE, None, ("desk-still-there", Say.KEYPAD)),  # the keys again, only after a silence
     Row(ANY, Event.SILENT_TOO_LONG, Phase.ENDED, ("desk-goodbye-silent", Say.SUMMARY)),
     Row(ANY, Event.UNCLEAR, None, ("desk-not-sure", Say.QUESTION)),
     Row(ANY, Event.UNCLEAR_TOO_LONG, Phase.ENDED, ("desk-goodbye-unclear", Say.SUMMARY)),
@@ -144,11 +147,37 @@ TABLE: tuple[Row, ...] = (
     Row(Phase.OFFERED, Event.ANYTHING, None, ("desk-anything-else",)),
 )
 
+# Rows that take the place of the table's own for a persona with a trait (config/personas.yaml).
+TRAITS: dict[str, tuple[Row, ...]] = {
+    # By the book: a second no, citing policy, before any supervisor; only a calm ask after it is put through.
+    "two-pushbacks": (
+        Row(Phase.PUSHED_BACK, Event.SUPERVISOR_REFUSED, None, (Say.SECOND_NO,)),
+        Row(Phase.PUSHED_BACK, Event.INSIST, None, ("desk-insist",)),  # in the persona's words: policy
+    ),
+    # Rushed: wraps up straight after the answer, and talks over a vague line instead of asking again.
+    "wraps-up-early": (
+        Row(Phase.ASKING, Event.ALL_KNOWN, Phase.PUSHED_BACK, (Say.CAN, Say.CANNOT, "persona-rushed-wrap-up")),
+        Row(ANY, Event.UNCLEAR, None, ("desk-not-sure",)),
+    ),
+}
+
 _BY_KEY = {(row.phase, row.event): row for row in TABLE}
+_BY_TRAIT = {trait: {(row.phase, row.event): row for row in rows} for trait, rows in TRAITS.items()}
 
 
-def lookup(phase: Phase, event: Event) -> Row:
-    """The row for `event` in `phase`: the phase's own, else the one for any phase (KeyError: none)."""
+def persona_traits(persona) -> tuple[str, ...]:
+    """The TRAITS a persona has."""
+    return (*(("two-pushbacks",) if persona.pushbacks > 1 else ()),
+            *(("wraps-up-early",) if persona.wraps_up_early else ()))
+
+
+def lookup(phase: Phase, event: Event, traits: tuple[str, ...] = ()) -> Row:
+    """The row for `event` in `phase`: a trait's own first, then the phase's, then the one for any phase."""
+    for trait in traits:
+        rows = _BY_TRAIT[trait]
+        found = rows.get((phase, event)) or rows.get((ANY, event))
+        if found is not None:
+            return found
     return _BY_KEY.get((phase, event)) or _BY_KEY[(ANY, event)]
 
 

@@ -8,7 +8,10 @@ from flask import Blueprint, Response, current_app, jsonify, render_template, re
 
 from .. import store
 from ..map import map_url
+from ..coach.keypad import desk_keys
 from ..rehearse.report_pages import ITEM_TITLES, MAX_IDS, MOVE_NAMES
+from ..rehearse.try_again import LABEL as TRY_AGAIN
+from ..rehearse.try_again import try_again
 from ..runtime import runtime
 from ..voice.desk import rehearsal_of_call, scenario_start_url
 from ..voice.security import TOKEN_HEADER, issue_practice_token
@@ -27,9 +30,15 @@ def phone():
     start = request.args.get("start", "").strip()[:100]
     known = start in line.nodes
     wanted = request.args.get("scenario", "").strip()[:100]
+    again = try_again(rt, request.args.get("retry", "").strip()[:100]) if request.args.get("retry") else None
+    if again is not None:  # "Try again from the pushback": the report's scenario and persona
+        wanted = again.scenario
     card = rt.scenarios.card(wanted) if wanted in rt.scenarios else None
+    asked_persona = request.args.get("persona", "").strip()[:40]
+    persona = again.persona if again else asked_persona if asked_persona in rt.scenarios.personas.personas else ""
+    start_url = again.start_url if again else scenario_start_url(card.id, persona or None) if card else None
     config = {
-        "startUrl": scenario_start_url(card.id) if card else node_url(start) if known else url_for("voice.incoming"),
+        "startUrl": start_url or (node_url(start) if known else url_for("voice.incoming")),
         "dialUrl": node_url(line.flow.defaults.representative),
         "tokenUrl": url_for("phone.token"),
         "tokenHeader": TOKEN_HEADER,
@@ -39,6 +48,9 @@ def phone():
         "captionSecondsPerWord": rt.settings.phone.caption_seconds_per_word,
         # A rehearsal's report: how to show it, where its page is, and how many ids the browser keeps.
         "scenario": card.id if card else None,
+        "persona": rt.scenarios.persona_id(persona) if card else None,
+        "retryUrl": url_for("phone.phone", retry="REPORT_ID"),
+        "retryLabel": TRY_AGAIN,
         "reportUrl": url_for("rehearse.report", report_id="REPORT_ID"),
         "progressUrl": url_for("rehearse.progress"),
         "movesUrl": url_for("rehearse.moves"),
@@ -47,6 +59,9 @@ def phone():
         "moveNames": MOVE_NAMES,
     }
     return render_template("phone/phone.html", config=config, scenario=card,
+                           persona=rt.scenarios.persona(persona) if card else None, retrying=again is not None,
+                           unknown_persona=asked_persona if card and asked_persona and not persona else None,
+                           desk_keys=desk_keys(rt.scenarios) if card else [],
                            unknown_scenario=wanted if wanted and not card else None,
                            start_label=line.nodes[start].label if known and not card else None,
                            unknown_start=start if start and not known and not card else None,

@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify, render_template, request
 from .. import store
 from ..runtime import runtime
 from .chart import describe, score_chart
+from .try_again import LABEL as TRY_AGAIN
 from .report_pages import MAX_IDS, REPORT_ID, TooManyIds, attempt, item_views, parse_caller_lines, parse_ids
 
 bp = Blueprint("rehearse", __name__, url_prefix="/rehearse", template_folder="templates", static_folder="static")
@@ -21,7 +22,9 @@ def index():
     reasons = rt.reasons.file.reasons
     cards = [(card, reasons[card.reason].title if card.reason in reasons else card.reason)
              for card in rt.scenarios.cards()]
-    return render_template("rehearse/index.html", cards=cards)
+    personas = rt.scenarios.personas
+    return render_template("rehearse/index.html", cards=cards, personas=personas.personas,
+                           default_persona=personas.default_persona)
 
 
 @bp.get("/progress")
@@ -54,7 +57,8 @@ def report(report_id: str):
     if found is None:
         return render_template("rehearse/missing.html", keep_days=keep_days), 404
     saved, created = found
-    return render_template("rehearse/report.html", report=saved, items=item_views(saved),
+    return render_template("rehearse/report.html", report=saved, items=item_views(saved), report_id=report_id,
+                           try_again_label=TRY_AGAIN, default_persona=runtime().scenarios.personas.default_persona,
                            title=_titles().get(saved.get("scenario"), saved.get("scenario")),
                            scenario=saved.get("scenario"), keep_days=keep_days,
                            created=datetime.fromtimestamp(created, timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))

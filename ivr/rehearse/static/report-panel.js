@@ -70,6 +70,17 @@ function showDetails(details) {
   $("report-details-title").hidden = rows.length === 0;
 }
 
+/** "Try again from the pushback", when the report offers it (an item missed after the pushback). */
+function showRetry(report, reportId, config) {
+  const retry = $("report-retry");
+  if (!retry) return;
+  retry.hidden = !(report.resume && reportId && config.retryUrl);
+  if (retry.hidden) return;
+  const link = $("report-retry-link");
+  link.textContent = config.retryLabel;
+  link.href = config.retryUrl.replace("REPORT_ID", encodeURIComponent(reportId));
+}
+
 /** Show the report beside the transcript, keep its id in this browser, and link to the progress page. */
 export function showReport(report, reportId, config) {
   $("report-score").textContent = `Score: ${report.score} of ${report.out_of}`;
@@ -90,6 +101,7 @@ export function showReport(report, reportId, config) {
     progress.href = config.progressUrl;
     saved.append("Saved at ", page, ". See ", progress, " over your rehearsals.");
   }
+  showRetry(report, reportId, config);
   markTranscript(config.movesUrl, config.moveNames);
   document.querySelector(".phone-layout").classList.add("has-report");
   $("report").hidden = false;

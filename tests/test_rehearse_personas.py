@@ -1,0 +1,264 @@
+"""Every scenario against every persona, through the real webhooks: a good caller and a poor one, each
+item's verdict spelled out; a person who talks like a person; and trying again from the pushback on the
+phone page, the saved report and the terminal."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from test_rehearsals import (
+    EARLY,
+    FORMAL,
+    GOODBYE,
+    GUIDE_WORDS,
+    HOSTILE,
+    INSIST,
+    NAME,
+    NEXT_STEPS,
+    REFERENCE,
+    SUPERVISOR,
+    YES,
+    RecordingCaller,
+    hang_up_in_the_browser,
+)
+
+from ivr.voice.desk import scenario_start_url
+
+PERSONAS = ["helpful", "by-the-book", "rushed"]
+BASE_ITEMS = ["stated-purpose", "gave-details", "stated-outcome", "stayed-polite", "asked-name", "asked-reference",
+              "asked-next-steps", "confirmed", "escalated-well"]
+# The items each persona adds to the rubric.
+PERSONA_ITEMS = {"helpful": [], "by-the-book": ["escalated-calmly"], "rushed": ["held-the-line"]}
+
+
+@pytest.fixture
+def caller(client):
+    return RecordingCaller(client)
+
+
+@pytest.fixture
+def book(app):
+    return app.extensions["practice_line"].scenarios
+
+
+def sentences(reply) -> list[str]:
+    return [part for said in reply.said for part in re.split(r"(?<=[.!?])\s+", said) if part]
+
+
+def check_like_a_person(caller) -> None:
+    """No desk reply repeats the one before word for word, and none reads a menu's "press N" line except
+    the keypad's one sentence (after the greeting, and after a silence)."""
+    replies = [reply for reply in caller.history if reply.said]
+    for before, after in zip(replies, replies[1:]):
+        assert after.said != before.said, after.said
+    for reply in replies[1:]:  # the first is the situation and the greeting
+        for said in reply.said:
+            assert not re.search(r"\bpress \d\b", said), said
+
+
+def good_call(caller, book, scenario_id: str, persona: str) -> list:
+    """A caller who follows the guide, holding the line against each persona's way of saying no."""
+    purpose, details, outcome, confirmation = GUIDE_WORDS[scenario_id]
+    scenario = book.get(scenario_id)
+    caller.start(scenario_start_url(scenario_id, persona))
+    caller.say(purpose)
+    caller.say(details)
+    if scenario.capture:
+        caller.say(YES)
+    caller.say(outcome)
+    if persona == "by-the-book":  # the second no, then a calm ask
+        refusal = caller.say(SUPERVISOR)
+        assert refusal.said == [book.text("persona-by-the-book-second-no")]
+    transfer = caller.say(SUPERVISOR)
+    assert book.text("supervisor-greeting") in transfer.said
+    caller.say(NAME)
+    if not scenario.supervisor_resolves:
+        caller.say(FORMAL)
+    caller.say(REFERENCE)
+    caller.say(NEXT_STEPS)
+    caller.say(confirmation)
+    assert caller.say(GOODBYE).hung_up
+    return caller.history
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("scenario_id", list(GUIDE_WORDS))
+def test_a_caller_who_follows_the_guide_scores_every_item_against_every_persona(caller, client, book,
+                                                                                 scenario_id, persona):
+    good_call(caller, book, scenario_id, persona)
+    check_like_a_person(caller)
+    report = hang_up_in_the_browser(client, caller)["report"]
+    expected = BASE_ITEMS + PERSONA_ITEMS[persona]
+    assert [(item["id"], item["met"]) for item in report["items"]] == [(item, True) for item in expected]
+    assert (report["score"], report["out_of"]) == (len(expected), len(expected))
+    assert (report["persona"], report["persona_title"]) == (persona, book.persona(persona).title)
+    assert "resume" not in report  # nothing missed after the pushback: nothing to try again
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("scenario_id", list(GUIDE_WORDS))
+def test_a_caller_who_does_not_follow_the_guide_scores_at_most_forty_percent(caller, client, book,
+                                                                              scenario_id, persona):
+    purpose = GUIDE_WORDS[scenario_id][0]
+    caller.start(scenario_start_url(scenario_id, persona))
+    for said in (EARLY, purpose, HOSTILE, INSIST):
+        caller.say(said)
+    assert caller.say(GOODBYE).hung_up
+    check_like_a_person(caller)
+    report = hang_up_in_the_browser(client, caller)["report"]
+    verdicts = {item["id"]: item["met"] for item in report["items"]}
+    expected = {item: item == "stated-purpose" for item in BASE_ITEMS}
+    if persona == "rushed":  # never asked for a reference or the next steps
+        expected["held-the-line"] = False
+    assert verdicts == expected
+    assert report["score"] <= 0.4 * report["out_of"]
+
+
+def test_against_the_rushed_persona_no_reference_is_marked_on_holding_the_line(caller, client, book):
+    purpose, details, outcome, confirmation = GUIDE_WORDS["stolen-abroad"]
+    start = caller.start(scenario_start_url("stolen-abroad", "rushed"))
+    assert book.text("persona-rushed-greeting") in start.said
+    caller.say(purpose)
+    caller.say(details)
+    answer = caller.say(outcome)
+    # The answer, the pushback, and straight away an attempt to wrap up.
+    assert answer.said == [book.words("stolen-abroad", "can"), book.words("stolen-abroad", "cannot"),
+                           book.text("persona-rushed-wrap-up")]
+    caller.say(NEXT_STEPS)
+    caller.say(GOODBYE)
+    items = {i["id"]: (i["met"], i["said"]) for i in hang_up_in_the_browser(client, caller)["report"]["items"]}
+    assert items["held-the-line"] == (False, "")
+    assert items["asked-reference"] == (False, "")
+
+
+def test_the_rushed_persona_talks_over_a_vague_line(caller, book):
+    caller.start(scenario_start_url("unknown-charge", "rushed"))
+    reply = caller.say("banana bread recipe")
+    assert reply.said in ([book.text("persona-rushed-talk-over")], [book.text("persona-rushed-talk-over-v2")])
+
+
+def test_by_the_book_hears_a_hostile_ask_after_the_second_no_as_no(caller, client, book):
+    purpose, details, outcome, _confirm = GUIDE_WORDS["name-change"]
+    start = caller.start(scenario_start_url("name-change", "by-the-book"))
+    assert book.text("persona-by-the-book-greeting") in start.said
+    for said in (purpose, details, outcome):
+        caller.say(said)
+    assert caller.say(SUPERVISOR).said == [book.text("persona-by-the-book-second-no")]
+    hostile = caller.say("get me your useless manager now you idiot")
+    assert hostile.said[0] in (book.text("desk-calm"), book.text("desk-calm-v2"))  # one of the calm wordings
+    assert book.text("supervisor-greeting") not in hostile.said
+    assert book.text("supervisor-greeting") in caller.say(SUPERVISOR).said
+    caller.say(GOODBYE)
+    items = {i["id"]: (i["met"], i["said"]) for i in hang_up_in_the_browser(client, caller)["report"]["items"]}
+    assert items["escalated-calmly"] == (True, SUPERVISOR)
+    assert items["stayed-polite"][0] is False
+
+
+def test_a_persona_says_its_own_name(caller, book):
+    caller.start(scenario_start_url("trip-delay", "by-the-book"))
+    assert caller.say(NAME).said[0] == "My name is Casey, that's C A S E Y."
+
+
+def test_the_keypad_is_one_sentence_after_the_greeting_and_again_only_after_a_silence(caller, book):
+    start = caller.start(scenario_start_url("unknown-charge"))
+    keypad = book.text("desk-keypad-representative")
+    assert start.said[-2:] == [book.text("representative-greeting"), keypad]
+    assert keypad == "You can also use your keypad: 1 for a supervisor, 2 when you're done."
+    assert keypad not in caller.say(GUIDE_WORDS["unknown-charge"][0]).said
+    assert caller.silence().said == [book.text("desk-still-there"), keypad]
+
+
+def test_an_unknown_persona_plays_the_default_one(caller, book):
+    start = caller.start("/voice/rehearse/unknown-charge?persona=no-such-persona")
+    assert book.text("representative-greeting") in start.said
+
+
+# --- Surfaces: /rehearse cards, /phone, coach scenarios ------------------------------------------
+
+def test_the_rehearse_cards_offer_each_persona(client, book):
+    html = client.get("/rehearse").get_data(as_text=True)
+    card = html.split('id="scenario-payment-not-posted"')[1].split("</article>")[0]
+    for persona_id, persona in book.personas.personas.items():
+        assert f'href="/phone?scenario=payment-not-posted&amp;persona={persona_id}"' in card
+        assert persona.title in card and persona.blurb in card
+
+
+def test_the_phone_page_names_the_persona_and_starts_with_it(client):
+    html = client.get("/phone?scenario=unknown-charge&persona=rushed").get_data(as_text=True)
+    config = json.loads(html.split('<script id="phone-config" type="application/json">')[1].split("</script>")[0])
+    assert config["startUrl"] == "/voice/rehearse/unknown-charge?persona=rushed"
+    assert config["persona"] == "rushed"
+    assert "Representative: <strong>Rushed</strong>." in html
+    # The desk's keys beside the captions.
+    keys = html.split('id="desk-keys"')[1].split("</div>")[0]
+    assert "<kbd>1</kbd> ask for a supervisor" in keys and "<kbd>2</kbd> when you&#39;re done" in keys
+    default = client.get("/phone?scenario=unknown-charge").get_data(as_text=True)
+    assert '"startUrl": "/voice/rehearse/unknown-charge"' in default  # existing URLs start as before
+    unknown = client.get("/phone?scenario=unknown-charge&persona=grumpy").get_data(as_text=True)
+    assert "There is no representative called “grumpy”" in unknown
+
+
+# --- Try again from the pushback ----------------------------------------------------------------
+
+def missed_after_the_pushback(caller, client, persona: str = "helpful") -> dict:
+    """A rehearsal that reaches the pushback, then hangs up without a reference or the next steps."""
+    purpose, details, outcome, _confirm = GUIDE_WORDS["unknown-charge"]
+    caller.start(scenario_start_url("unknown-charge", persona))
+    for said in (purpose, details, YES, outcome):
+        caller.say(said)
+    caller.say(GOODBYE)
+    return hang_up_in_the_browser(client, caller)
+
+
+def test_try_again_on_the_phone_page_starts_at_the_pushback_and_links_the_new_report(client, book):
+    first = missed_after_the_pushback(RecordingCaller(client), client, "rushed")
+    assert first["report"]["resume"]["f"] == ["answered", "details", "details-ok", "outcome", "purpose", "read-back"]
+    html = client.get(f"/phone?retry={first['report_id']}").get_data(as_text=True)
+    config = json.loads(html.split('<script id="phone-config" type="application/json">')[1].split("</script>")[0])
+    assert config["startUrl"].startswith("/voice/rehearse/unknown-charge?persona=rushed&resume=")
+    assert "Trying again from the pushback" in html
+    again = RecordingCaller(client)
+    start = again.start(config["startUrl"])
+    assert start.said[0] == book.text("desk-try-again")
+    assert start.said[1:3] == [book.words("unknown-charge", "can"), book.words("unknown-charge", "cannot")]
+    for said in (SUPERVISOR, REFERENCE, NEXT_STEPS, GOODBYE):
+        again.say(said)
+    second = hang_up_in_the_browser(client, again)
+    assert second["report"]["retry_of"] == first["report_id"]
+    verdicts = {item["id"]: item["met"] for item in second["report"]["items"]}
+    assert verdicts["held-the-line"] and verdicts["escalated-well"] and verdicts["stated-purpose"]
+    # A forged resume state is refused: the rehearsal starts from the beginning.
+    forged = RecordingCaller(client).start("/voice/rehearse/unknown-charge?resume=not.ours")
+    assert forged.said[0] == book.words("unknown-charge", "situation")
+
+
+def test_try_again_is_on_the_saved_report(client):
+    first = missed_after_the_pushback(RecordingCaller(client), client)
+    html = client.get(f"/rehearse/reports/{first['report_id']}").get_data(as_text=True)
+    assert f'<a class="button" id="try-again" href="/phone?retry={first["report_id"]}">Try again from the pushback</a>' \
+        in html
+    assert "with the\n  <strong>helpful</strong> representative" in html
+
+
+def test_try_again_in_the_terminal(runner, book):
+    purpose, details, outcome, _confirm = GUIDE_WORDS["unknown-charge"]
+    keys = f'"{purpose}" "{details}" "yes" "{outcome}" 2'
+    first = json.loads(runner.invoke(args=["practice", "--scenario", "unknown-charge", "--persona", "by-the-book",
+                                           "--json", "--keys", keys]).output)
+    assert first["report"]["persona"] == "by-the-book"
+    assert first["retry"] == f"flask --app app practice --retry {first['report_id']}"
+    result = runner.invoke(args=["practice", "--retry", first["report_id"], "--json", "--keys",
+                                 f'"{SUPERVISOR}" "{SUPERVISOR}" "{REFERENCE}" 2'])
+    assert result.exit_code == 0, result.output
+    again = json.loads(result.output)
+    said = [entry["text"] for entry in again["transcript"] if entry["who"] == "line"]
+    assert said[:2] == [book.text("desk-try-again"), book.words("unknown-charge", "can")]
+    assert book.text("persona-by-the-book-second-no") in said
+    verdicts = {item["id"]: item["met"] for item in again["report"]["items"]}
+    assert verdicts["escalated-calmly"] is True
+    plain = runner.invoke(args=["practice", "--scenario", "unknown-charge", "--keys", keys])
+    assert "Try again from the pushback: flask --app app practice --retry " in plain.output
+    unknown = runner.invoke(args=["practice", "--retry", "no-such-report"])
+    assert unknown.exit_code == 2 and "no saved rehearsal 'no-such-report'" in unknown.output
