@@ -19,6 +19,7 @@ import os
 import random
 import secrets
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -416,6 +417,7 @@ def run(fault: str, calls: int, callers: int, outage: float, cluster) -> dict:
     return {"outage_health_processes": len({a["process"] for a in out}),
             "outage_health_totals": sorted({(a["call_log"]["pending"], a["call_log"]["lost"]) for a in out}),
             "outage_health_slowest": max((a["seconds"] for a in out), default=0.0),
+            "outage_health_median": statistics.median(a["seconds"] for a in out) if out else 0.0,
             "outage_health_status": sorted({a["status"] for a in out}),
             "outage_seconds": sum(end - start for start, end in windows), "recycled": recycled,
             "made": made, "checked": checked, "fault": fault, "calls": checked.made, "recorded": checked.recorded,

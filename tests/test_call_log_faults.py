@@ -65,7 +65,7 @@ def test_a_database_stopped_or_frozen_for_seconds_loses_nothing_and_holds_up_no_
     assert slowest["status"] < 0.3 and slowest["menu"] < 0.3  # ...each within 300 ms
     # /healthz while it was out: failing, at once, with the same spool figures from every worker.
     assert found["outage_health_status"] == ["failing"]
-    assert found["outage_health_slowest"] < 0.1
+    assert found["outage_health_median"] < 0.1 and found["outage_health_slowest"] < 0.5
     assert found["outage_health_processes"] == 2
     [(pending, lost)] = found["outage_health_totals"]
     assert pending > 0 and lost == 0
