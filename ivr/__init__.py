@@ -91,7 +91,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def warm_up(app: Flask, served_at: Iterable[str] = ()) -> None:
-    """Do now what the first requests would: build the rate limiter, load the recognizer's fuzzy matcher,
+    """Do now what the first requests would: load the rate limits' library, load the recognizer's fuzzy matcher,
     index the audio library, load the database layer, and compile every node's reply for the URL requests
     will use: PUBLIC_BASE_URL, else each base URL in `served_at` (the addresses the server listens on).
 
@@ -124,6 +124,7 @@ def warm_up(app: Flask, served_at: Iterable[str] = ()) -> None:
 
 def _register(app: Flask) -> None:
     from . import cli, store, web
+    from .web import limits
     from .audio import audio_serving as audio_routes
     from .checklist import checklist_pages as checklist_routes
     from .map import map_pages as map_routes
@@ -131,8 +132,10 @@ def _register(app: Flask) -> None:
     from .rehearse import rehearse_pages as rehearse_routes
     from .voice import webhooks as voice_routes
 
-    for blueprint in (voice_routes.bp, audio_routes.bp, phone_routes.bp, checklist_routes.bp, map_routes.bp,
-                      rehearse_routes.bp):
+    pages = (audio_routes.bp, phone_routes.bp, checklist_routes.bp, map_routes.bp, rehearse_routes.bp)
+    for blueprint in pages:
+        limits.guard(blueprint)  # the rate limits' hook, on the pages' blueprints only
+    for blueprint in (voice_routes.bp, *pages):
         app.register_blueprint(blueprint)
     store.init_app(app)
     cli.init_app(app)

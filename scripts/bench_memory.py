@@ -1,8 +1,8 @@
 """Benchmark: a gunicorn worker's memory (VmRSS) after 1,000 Twilio-shaped webhooks (goal: 80 MB or less).
 
 Run: .venv/bin/python scripts/bench_memory.py [--requests 1000] [--workers 1]
-Starts gunicorn with gunicorn.conf.py on a free loopback port, posts the webhook mix of bench_load.sh
-over every webhook URL, then reads /proc/<pid>/status of each worker; stops the server at the end.
+Starts gunicorn with gunicorn.conf.py on a free loopback port (TWILIO_AUTH_TOKEN set), posts the signed,
+call-shaped webhook mix of bench_load.sh, then reads /proc/<pid>/status of each worker; stops the server at the end.
 """
 
 from __future__ import annotations
@@ -10,14 +10,15 @@ from __future__ import annotations
 import argparse
 import http.client
 import sys
+import tempfile
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ivr.line import load_line  # noqa: E402
-from scripts.bench.servers import ROOT, gunicorn, scratch_database  # noqa: E402
-from scripts.bench.webhooks import HEADERS, form, webhook_mix  # noqa: E402
+from scripts.bench.load import twilio_mix  # noqa: E402
+from scripts.bench.servers import gunicorn, scratch_database  # noqa: E402
+from scripts.bench.twilio_mix import AUTH_TOKEN, headers  # noqa: E402
 
 GOAL_MB = 80
 
@@ -49,16 +50,18 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
-    mix = webhook_mix(load_line(ROOT / "config", ROOT / "prompts"))
-    with scratch_database() as database, \
-            gunicorn("app:app", env={"WEB_CONCURRENCY": str(args.workers), **database}) as (base, process):
+    with scratch_database() as database, tempfile.TemporaryDirectory() as tmp, \
+            gunicorn("app:app", env={"WEB_CONCURRENCY": str(args.workers), "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+                                     **database}) as (base, process):
+        mix = twilio_mix(database["SECRET_KEY"], Path(tmp))
         workers = workers_of(process.pid)
         before = {pid: memory_kb(pid, "VmRSS") for pid in workers}
         host = urlsplit(base)
         connection = http.client.HTTPConnection(host.hostname, host.port, timeout=10)
         for i in range(args.requests):
-            path, extra = mix[i % len(mix)]
-            connection.request("POST", path, body=form(i, extra), headers=HEADERS)
+            webhook = mix[i % len(mix)]
+            path, fields = webhook.path, webhook.form(i)
+            connection.request("POST", path, body=urlencode(fields), headers=headers(base, path, fields))
             response = connection.getresponse()
             response.read()
             if response.status != 200:

@@ -14,6 +14,7 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -51,7 +52,10 @@ def main() -> None:
                        env={**os.environ, **env})
         with ExitStack() as stack:
             log = stack.enter_context(args.log.open("w")) if args.log else None
-            bases = [stack.enter_context(gunicorn("app:app", env=env, log=log))[0] for _ in range(args.servers)]
+            spools = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="practice-line-spools-")))
+            # Each server its own call-log spool, as on its own machine (never this checkout's instance/).
+            bases = [stack.enter_context(gunicorn("app:app", env={**env, "CALL_LOG_SPOOL": str(spools / f"{n}.sqlite")},
+                                                  log=log))[0] for n in range(args.servers)]
             print(f"PostgreSQL on port {cluster.port}; {args.servers} gunicorn servers with {args.workers} workers each")
             done = subprocess.run([sys.executable, str(ROOT / "scripts" / "load_calls.py"), "--calls", str(args.calls),
                                    "--concurrency", str(args.concurrency), "--database-url", cluster.url, *bases],

@@ -10,6 +10,7 @@ of this process's VmRSS when the model loads.
 from __future__ import annotations
 
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -23,10 +24,24 @@ from ivr.ear.intents import OUT_OF_SCOPE  # noqa: E402
 from ivr.ear.linear import export, load_model  # noqa: E402
 
 
-def rss_mb() -> float:
-    """This process's VmRSS in MB."""
+LOAD = """
+import sys, time
+from pathlib import Path
+def rss():
     line = next(x for x in Path("/proc/self/status").read_text().splitlines() if x.startswith("VmRSS"))
     return int(line.split()[1]) / 1024
+{imports}
+before, started = rss(), time.perf_counter()
+model = {load}
+print(f"loads in {{time.perf_counter() - started:.2f}} s, +{{rss() - before:.1f}} MB resident")
+"""
+
+
+def load_cost(imports: str, load: str) -> str:
+    """Load time and resident-memory growth of loading a model, in a fresh Python (after its imports)."""
+    code = LOAD.format(imports=imports, load=load)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parent.parent).stdout.strip().splitlines()[-1]
 
 
 def measure(name: str, predict, rows) -> str:
@@ -59,11 +74,10 @@ def main() -> None:
     prune = training.MENU_SETTINGS["prune"]
     export(path, list(model.classes_), vectorizer.vocabulary_, vectorizer.idf_, training._pruned(model.coef_, prune),
            model.intercept_, False, {}, prune)
-    before, started = rss_mb(), time.perf_counter()
     linear = load_model(path)
+    cost = load_cost("from ivr.ear.linear import load_model", f"load_model(Path({str(path)!r}))")
     print(f"linear (scikit-learn LogisticRegression, served by ivr/ear/linear.py): trains in {fit_seconds:.0f} s, "
-          f"file {path.stat().st_size / 1e6:.1f} MB, loads in {time.perf_counter() - started:.2f} s, "
-          f"+{rss_mb() - before:.1f} MB")
+          f"file {path.stat().st_size / 1e6:.1f} MB, {cost}")
     for name, rows in sets.items():
         print("  " + measure(name, lambda t: linear.ranked(t)[0][0], rows))
 
@@ -83,11 +97,10 @@ def main() -> None:
                                    seed=1, verbose=0)
     fit_seconds = time.perf_counter() - started
     ft.save_model(str(work / "fasttext.bin"))
-    before, started = rss_mb(), time.perf_counter()
     ft = fasttext.load_model(str(work / "fasttext.bin"))
+    cost = load_cost("import fasttext", f"fasttext.load_model({str(work / 'fasttext.bin')!r})")
     print(f"fastText supervised (wordNgrams 2, char 3-5, dim 50): trains in {fit_seconds:.0f} s, file "
-          f"{(work / 'fasttext.bin').stat().st_size / 1e6:.0f} MB, loads in {time.perf_counter() - started:.2f} s, "
-          f"+{rss_mb() - before:.0f} MB")
+          f"{(work / 'fasttext.bin').stat().st_size / 1e6:.0f} MB, {cost}")
 
     def ft_predict(text: str) -> str:
         # fasttext-wheel 0.9.2's predict() breaks on numpy 2 (np.array(copy=False)); its C++ binding answers.

@@ -1,7 +1,7 @@
 """Fault runs for the call log: Twilio-shaped calls (signed) against gunicorn and a throwaway PostgreSQL,
 with a fault injected mid-load, then every record and step event checked row by row.
 
-Run: .venv/bin/python scripts/fault_calls.py [--fault all|none|kill-worker|pg-stop|pg-freeze|order]
+Run: .venv/bin/python scripts/fault_calls.py [--fault all|none|restarts|max-requests|sqlite|kill-worker|pg-stop|pg-freeze]
                                               [--calls 60] [--outage 10] [--callers 4]
 Each call walks the lost-card path (five webhooks, eight steps) and then sends its status callbacks
 (ringing, in-progress, completed, shuffled, on separate connections 50 ms apart; half with
@@ -19,6 +19,7 @@ import os
 import random
 import secrets
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,8 +45,8 @@ from scripts.bench.servers import free_port, wait_until_up  # noqa: E402
 AUTH_TOKEN = "fault-test-auth-token"
 KEYS = [None, "1", "1234", "1", "2"]  # lost card: the welcome, identity, security answer, cancel and replace
 # The steps each of those webhooks speaks (a message runs on into the next node).
-STEPS = [["welcome", "main"], ["lost-card"], ["lost-card-identity"], ["lost-card-security", "lost-card-security-right"],
-         ["lost-card-cancel", "end-lost-card"]]
+STEPS = [["welcome", "main"], ["lost-card", "lost-card-identity"], ["lost-card-security"],
+         ["lost-card-security-right", "lost-card-cancel"], ["end-lost-card"]]
 TIMEOUT = 10.0
 
 
@@ -269,18 +270,23 @@ class Checked:
 
 def check(database_url: str, made: Made) -> Checked:
     """Every call made has its row, every answered webhook's steps, and `completed` with its duration."""
-    import psycopg
+    from sqlalchemy import text
 
+    from ivr.store.database import make_engine
     from ivr.store.recorder import call_hash
 
     ids = {call_hash(sid): sid for sid in made.calls}
-    with psycopg.connect(database_url) as connection:
-        rows = {row[0]: row[1:] for row in connection.execute(
-            "SELECT id, outcome, duration FROM call_log WHERE id = ANY(%s)", (list(ids),))}
-        steps: dict[str, Counter] = {}
-        for call_id, node in connection.execute("SELECT call_id, node FROM call_steps WHERE call_id = ANY(%s)",
-                                                (list(ids),)):
-            steps.setdefault(call_id, Counter())[node] += 1
+    engine = make_engine(database_url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        with engine.connect() as connection:  # this run's calls only (the database may hold earlier runs')
+            rows = {row[0]: tuple(row[1:]) for row in connection.execute(
+                text("SELECT id, outcome, duration FROM call_log")) if row[0] in ids}
+            steps: dict[str, Counter] = {}
+            for call_id, node in connection.execute(text("SELECT call_id, node FROM call_steps")):
+                if call_id in ids:
+                    steps.setdefault(call_id, Counter())[node] += 1
+    finally:
+        engine.dispose()
     expected_events = missing = 0
     wrong, missing_calls = [], []
     for call_id, sid in ids.items():
@@ -363,21 +369,46 @@ def throwaway_postgres():
         cluster.stop()
 
 
+def restarts(line: Line, every: float):
+    """A fault: SIGHUP to the master (every worker replaced, gracefully), then SIGTERM to one worker."""
+    def fault(made: Made) -> None:
+        time.sleep(every)
+        os.kill(line.process.pid, signal.SIGHUP)
+        time.sleep(every)
+        workers = line.workers()
+        if workers:
+            os.kill(random.choice(workers), signal.SIGTERM)
+        time.sleep(every)
+        made.enough.set()
+    return fault
+
+
+FAULTS = ["none", "restarts", "max-requests", "sqlite", "kill-worker", "pg-stop", "pg-freeze"]
+
+
 def run(fault: str, calls: int, callers: int, outage: float, cluster) -> dict:
     """One fault run on a fresh gunicorn; its figures."""
     with tempfile.TemporaryDirectory(prefix="practice-line-fault-") as folder:
-        line = Line(cluster.url, Path(folder))
+        url = cluster.url
+        if fault == "sqlite":  # SQLite for the database too (2 workers writing one file)
+            url = f"sqlite:///{folder}/line.sqlite"
+            subprocess.run([sys.executable, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, check=True,
+                           env={**os.environ, "DATABASE_URL": url, "SECRET_KEY": "x"}, stdout=subprocess.DEVNULL)
+        extra = {"GUNICORN_CMD_ARGS": "--max-requests 50"} if fault == "max-requests" else {}
+        line = Line(url, Path(folder), extra_env=extra)
         line.start()
         made, windows = Made(), []
         try:
-            during = {"none": None, "order": None,
+            during = {"none": None, "sqlite": None, "max-requests": None,
+                      "restarts": restarts(line, max(0.5, calls / callers * 0.04)),
                       "kill-worker": kill_workers(line, 3, max(0.5, calls / callers * 0.04)),
                       "pg-stop": database_outage(cluster, line, "stop", 0.5, outage, windows),
                       "pg-freeze": database_outage(cluster, line, "freeze", 0.5, outage, windows)}[fault]
             load(line, made, calls, callers, during)
             drained(line)
             answers = health(line)
-            checked = check(cluster.url, made)
+            checked = check(url, made)
+            recycled = line.log().count("Autorestarting worker")
             log = line.log()
         finally:
             line.stop()
@@ -386,8 +417,9 @@ def run(fault: str, calls: int, callers: int, outage: float, cluster) -> dict:
     return {"outage_health_processes": len({a["process"] for a in out}),
             "outage_health_totals": sorted({(a["call_log"]["pending"], a["call_log"]["lost"]) for a in out}),
             "outage_health_slowest": max((a["seconds"] for a in out), default=0.0),
+            "outage_health_median": statistics.median(a["seconds"] for a in out) if out else 0.0,
             "outage_health_status": sorted({a["status"] for a in out}),
-            "outage_seconds": sum(end - start for start, end in windows),
+            "outage_seconds": sum(end - start for start, end in windows), "recycled": recycled,
             "made": made, "checked": checked, "fault": fault, "calls": checked.made, "recorded": checked.recorded,
             "events": checked.events_expected - checked.events_missing, "events_expected": checked.events_expected,
             "lost_calls": len(checked.missing_calls), "lost_events": checked.events_missing,
@@ -401,12 +433,12 @@ def run(fault: str, calls: int, callers: int, outage: float, cluster) -> dict:
 def main() -> None:
     """Run the faults and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fault", default="all", choices=["all", "none", "kill-worker", "pg-stop", "pg-freeze", "order"])
+    parser.add_argument("--fault", default="all", choices=["all", *FAULTS])
     parser.add_argument("--calls", type=int, default=60)
     parser.add_argument("--callers", type=int, default=4)
     parser.add_argument("--outage", type=float, default=10.0, help="seconds the database is stopped or frozen")
     args = parser.parse_args()
-    faults = ["none", "kill-worker", "pg-stop", "pg-freeze"] if args.fault == "all" else [args.fault]
+    faults = FAULTS if args.fault == "all" else [args.fault]
     print("| Fault | Calls | Recorded | Step events | Lost | Callers saw | /healthz |")
     print("|---|---|---|---|---|---|---|")
     with throwaway_postgres() as cluster:
@@ -414,6 +446,8 @@ def main() -> None:
             found = run(fault, args.calls, args.callers, args.outage, cluster)
             slow = found["slowest"]
             saw = f"{found['dropped']} dropped connections"
+            if found["recycled"]:
+                saw = f"{found['recycled']} workers recycled; " + saw
             if slow["count"]:
                 saw += (f"; during the outage ({slow['count']} webhooks) slowest status callback "
                         f"{slow['status'] * 1000:.0f} ms, menu webhook {slow['menu'] * 1000:.0f} ms")

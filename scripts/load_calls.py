@@ -21,6 +21,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -135,13 +136,20 @@ def records_found(database_url: str | None, call_sids: list[str]) -> str:
     """How many of these calls the database holds, asked through `flask calls list --json`."""
     if not database_url:
         return "unavailable (give --database-url or set DATABASE_URL to count the call log)"
-    listed = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "calls", "list", "--json"],
-                            cwd=ROOT, env={**os.environ, "DATABASE_URL": database_url},
-                            capture_output=True, text=True)
-    if listed.returncode != 0:
-        return f"unavailable (calls list --json failed: {listed.stderr.strip()[-300:]})"
-    calls = {entry["id"]: entry for entry in json.loads(listed.stdout) if entry.get("source") == "twilio"}
-    ours = [calls[_call_id(sid)] for sid in call_sids if _call_id(sid) in calls]
+    # The servers ship their spools within a second or so: look a few times. This process's own spool is
+    # a throwaway one (never this checkout's instance/, whose events are not the benchmark's).
+    with tempfile.TemporaryDirectory(prefix="practice-line-load-") as folder:
+        env = {**os.environ, "DATABASE_URL": database_url, "CALL_LOG_SPOOL": str(Path(folder, "spool.sqlite"))}
+        for _look in range(10):
+            listed = subprocess.run([sys.executable, "-m", "flask", "--app", "app", "calls", "list", "--json"],
+                                    cwd=ROOT, env=env, capture_output=True, text=True)
+            if listed.returncode != 0:
+                return f"unavailable (calls list --json failed: {listed.stderr.strip()[-300:]})"
+            calls = {entry["id"]: entry for entry in json.loads(listed.stdout) if entry.get("source") == "twilio"}
+            ours = [calls[_call_id(sid)] for sid in call_sids if _call_id(sid) in calls]
+            if len(ours) == len(call_sids) and all(entry.get("duration") for entry in ours):
+                break
+            time.sleep(1)
     with_duration = sum(1 for entry in ours if entry.get("duration"))
     return f"{len(ours)} of {len(call_sids)} calls ({with_duration} with their duration)"
 

@@ -65,41 +65,55 @@ def copy_config(tmp_path: Path, name: str):
     return folder, path, edit
 
 
+def build_app(folder: Path, settings: dict | None = None, audio_dir: Path | None = None, **config):
+    """A test app with its instance folder in `folder`; `settings` are merged per section (voice, audio),
+    other keywords are app config. Audio is read from folder/audio unless `audio_dir` says otherwise, so by
+    default the library is empty and every prompt is <Say> (a build by ./scripts/run.sh never leaks in)."""
+    sections: dict[str, dict] = {"voice": {"hold_pause_seconds": 0}}
+    for name, values in (settings or {}).items():
+        sections[name] = {**sections.get(name, {}), **values}
+    return create_app({
+        "TESTING": True,
+        "TWILIO_AUTH_TOKEN": None,
+        "PUBLIC_BASE_URL": None,
+        "SECRET_KEY": "test-secret",
+        "AUDIO_DIR": str(audio_dir or folder / "audio"),
+        "SETTINGS": sections,
+        "INSTANCE_PATH": str(folder),
+        **config,
+    })
+
+
 @pytest.fixture
 def make_app(tmp_path):
-    """Build a test app; `settings` are merged per section (voice, audio), other keywords are app config.
-
-    Audio is read from tmp_path/audio unless `audio_dir` says otherwise, so by default the
-    library is empty and every prompt is <Say> (a build by ./scripts/run.sh never leaks in).
-    """
-
+    """Build a test app of its own (see build_app), in tmp_path."""
     made = []
 
     def make(settings: dict | None = None, audio_dir: Path | None = None, **config):
-        sections: dict[str, dict] = {"voice": {"hold_pause_seconds": 0}}
-        for name, values in (settings or {}).items():
-            sections[name] = {**sections.get(name, {}), **values}
-        app = create_app({
-            "TESTING": True,
-            "TWILIO_AUTH_TOKEN": None,
-            "PUBLIC_BASE_URL": None,
-            "SECRET_KEY": "test-secret",
-            "AUDIO_DIR": str(audio_dir or tmp_path / "audio"),
-            "SETTINGS": sections,
-            "INSTANCE_PATH": str(tmp_path),
-            **config,
-        })
-        made.append(app)
-        return app
+        made.append(build_app(tmp_path, settings, audio_dir, **config))
+        return made[-1]
 
     yield make
     for app in made:  # write what the call log still holds, close database connections
         store.shutdown(app)
 
 
+@pytest.fixture(scope="session")
+def shared_app(tmp_path_factory):
+    """One app, as `app` builds it, for every test of the modules marked shared_app: tests that only call
+    it (no settings changed, no hooks or patches added, nothing rate-limited, nothing stored read back).
+    Building an app costs a test more than most tests themselves."""
+    app = build_app(tmp_path_factory.mktemp("shared-app"))
+    yield app
+    store.shutdown(app)
+
+
 @pytest.fixture
-def app(make_app):
-    """An app with its instance folder in tmp, holds of no length, no Twilio token, and no prompt audio."""
+def app(request, make_app):
+    """An app with its instance folder in tmp, holds of no length, no Twilio token, and no prompt audio
+    (in a module marked shared_app, the one app those modules share)."""
+    if request.node.get_closest_marker("shared_app"):
+        return request.getfixturevalue("shared_app")
     return make_app()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import time
+import threading
 import urllib.parse
 
 import pytest
@@ -160,11 +160,16 @@ def test_429_is_retried_with_doubling_backoff(google, tmp_path):
 
 
 def test_requests_are_spaced_by_the_throttle(google, tmp_path):
-    pauses: list[float] = []
-    Builder(settings(throttle_seconds=5), tmp_path, sleep=pauses.append).run(
+    now, pauses = [1000.0], []
+
+    def sleep(seconds: float) -> None:  # a fake clock: only the recorded sleeps move it
+        pauses.append(seconds)
+        now[0] += seconds
+
+    Builder(settings(throttle_seconds=5), tmp_path, sleep=sleep, clock=lambda: now[0]).run(
         {"One.": "digit-1", "Two.": "digit-2"}, progress=False)
     assert len(google.requests) == 2
-    assert len(pauses) == 1 and 4.5 < pauses[0] <= 5  # before the second request only
+    assert pauses == [5.0]  # before the second request only, the whole throttle
 
 
 def test_long_prompt_failing_halfway_leaves_no_partial_file(google, tmp_path):
@@ -181,12 +186,16 @@ def test_long_prompt_failing_halfway_leaves_no_partial_file(google, tmp_path):
 
 def test_a_hung_request_is_cut_off(google, tmp_path, monkeypatch):
     monkeypatch.setattr(GttsEngine, "deadline_slack", 0.0)
-    google.always = lambda: time.sleep(1.5)  # hangs past every timeout (a stuck DNS lookup, say)
+    released, answered = threading.Event(), []
+    # Hangs past every timeout (a stuck DNS lookup, say), until the test lets it go.
+    google.always = lambda: released.wait(30) and answered.append(True) and None
     said: list[str] = []
-    started = time.perf_counter()
-    report = Builder(settings(connect_timeout=0.1, read_timeout=0.2), tmp_path, echo=said.append).run(
-        {"One.": "digit-1"}, progress=False)
-    assert time.perf_counter() - started < 1.2
+    try:
+        report = Builder(settings(connect_timeout=0.1, read_timeout=0.2), tmp_path, echo=said.append).run(
+            {"One.": "digit-1"}, progress=False)
+        assert answered == []  # the build went on while the request still hung
+    finally:
+        released.set()
     assert report.fell_back == ["digit-1"]
     assert "no answer from translate.google.us within 0.3 s" in said[0]
 

@@ -102,7 +102,7 @@ def test_a_write_that_fails_is_kept_and_retried_until_the_database_takes_it(reco
 
 def test_what_a_stopped_process_left_in_the_spool_is_shipped_by_the_next(recorders, database, tmp_path):
     first = CallRecorder(Spool(tmp_path / "spool.sqlite"), database.write)
-    first._thread = threading.current_thread()  # as if its shipper ran, then the process was killed
+    first.stop(1)  # its shipper is gone, as if its process had been killed
     for node in ("welcome", "main", "dispute"):
         first.steps(SID, [(node, None)])
     assert database.batches == [] and first.pending == 3

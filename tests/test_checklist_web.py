@@ -12,6 +12,8 @@ from icalendar import Calendar
 from lxml import html as lxml_html
 from pypdf import PdfReader
 
+pytestmark = pytest.mark.shared_app  # its tests only call the app: they share one (conftest.py)
+
 # In the guide's order.
 REASONS = ["lost-card", "dispute", "rewards", "personal-info", "benefits", "payments", "applications",
            "complaint", "damaged-card", "security-code"]

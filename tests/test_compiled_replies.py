@@ -60,7 +60,6 @@ def test_every_turn_served_from_the_cache_equals_a_fresh_render(make_app, audio_
                 assert replies.respond(turn, call_sid) == expected, (turn, call_sid)
                 assert replies.respond(turn, call_sid) == expected, (turn, call_sid)  # now from the cache
                 checked += 1
-        assert replies.cached.cache_info().hits >= checked  # the second of each pair at least
     assert checked >= 3 * 5 * len(rt.line.nodes) * len(CALLS)
 
 
@@ -83,7 +82,7 @@ def test_a_rebuilt_library_changes_what_calls_hear(make_app, audio_dir, tmp_path
     shutil.copytree(audio_dir, folder, dirs_exist_ok=True)
     mark_built(folder)
     rt.audio.refresh()
-    assert replies.cached.cache_info().currsize == 0  # emptied with the new build
+    assert len(replies.kept) == 0  # emptied with the new build
     after = Caller(app.test_client()).start()
     assert after.said == [] and len(after.played) == len(before.said)
     with app.test_request_context("/voice/incoming", method="POST"):
@@ -98,16 +97,16 @@ def server(app, addresses):
 def test_gunicorn_renders_every_node_before_its_workers_fork(make_app, audio_dir, monkeypatch):
     app = make_app(audio_dir=audio_dir, PUBLIC_BASE_URL="https://line.example.org")
     rt, replies = app.extensions["practice_line"], app.extensions[EXTENSION]
-    assert replies.cached.cache_info().currsize == 0  # importing the app renders nothing: start-up stays quick
+    assert replies.rendered == 0  # importing the app renders nothing: start-up stays quick
     frozen = []
-    monkeypatch.setattr("gc.freeze", lambda: frozen.append(replies.cached.cache_info().currsize))
+    monkeypatch.setattr("gc.freeze", lambda: frozen.append(replies.rendered))
     config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     config["when_ready"](server(app, [("127.0.0.1", 5077)]))  # PUBLIC_BASE_URL wins over the address
     per_view = sum(1 for node_id in rt.line.nodes if not rt.line.run_references(node_id))
     assert frozen == [2 * per_view]  # phone and browser, frozen once after, so workers share them untouched
     served = app.test_client().post("/voice/incoming", headers=SIGNED, data={"CallSid": "CA" + "5" * 32})
     assert b"<Play>https://line.example.org/audio/" in served.data
-    assert replies.cached.cache_info().misses == 2 * per_view  # found made
+    assert replies.rendered == 2 * per_view  # found made
 
 
 def test_without_a_public_url_gunicorn_renders_for_the_addresses_it_listens_on(make_app, audio_dir, monkeypatch):
@@ -117,27 +116,46 @@ def test_without_a_public_url_gunicorn_renders_for_the_addresses_it_listens_on(m
     config = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
     # A wildcard address and a socket file name no URL a request would come to.
     config["when_ready"](server(app, [("127.0.0.1", 5077), ("0.0.0.0", 80), "/run/line.sock", ("::1", 5078)]))
-    made = replies.cached.cache_info().misses
+    made = replies.rendered
     paths = ["/voice/incoming"] + [f"/voice/node/{n}" for n in rt.line.nodes if not rt.line.run_references(n)
                                    and rt.scenarios.desk_ahead(n) is None]
     for base in ("http://127.0.0.1:5077", "http://[::1]:5078"):
         for path in paths:
             reply = app.test_client().post(path, base_url=base, data={"CallSid": "CA" + "5" * 32})
             assert reply.status_code == 200 and f"<Play>{base}/audio/".encode() in reply.data, path
-    assert replies.cached.cache_info().misses == made  # a worker would find every first turn made
+    assert replies.rendered == made  # a worker would find every first turn made
+
+
+@pytest.mark.parametrize("with_audio", [False, True], ids=["say", "play"])
+def test_a_desks_first_reply_from_the_cache_equals_a_fresh_render(make_app, audio_dir, tmp_path, with_audio):
+    from ivr.coach.dialogue import REP, enter
+    from ivr.voice import desk
+
+    app = make_app(audio_dir=audio_dir if with_audio else tmp_path / "no-audio")
+    rt, replies = app.extensions["practice_line"], app.extensions[EXTENSION]
+    with app.test_request_context("/voice/node/representative", method="POST", headers=SIGNED):
+        for scenario in [None, *rt.scenarios.scenarios]:
+            for call_sid in CALLS:
+                state, reply = enter(rt.scenarios, scenario, REP, ())
+                expected = str(desk.draw(rt, replies.speaker, state, reply, desk.sign_state(state), call_sid)).encode()
+                assert desk.respond(rt, state, reply, call_sid, shared=True) == expected, scenario
+    assert replies.rendered == 1 + len(rt.scenarios.scenarios)  # one per way in, shared by every call
 
 
 def open_descriptors() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
-def test_twenty_apps_created_and_dropped_leave_no_descriptor_open(tmp_path, audio_dir):
+def test_twenty_apps_created_and_dropped_leave_no_descriptor_open(tmp_path):
+    audio_dir = tmp_path / "audio"
+    audio_dir.mkdir()  # a library folder that exists: what a watch of it would hold open
+
     def serve_once(n: int) -> None:
         app = create_app({"TESTING": True, "SECRET_KEY": "test", "AUDIO_DIR": str(audio_dir),
                           "INSTANCE_PATH": str(tmp_path / f"instance-{n}"),
                           "SETTINGS": {"voice": {"hold_pause_seconds": 0}}})
         assert app.test_client().post("/voice/incoming", data={"CallSid": "CA1"}).status_code == 200
-        store.shutdown(app)  # the call log's writer and the database's connections, as the app's end closes them
+        store.shutdown(app)  # the call log's spool and the database's connections, as the app's end closes them
 
     serve_once(0)  # whatever a first app loads once per process (modules, their caches)
     gc.collect()

@@ -10,6 +10,8 @@ from datetime import date
 from ivr.line.navigator import Call, Turn, answer, reference_number, silence
 from ivr.line.matching import spoken_key, tokens
 
+pytestmark = pytest.mark.shared_app  # its tests only call the app: they share one (conftest.py)
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -221,3 +223,12 @@ def test_reference_numbers_are_eight_digits_stable_per_call_and_ending():
     assert reference_number("CA123", "end-dispute") == first
     assert reference_number("CA124", "end-dispute") != first
     assert reference_number("CA123", "end-payment") != first
+
+
+@pytest.mark.parametrize("words, expected", [
+    ("someone charged my card twice", "dispute"),  # "someone" is in ordinary sentences: not a way to a person
+    ("someone stole my card", "lost-card"),
+    ("I'd like to speak to a representative", "representative"),
+])
+def test_the_main_menu_routes_ordinary_sentences_by_what_they_are_about(line, words, expected):
+    assert answer(line, "main", None, words).node == expected

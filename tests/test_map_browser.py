@@ -54,3 +54,22 @@ def test_a_keyboard_user_reaches_a_node_of_the_picture_and_starts_a_call(page, l
     page.keyboard.press("Enter")
     page.wait_for_url(f"{live_server}/phone?start=main")
     expect(page.locator("#start-notice")).to_have_text("This call starts at: main menu.")
+
+
+READABLE_PX = 12
+
+
+@pytest.mark.parametrize("width", [1440, 1024, 375])
+def test_every_label_of_the_picture_is_at_least_12_px_and_the_frame_scrolls(page, live_server, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server}/map")
+    expect(page.locator("svg.menu-map-picture")).to_be_visible()
+    # Each label's font size as drawn on screen: its size in the picture times the picture's scale.
+    sizes = page.evaluate("""() => [...document.querySelectorAll('svg.menu-map-picture text')].map(
+        (t) => parseFloat(t.getAttribute('font-size')) * t.getScreenCTM().a)""")
+    assert len(sizes) > 100
+    assert min(sizes) >= READABLE_PX - 0.01, f"the smallest label is {min(sizes):.1f} px"
+    frame = page.evaluate("""() => { const f = document.querySelector('.map-frame');
+        return [f.scrollWidth > f.clientWidth, getComputedStyle(f).overflowX,
+                document.documentElement.scrollWidth <= window.innerWidth]; }""")
+    assert frame == [True, "auto", True]  # the picture scrolls in its frame; the page itself does not

@@ -9,6 +9,8 @@ from lxml import etree
 
 from ivr.line.menumap import SHARED, build_map
 
+pytestmark = pytest.mark.shared_app  # its tests only call the app: they share one (conftest.py)
+
 SVG = "{http://www.w3.org/2000/svg}"
 APART_COLOR = "#b45309"
 

@@ -8,6 +8,8 @@ import shutil
 import pytest
 from conftest import ROOT
 
+pytestmark = pytest.mark.shared_app  # its tests only call the app: they share one (conftest.py)
+
 UNSPEAKABLE = [
     (re.compile(r"\d{3,}"), "a run of three or more digits (group them the way people say them)"),
     (re.compile(r"[A-Za-z]\.[A-Za-z]"), "a dotted abbreviation or address (P.O., e.g., .com)"),

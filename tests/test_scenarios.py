@@ -11,6 +11,8 @@ from conftest import ROOT
 from ivr import ConfigError, create_app
 from ivr.voice.desk import scenario_start_url
 
+pytestmark = pytest.mark.shared_app  # its tests only call the app: they share one (conftest.py)
+
 SCENARIO_REASONS = {
     "unknown-charge": "dispute",
     "stolen-abroad": "lost-card",

@@ -2,6 +2,8 @@
 
 import pytest
 
+pytestmark = pytest.mark.shared_app  # its tests only call the app: they share one (conftest.py)
+
 GOODBYE = "Thank you for practicing with Practice Line. Goodbye."
 AGAIN = "To hear your reference number again, press 1."
 NOTE = "Please write down that number and today's date and time."

@@ -95,6 +95,7 @@ def test_unknown_node_apologises_and_offers_the_main_menu(client, line):
 # Valid today but unknown to the 2016 schema: speech input and newer voices/languages.
 SCHEMA_GAPS = {
     "Gather": {"input": {"dtmf", "speech", "dtmf speech"}, "hints": None, "speechTimeout": None,
+               "speechModel": {"phone_call"}, "enhanced": {"true"},
                "language": {"en-US"}, "actionOnEmptyResult": {"true", "false"}},
     "Say": {"voice": None, "language": {"en-US"}},
 }

@@ -58,9 +58,9 @@ class Builder:
     """One build run: engines, folder and options; gTTS found down stays down for the run."""
 
     def __init__(self, settings: AudioSettings, folder: Path, engine: str | None = None, force: bool = False,
-                 echo: Callable[[str], None] = tqdm.write, sleep=time.sleep):
+                 echo: Callable[[str], None] = tqdm.write, sleep=time.sleep, clock=time.monotonic):
         self.settings, self.folder, self.force = settings, Path(folder), force
-        self.engines = make_engines(settings, sleep=sleep)
+        self.engines = make_engines(settings, sleep=sleep, clock=clock)  # tests give a fake clock and sleep
         self.primary = self.engines[engine or settings.engine]
         wants_fallback = self.primary.name != ESPEAK and settings.fallback == "espeak"
         self.fallback: EspeakEngine | None = self.engines["espeak"] if wants_fallback else None

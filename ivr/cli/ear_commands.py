@@ -30,7 +30,7 @@ def report_command() -> None:
     """Precision, recall and F1 per intent and per move on the held-out sets, confusions, out-of-scope false accepts."""
     from ..ear.report import report_lines
 
-    for line in report_lines(runtime().line.ear, runtime().recognizer):
+    for line in report_lines(runtime().line.ear, runtime().recognizer.recognize):
         click.echo(line)
 
 

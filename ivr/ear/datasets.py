@@ -64,9 +64,11 @@ def training_files() -> list[Path]:
     return [MENU / f for f in OWN_TRAINING] + [SOURCES] + [DATA / s["file"] for s in sources.values()]
 
 
-def training_examples() -> list[Example]:
-    """The line's own training examples, then each public data set's mapped rows."""
+def training_examples(own_only: bool = False) -> list[Example]:
+    """The line's own training examples, then (unless `own_only`) each public data set's mapped rows."""
     out = [e for f in OWN_TRAINING for e in read_headed(MENU / f)]
+    if own_only:
+        return out
     for name, source in yaml.safe_load(SOURCES.read_text()).items():
         out += read_public(name, source)
     return out

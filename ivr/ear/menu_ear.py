@@ -9,6 +9,7 @@ gunicorn's master before the workers fork (warm).
 
 from __future__ import annotations
 
+import functools
 import threading
 from functools import cached_property
 from pathlib import Path
@@ -16,20 +17,27 @@ from pathlib import Path
 from ..line.matching import Heard
 from ..line.practice_line import REPRESENTATIVE, PracticeLine
 from .intents import EVERY_MENU, INTENTS, NO, NO_BRANCH, OUT_OF_SCOPE, YES, Intent, load_intents
+from .datasets import training_examples
 from .linear import LinearModel, load_model
 
 MODEL = Path(__file__).resolve().parent / "data" / "menu-model.json"
 # Chosen on the held-out set and a fifth of the public rows (docs/ear.md): the share of the
 # probability a place needs to be taken at once, by how much it must lead the runner-up, and the
 # least share worth a "did you mean"; below LOW_CONFIDENCE Twilio's own confidence asks too.
-SURE, MARGIN, ASK = 0.6, 0.25, 0.3
+SURE, MARGIN, ASK = 0.6, 0.25, 0.4
 # Below this share of the probability on a menu's places, what was said belongs elsewhere ("yes" at
 # the main menu): nothing here fits, however the small rest would divide.
 MIN_HERE = 0.3
 LOW_CONFIDENCE = 0.4
+# A sub-menu has two or three places: a lower bar, as a wrong one costs a re-prompt rather than a branch.
+SUB_SURE, SUB_MARGIN = 0.5, 0.15
 HANDOFF, NOTHING = "@no-branch", "@out-of-scope"
+# The training data hold many more no-branch and out-of-scope sentences than the line's own: their
+# probability is weighed down this much against the places (chosen on held-out data, docs/ear.md).
+WEIGHTS = {HANDOFF: 0.6, NOTHING: 0.6}
 ASK_AT = "main"  # "did you mean" is asked at the main menu; elsewhere a doubt is a re-prompt
 QUESTION = "It sounds like you're calling about {about}. Is that right?"
+MAX_HINTS = 100  # Twilio takes a list of phrases of up to 100 characters each; a long list dilutes them
 
 
 class MenuEar:
@@ -39,12 +47,15 @@ class MenuEar:
         self.intents: dict[str, Intent] = load_intents(line, intents_path)
         self._model_path = model_path
         self._lock = threading.Lock()
+        self._hints: dict[str, str] = {}
         # menu -> intent -> where it leads there (a node, an @ choice, HANDOFF or NOTHING)
         self.places: dict[str, dict[str, str]] = {}
         for menu in (n for n, node in line.flow.nodes.items() if node.kind == "menu"):
             here = {name: i.routes.get(menu, i.routes.get(EVERY_MENU)) for name, i in self.intents.items()}
             here = {name: place for name, place in here.items() if place}
-            here[NO_BRANCH] = HANDOFF if not line.is_person(menu) else NOTHING
+            # A card topic with no branch goes to a person from the main menu; in a sub-menu it is
+            # just not one of the options (the usual re-prompts, then a person).
+            here[NO_BRANCH] = HANDOFF if menu == ASK_AT else NOTHING
             here[OUT_OF_SCOPE] = NOTHING
             self.places[menu] = here
         # the words of "did you mean": each main-menu place, as its first intent describes it
@@ -71,7 +82,7 @@ class MenuEar:
         for intent, p in zip(self.model.labels, self.model.probabilities(said)):
             place = here.get(intent)
             if place is not None:
-                shares[place] = shares.get(place, 0.0) + p
+                shares[place] = shares.get(place, 0.0) + p * WEIGHTS.get(place, 1.0)
         total = sum(shares.values())
         if total < MIN_HERE:
             return [(NOTHING, 1.0)]
@@ -88,13 +99,33 @@ class MenuEar:
             return Heard(None)
         if place == HANDOFF:
             return Heard(None, handoff=True) if share >= ASK else Heard(None)
-        doubtful = share < SURE or share - runner_up < MARGIN or (confidence is not None
+        sure, margin = (SURE, MARGIN) if node_id == ASK_AT else (SUB_SURE, SUB_MARGIN)
+        doubtful = share < sure or share - runner_up < margin or (confidence is not None
                                                                  and 0 < confidence < LOW_CONFIDENCE)
         if not doubtful:
             return Heard(place)
         if node_id == ASK_AT and share >= ASK and place in self.abouts:
             return Heard(place, sure=False)
         return Heard(None)
+
+    def hints(self, node_id: str, phrases: str) -> str:
+        """The <Gather> hints at `node_id`: the menu's `phrases`, then the line's own short examples for it."""
+        found = self._hints.get(node_id)
+        if found is None:
+            here = self.places.get(node_id, {})
+            seen = dict.fromkeys(p.strip() for p in phrases.split(",") if p.strip())
+            for example in self._short_examples():
+                if len(seen) >= MAX_HINTS:
+                    break
+                if example.intent in here and example.intent not in (OUT_OF_SCOPE, NO_BRANCH):
+                    seen.setdefault(example.text.lower(), None)
+            found = self._hints[node_id] = ", ".join(seen)
+        return found
+
+    @functools.cache  # noqa: B019 (one ear per app, kept for its life)
+    def _short_examples(self) -> list:
+        """The line's own training sentences of at most four words: what callers say in a few words."""
+        return [e for e in training_examples(own_only=True) if len(e.text.split()) <= 4 and len(e.text) <= 100]
 
     def agrees(self, said: str) -> bool | None:
         """True for a yes, False for a no, None for anything else (see ivr.line.matching.Ear)."""

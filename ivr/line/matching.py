@@ -118,3 +118,7 @@ class Ear(Protocol):
     def question(self, choice: str) -> str:
         """The "did you mean" question for going to `choice`."""
         ...
+
+    def hints(self, node_id: str, phrases: str) -> str:
+        """The <Gather> hints at `node_id`: the menu's `phrases`, then words the ear knows callers say there."""
+        ...

@@ -10,6 +10,7 @@ from .text import node_entries
 
 MAX_PATH = 200  # node ids in ?path=; a long call's path is well under this
 ON_PATH = "on-path"
+READABLE_PX = 12  # the smallest label on screen; the picture's frame scrolls to keep it so
 
 
 @dataclass(frozen=True)
@@ -41,10 +42,20 @@ def accessible_links(svg: str, menu: MenuMap) -> str:
             for link in group.iter(f"{{{SVG_NS}}}a"):
                 if link.get(f"{{{XLINK_NS}}}href"):
                     link.set("aria-label", f"{describe(menu, node_id)}. Start a practice call here.")
+    _readable_size(root)
     root.set("class", "menu-map-picture")
     root.set("role", "group")
     root.set("aria-label", "Menu map picture: each box links to a practice call that starts there")
     return etree.tostring(root, encoding="unicode")
+
+
+def _readable_size(root) -> None:
+    """Size the picture in pixels so its smallest label is READABLE_PX on screen (Graphviz sizes it in points)."""
+    _x, _y, width, height = (float(v) for v in root.get("viewBox").split())
+    smallest = min(float(size) for size in root.xpath("//@font-size"))
+    scale = READABLE_PX / smallest  # screen pixels per unit of the viewBox
+    root.set("width", f"{width * scale:.0f}px")
+    root.set("height", f"{height * scale:.0f}px")
 
 
 def mark_path(svg: str, menu: MenuMap, path: list[str]) -> str:

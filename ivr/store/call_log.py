@@ -4,6 +4,7 @@ the browser calls' summaries, listed as one. The shipper writes it here, in batc
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from .database import get_engine
 from .models import call_log, call_steps, practice_calls
 from .recorder import REPORT_OF, STATE_ORDER, CallEvent
 
+log = logging.getLogger(__name__)
 PURGE_EVERY_SECONDS = 3600
 KNOWN_CALLS = 10_000  # calls remembered by KnownCalls at most (then all forgotten at once)
 
@@ -164,7 +166,13 @@ def _finish_rehearsals(connection: Connection, call_keys: list[str],
 
     for call_key in call_keys:
         state = connection.execute(_TAKE_REHEARSAL, {"key": call_key}).scalar()
-        report = report_of(state) if state is not None and report_of is not None else None
+        if state is None or report_of is None:
+            continue
+        try:
+            report = report_of(state)
+        except Exception:  # a state the coach cannot score must not hold up the call log behind it
+            log.exception("call log: the rehearsal of call key %s could not be scored; no report", call_key[:12])
+            continue
         if report is not None:
             insert_report(connection, report)
 

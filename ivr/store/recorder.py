@@ -260,6 +260,7 @@ class CallRecorder:
                     depth = self.spool.depth(connection)
                     log.warning("call log: the database did not take %d events (%s); %d kept in the spool, "
                                 "retrying", len(rows), describe_error(error), depth.events)
+                spooling.checkpoint(connection)
                 backoff = min(BACKOFF_MAX_SECONDS, 0.5 * 2 ** (failures - 1)) * random.uniform(0.8, 1.0)
                 if not self._wait(backoff):
                     return

@@ -63,7 +63,12 @@ def input_url(token: str) -> str:
 
 def _serializer() -> URLSafeSerializer:
     # itsdangerous's URL-safe signed JSON (compressed when that makes it shorter), under the app's key.
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=_SALT)
+    return _serializer_for(current_app.config["SECRET_KEY"])
+
+
+@lru_cache(maxsize=8)
+def _serializer_for(secret_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt=_SALT)  # made once per key: it keeps nothing per token
 
 
 def sign_state(state: DeskState) -> str:
@@ -90,7 +95,7 @@ def start_at_desk(rt: Runtime, desk: str, via: tuple[str, ...], came_from: str |
     state.before = before
     if notice:  # said at the desk's node, where "{person}" is filled in
         reply.say.insert(0, rt.line.segment(notice, desk_node(rt.scenarios, desk)))
-    return respond(rt, state, reply, call_sid)
+    return respond(rt, state, reply, call_sid, shared=True)
 
 
 def start_rehearsal(rt: Runtime, scenario_id: str, call_sid: str, persona: str | None = None,
@@ -103,7 +108,7 @@ def start_rehearsal(rt: Runtime, scenario_id: str, call_sid: str, persona: str |
     _desk, via = rt.scenarios.desk_ahead(rt.line.flow.defaults.representative) or (REP, [])
     persona = persona if persona in rt.scenarios.personas.personas else None
     state, reply = enter(rt.scenarios, scenario_id, REP, via, situation=True, persona=persona)
-    return respond(rt, state, reply, call_sid)
+    return respond(rt, state, reply, call_sid, shared=True)
 
 
 def take_turn(rt: Runtime, token: str | None, digits: str | None, speech: str | None,
@@ -116,13 +121,25 @@ def take_turn(rt: Runtime, token: str | None, digits: str | None, speech: str | 
     return respond(rt, state, reply, call_sid)
 
 
-def respond(rt: Runtime, state: DeskState, reply: Reply, call_sid: str) -> bytes:
-    """The TwiML document for a desk's reply; the new state goes into the next URL (and, for Twilio, the store)."""
+def respond(rt: Runtime, state: DeskState, reply: Reply, call_sid: str, shared: bool = False) -> bytes:
+    """The TwiML document for a desk's reply; the new state goes into the next URL (and, for Twilio, the store).
+
+    `shared`: a desk's first reply, the same for every call that reaches the desk the same way (its state
+    signs to the same token), so it is kept in the reply cache unless it reads the call's reference.
+    """
     token = sign_state(state)
     if signed_by_twilio() and call_sid:
         # Best effort: lets /voice/status finish the report if the caller hangs up mid-gather.
         store.keep_open_rehearsal(call_key(call_sid), token, rt.settings.phone.keep_days)
-    return str(draw(rt, replies().speaker, state, reply, token, call_sid)).encode()
+    cache = replies()
+
+    def render() -> bytes:
+        return str(draw(rt, cache.speaker, state, reply, token, call_sid)).encode()
+
+    if not shared or REFERENCE in reply.say:
+        return render()
+    # The token stands for the whole state; with the words said, it is all draw() reads but the call.
+    return cache.reply(("desk", token, tuple(reply.say), reply.listen, reply.end, reply.leave), render)
 
 
 def draw(rt: Runtime, speaker: Speaker, state: DeskState, reply: Reply, token: str, call_sid: str) -> VoiceResponse:
@@ -152,7 +169,7 @@ def _listening(rt: Runtime, state: DeskState, token: str) -> dict:
     # One key decides at a desk (0, *, 9 and the desk's options); words go to the recognizer.
     return {"input": "dtmf speech", "action": input_url(token), "method": "POST", "num_digits": 1,
             "finish_on_key": "", "timeout": capped_timeout(voice, compiled.node.timeout or d.gather_timeout),
-            "speech_timeout": voice.speech_timeout, "language": voice.speech_language, "hints": compiled.hints}
+            **voice.speech(), "hints": compiled.hints}
 
 
 def _speak(rt: Runtime, speaker: Speaker, parent, said: list, call_sid: str) -> None:

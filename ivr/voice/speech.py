@@ -59,4 +59,5 @@ class Speaker:
         """This request's View: PUBLIC_BASE_URL or the URL it came to, and whether Twilio signed it."""
         if not has_request_context():
             return View(self.base_url, False)
-        return View(self.base_url or request.url_root.rstrip("/"), signed_by_twilio())
+        # request.url_root's parts (it decodes them too, which a host and a mount path never need).
+        return View(self.base_url or f"{request.scheme}://{request.host}{request.root_path}", signed_by_twilio())

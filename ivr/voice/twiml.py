@@ -12,6 +12,7 @@ from ..line.settings import VoiceSettings
 from .speech import Speaker
 
 TWIML_TYPE = "text/xml; charset=utf-8"
+DID_YOU_MEAN = "did-you-mean"  # the segment of the ear's question (its words differ per place)
 
 
 def node_url(node_id: str, failures: int = 0, call: Call | None = None) -> str:
@@ -60,7 +61,8 @@ def render(line: PracticeLine, speaker: Speaker, voice: VoiceSettings, turn: Tur
                 _speak_all(speaker, response, waiting)
                 waiting = []
             failures = turn.failures if node_id == turn.node else 0  # failures belong to the node they were at
-            _gather(line, speaker, voice, response, node_id, failures, call, waiting + notice)
+            _gather(line, speaker, voice, response, node_id, failures, call, waiting + notice,
+                    _did_you_mean(line, turn) if node_id == turn.node else None)
             return response
         _speak_all(speaker, response, waiting + notice)
         waiting, notice = [], []
@@ -93,8 +95,7 @@ def _ending(line: PracticeLine, speaker: Speaker, voice: VoiceSettings, response
     if has_reference:
         gather = response.gather(input="dtmf speech", action=input_url(node_id, 0, call), method="POST",
                                  num_digits=1, finish_on_key="", timeout=capped_timeout(voice, d.gather_timeout),
-                                 hints=", ".join(d.repeat_phrases), speech_timeout=voice.speech_timeout,
-                                 language=voice.speech_language)
+                                 hints=", ".join(d.repeat_phrases), **voice.speech())
         speaker.speak(gather, line.segment(d.reference_again_prompt))
     _speak_ending(line, speaker, response, segments[cut:], node_id, call_sid)
     response.hangup()
@@ -131,9 +132,18 @@ def _after_person(line: PracticeLine, segment: Segment, call: Call) -> Segment:
     return line.segment(instead) if instead else segment
 
 
+def _did_you_mean(line: PracticeLine, turn: Turn) -> Segment | None:
+    """ "It sounds like you're calling about ... Is that right?", when the ear asked (?confirm= in the URL)."""
+    if not turn.call.confirm or line.ear is None:
+        return None
+    return Segment(DID_YOU_MEAN, line.ear.question(turn.call.confirm))
+
+
 def _gather(line: PracticeLine, speaker: Speaker, voice: VoiceSettings, response: VoiceResponse,
-            node_id: str, failures: int, call: Call, first: list[Segment]) -> None:
+            node_id: str, failures: int, call: Call, first: list[Segment], question: Segment | None = None) -> None:
+    """A node's <Gather>: what comes first, then its prompts and options, or the ear's question instead."""
     compiled = line.nodes[node_id]
+    hints = compiled.hints if line.ear is None else line.ear.hints(node_id, compiled.hints)
     node, d = compiled.node, line.flow.defaults
     if compiled.kind == "menu":
         # One key decides; '#' may be an option, so no key ends the gather early.
@@ -145,10 +155,10 @@ def _gather(line: PracticeLine, speaker: Speaker, voice: VoiceSettings, response
     keys["timeout"] = capped_timeout(voice, keys["timeout"])
     gather = response.gather(
         input="dtmf speech", action=input_url(node_id, failures, call), method="POST",
-        hints=compiled.hints, speech_timeout=voice.speech_timeout, language=voice.speech_language, **keys,
+        hints=hints, **voice.speech(), **keys,
     )
     _speak_all(speaker, gather, first)
-    _speak_all(speaker, gather, compiled.segments)
+    _speak_all(speaker, gather, [question] if question else compiled.segments)
     # Twilio goes on to the next verb when it hears nothing: come back as "silence".
     response.redirect(input_url(node_id, failures, call), method="POST")
 

@@ -82,7 +82,8 @@ def node(node_id: str):
 def node_input(node_id: str):
     """What the caller pressed or said at a node; nothing at all means silence."""
     rt, fields, (failures, call) = runtime(), webhook_values(), position_from_query(request.args)
-    turn = answer(rt.line, node_id, fields.get("Digits"), fields.get("SpeechResult"), failures, call)
+    turn = answer(rt.line, node_id, fields.get("Digits"), fields.get("SpeechResult"), failures, call,
+                  confidence=_confidence(fields.get("Confidence")))
     return _reply(rt, turn, came_from=node_id)
 
 
@@ -134,6 +135,15 @@ def voice_error(error):
         current_app.logger.exception("voice route failed: %s", error)
     rt = runtime()
     return twiml.xml_response(twiml.apology(rt.line, replies().speaker))
+
+
+def _confidence(raw: str | None) -> float | None:
+    """Twilio's Confidence (0.0 to 1.0) for the SpeechResult; None when absent or not a number."""
+    try:
+        value = float(raw[:20]) if raw else None
+    except ValueError:
+        return None
+    return value if value is not None and 0.0 <= value <= 1.0 else None
 
 
 def _call_sid() -> str:

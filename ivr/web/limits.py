@@ -1,11 +1,16 @@
-"""Rate limits, per client address, on the routes that store or sign things; never on the voice webhooks."""
+"""Rate limits, per client address, on the routes that store or sign things; never on the voice webhooks.
+
+Counted with the `limits` library (what Flask-Limiter counts with) in a before-request hook of each page
+blueprint, so a voice webhook runs no limiter code at all.
+"""
 
 from __future__ import annotations
 
 import os
 import threading
 
-from flask import Blueprint, Flask, jsonify, request
+from flask import Blueprint, Flask, current_app, jsonify, request
+from werkzeug.exceptions import TooManyRequests
 
 # Endpoint -> limit. A person practicing asks for a token and posts a summary once a call, and a
 # rehearsal's report page asks the coach about its transcript once.
@@ -14,17 +19,29 @@ LIMITS = {
     "phone.save": "10 per minute; 100 per hour",
     "rehearse.moves": "10 per minute; 100 per hour",  # once a rehearsal, after hang-up
 }
-EXTENSION = "practice_line.limits"  # app.extensions key of the middleware that builds the limiter
+EXTENSION = "practice_line.limits"  # app.extensions key of the app's RateLimits
+_GUARDED: set[str] = set()  # blueprints given the hook (once each, however many apps are made)
 
 
-def init_app(app: Flask, voice: Blueprint) -> None:
-    """Answer 429 clearly, and apply LIMITS (RATE_LIMITS from the config win) just before the first request;
-    the `voice` blueprint's webhooks are exempt."""
+def guard(blueprint: Blueprint) -> None:
+    """Check LIMITS before each request of `blueprint` (call before the blueprint is first registered)."""
+    if blueprint.name not in _GUARDED:
+        blueprint.before_request(check_limits)
+        _GUARDED.add(blueprint.name)
+
+
+def check_limits() -> None:
+    """Count this request against its endpoint's limits; past one, answer 429 (its handler says which)."""
+    found = current_app.extensions[EXTENSION]
+    if request.endpoint in found.limits:
+        found.hit(request.endpoint, request.remote_addr or "")
+
+
+def init_app(app: Flask) -> None:
+    """Answer 429 clearly, and count LIMITS (RATE_LIMITS from the config win) in RATELIMIT_STORAGE_URI."""
     app.config.setdefault("RATELIMIT_STORAGE_URI", os.environ.get("RATELIMIT_STORAGE_URI") or "memory://")
-    # Importing Flask-Limiter (and its storage backends) takes a tenth of start-up, and a process that
-    # only runs a command never serves a request: the limiter is built when the first request arrives,
-    # or by warm_up() in gunicorn's master before the workers fork.
-    app.wsgi_app = app.extensions[EXTENSION] = LimitsOnFirstRequest(app, app.wsgi_app, voice)
+    app.extensions[EXTENSION] = RateLimits({**LIMITS, **app.config.get("RATE_LIMITS", {})},
+                                           app.config["RATELIMIT_STORAGE_URI"])
 
     @app.errorhandler(429)
     def too_many_requests(error):
@@ -36,49 +53,36 @@ def init_app(app: Flask, voice: Blueprint) -> None:
 
 
 def install(app: Flask) -> None:
-    """Build the limiter on `app` now if it is not yet (its hooks must be added before the first request)."""
-    if EXTENSION in app.extensions:
-        app.extensions[EXTENSION].install()
+    """Load the limits library and open the storage now (gunicorn's master does, before the workers fork)."""
+    app.extensions[EXTENSION].counter()
 
 
-def build_limiter(app: Flask, voice: Blueprint):
-    """Flask-Limiter on `app`: the voice blueprint exempt, and each limited endpoint's blueprint limited to LIMITS."""
-    from flask_limiter import Limiter
-    from flask_limiter.util import get_remote_address
+class RateLimits:
+    """One app's limits and their counts; the library and the storage are loaded on the first limited request."""
 
-    # One limiter per app. ProxyFix has already put the client's address (X-Forwarded-For, one hop)
-    # in remote_addr.
-    limiter = Limiter(key_func=get_remote_address, app=app, default_limits=[], headers_enabled=True)
-    limiter.exempt(voice)
-    for endpoint, limit in {**LIMITS, **app.config.get("RATE_LIMITS", {})}.items():
-        blueprint = app.blueprints.get(endpoint.rpartition(".")[0])
-        if blueprint is not None and endpoint in app.view_functions:
-            # A limit on the endpoint's blueprint (counted per endpoint), which the blueprint's other
-            # routes are exempt from.
-            limiter.limit(limit, exempt_when=lambda endpoint=endpoint: request.endpoint != endpoint)(blueprint)
-    return limiter
-
-
-class LimitsOnFirstRequest:
-    """WSGI middleware: builds the limiter before the app's first request, then steps out of the way."""
-
-    def __init__(self, app: Flask, wsgi_app, voice: Blueprint):
-        self.app, self.wsgi_app, self.voice = app, wsgi_app, voice
+    def __init__(self, limits: dict[str, str], storage_uri: str):
+        self.limits = limits
+        self.storage_uri = storage_uri
         self.lock = threading.Lock()
-        self.installed = False
+        self.made = None  # (the fixed-window counter, endpoint -> its parsed limits)
 
-    def __call__(self, environ, start_response):
-        self.install()
-        return self.wsgi_app(environ, start_response)
+    def counter(self):
+        """(counter, endpoint -> limits), made once; threads arriving meanwhile wait, so none goes uncounted."""
+        if self.made is None:
+            with self.lock:
+                if self.made is None:
+                    # Loaded here, not at import: a process that only runs a command never needs them.
+                    from limits import parse_many
+                    from limits.storage import storage_from_string
+                    from limits.strategies import FixedWindowRateLimiter
 
-    def install(self) -> None:
-        """Build the limiter once; threads arriving meanwhile wait, so none is served unlimited."""
-        if self.installed:
-            return
-        with self.lock:
-            if self.installed:
-                return
-            build_limiter(self.app, self.voice)
-            self.installed = True
-            if self.app.wsgi_app is self:  # later requests go straight to the app
-                self.app.wsgi_app = self.wsgi_app
+                    self.made = (FixedWindowRateLimiter(storage_from_string(self.storage_uri)),
+                                 {endpoint: parse_many(limit) for endpoint, limit in self.limits.items()})
+        return self.made
+
+    def hit(self, endpoint: str, address: str) -> None:
+        """Count one request from `address` at `endpoint`; TooManyRequests (429) once a limit is used up."""
+        counter, parsed = self.counter()
+        for item in parsed[endpoint]:
+            if not counter.hit(item, endpoint, address):
+                raise TooManyRequests(description=str(item))

@@ -1,9 +1,11 @@
-"""The yardstick for bench_load.sh: a bare Flask app answering one constant TwiML menu to any webhook URL."""
+"""The yardstick for the benchmarks: a bare Flask app that checks Twilio's signature with the twilio
+library's RequestValidator, as the line does, and answers one constant TwiML menu to any webhook URL."""
 
-from flask import Flask, Response
+import os
+
+from flask import Flask, Response, request
+from twilio.request_validator import RequestValidator
 from twilio.twiml.voice_response import VoiceResponse
-
-app = Flask(__name__)
 
 
 def _menu() -> bytes:
@@ -18,8 +20,20 @@ def _menu() -> bytes:
 MENU = _menu()
 
 
-@app.route("/", defaults={"path": ""}, methods=["GET", "POST"])
-@app.route("/<path:path>", methods=["GET", "POST"])
-def answer(path: str) -> Response:
-    """The same TwiML for every request."""
-    return Response(MENU, mimetype="text/xml")
+def create_bare_app(auth_token: str) -> Flask:
+    """The bare app, checking signatures under `auth_token`."""
+    app = Flask(__name__)
+    validator = RequestValidator(auth_token)
+
+    @app.route("/", defaults={"path": ""}, methods=["GET", "POST"])
+    @app.route("/<path:path>", methods=["GET", "POST"])
+    def answer(path: str) -> Response:
+        """The same TwiML for every signed request; 403 for any other."""
+        if not validator.validate(request.url, request.form, request.headers.get("X-Twilio-Signature", "")):
+            return Response(b"<Response><Hangup/></Response>", status=403, mimetype="text/xml")
+        return Response(MENU, mimetype="text/xml")
+
+    return app
+
+
+app = create_bare_app(os.environ.get("TWILIO_AUTH_TOKEN", ""))  # gunicorn scripts.bench.bare_app:app

@@ -45,12 +45,14 @@ def wait_until_up(url: str, seconds: float = 30.0, process: subprocess.Popen | N
 @contextmanager
 def scratch_database():
     """A new SQLite database in a temporary folder, at the newest schema; yields the environment that
-    points the app at it (DATABASE_URL, and the SECRET_KEY a database URL asks for).
+    points the app at it (DATABASE_URL, CALL_LOG_SPOOL, and the SECRET_KEY a database URL asks for).
 
     A benchmark posts thousands of Twilio-shaped calls: they go here, not into this machine's call log.
     """
     with tempfile.TemporaryDirectory(prefix="practice-line-bench-") as folder:
-        env = {"DATABASE_URL": f"sqlite:///{Path(folder, 'bench.sqlite')}", "SECRET_KEY": secrets.token_hex(16)}
+        env = {"DATABASE_URL": f"sqlite:///{Path(folder, 'bench.sqlite')}", "SECRET_KEY": secrets.token_hex(16),
+               # and the call log's spool beside it: nothing left unshipped reaches this machine's call log later
+               "CALL_LOG_SPOOL": str(Path(folder, "call-log-spool.sqlite"))}
         subprocess.run([PYTHON, "-m", "flask", "--app", "app", "db", "upgrade"], cwd=ROOT, env={**os.environ, **env},
                        check=True, stdout=subprocess.DEVNULL)
         yield env

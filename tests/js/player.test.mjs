@@ -382,3 +382,17 @@ test("Typing stops the prompts of a gather that takes words (a welcome skipped),
   assert.deepEqual(digits.spoken, ["Four digits.", "Any will do.", "Goodbye."]);
   assert.equal(digits.line.requests[1].form.SpeechResult, undefined, "typed words are not a key");
 });
+
+test("Words sent while nothing listens for them answer the next gather that does, once its prompts end", async () => {
+  const doc = `${XML}<Response><Say>Please hold.</Say><Gather action="/desk" input="dtmf speech" timeout="600">`
+    + "<Say>How can I help?</Say></Gather></Response>";
+  const call = makeCall({ "/hold": doc, "/desk": BYE }, { speakMs: 40 });
+  const done = call.player.start("/hold");
+  await until(() => call.spoken.length === 1);
+  assert.equal(call.player.say("I lost my card"), false); // during "Please hold.": nothing listens yet
+  await done; // long before the gather's 600 s (6 s scaled) would run out
+  assert.deepEqual(call.spoken, ["Please hold.", "How can I help?", "Goodbye."]);
+  assert.deepEqual(call.cut, [], "the representative's words are heard to the end first");
+  assert.equal(call.line.requests[1].form.SpeechResult, "I lost my card");
+  assert.equal(call.events.filter((e) => e.type === "silence").length, 0);
+});

@@ -149,7 +149,8 @@ function onEvent(type, detail) {
       addLine("note", "No answer heard.");
       break;
     case "ignored":
-      setState(detail.kind === "dtmf" ? "The line is not listening for keys right now." : "The line is not listening for words right now.");
+      setState(detail.kind === "dtmf" ? "The line is not listening for keys right now."
+        : "The line is not listening for words yet: they are sent when it does.");
       break;
     case "end":
       finish(detail.reason);
@@ -295,7 +296,7 @@ $("say-form").addEventListener("submit", (event) => {
     setState("Start a call first, then say it.");
   } else if (player.say(words)) {
     $("say-text").value = "";
-  } // else the line is not listening for words yet: they stay in the box and are sent when it is
+  } // else the line is not listening for words yet: they stay in the box, and are sent when it does
 });
 
 if (Recognition) {

@@ -172,6 +172,7 @@ export class TwimlPlayer {
     this.calls = new AbortController(); // aborted at hang-up: stops speech, waits and fetches
     this.requests = 0;
     this.typedAt = null; // when the caller last typed (this.o.now()), or null
+    this.pending = null; // words said while nothing listened for them: the answer to the next gather that does
   }
 
   emit(type, detail = {}) {
@@ -214,12 +215,16 @@ export class TwimlPlayer {
     this.armTimer(g);
   }
 
-  /** Words the caller said (typed or recognized): the answer to a listening <Gather>; false if none listens. */
+  /**
+   * Words the caller said (typed or recognized): the answer to a listening <Gather>. False if none listens
+   * for words: then they answer the next gather that does, once its prompts are over.
+   */
   say(text, confidence = 1) {
     const words = String(text ?? "").trim();
     if (this.ended || !words) return false;
     const g = this.gather;
     if (!g || !g.input.includes("speech")) {
+      this.pending = { SpeechResult: words, Confidence: String(confidence) };
       this.emit("ignored", { kind: "speech", value: words });
       return false;
     }
@@ -236,6 +241,7 @@ export class TwimlPlayer {
   typing() {
     if (this.ended) return;
     this.typedAt = this.o.now();
+    this.pending = null; // still typing: what counts is what is in the box when they stop
     const g = this.gather;
     if (g && !g.done && g.input.includes("speech")) this.bargeIn(g);
   }
@@ -383,6 +389,10 @@ export class TwimlPlayer {
       else this.emit("note", { text: `Skipped <${child.tag}> inside <Gather>.`, verb: child.tag });
     }
     this.calls.signal.removeEventListener("abort", stop);
+    if (!g.done && this.pending && g.input.includes("speech")) {
+      g.speech = this.pending; // said before the line listened: sent now that it does
+      this.finishGather(g);
+    }
     if (!g.done) this.armTimer(g);
     const result = await g.finished;
     this.gather = null;
@@ -425,6 +435,7 @@ export class TwimlPlayer {
     if (g.speech) result = g.speech;
     else if (g.digits) result = { Digits: g.digits };
     if (result) this.emit("input", result);
+    if (g.speech) this.pending = null;
     g.resolve(this.ended ? null : result);
   }
 }
