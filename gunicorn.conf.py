@@ -14,7 +14,7 @@ bind = f"{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '500
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2)
 # Threads let a worker answer other calls while one waits on the database, and keep connections
 # from a load balancer alive; the GIL makes more than a few per worker pointless.
-worker_class = "gthread"
+worker_class = "gthread"  # chosen against sync by bench_load.sh (figures in docs/benchmarks.md)
 threads = int(os.environ.get("GUNICORN_THREADS") or 4)
 # Load the app once in the master: config errors stop start-up before any worker forks, and the
 # workers share the loaded line, prompt texts and compiled TwiML pages copy-on-write.

@@ -32,8 +32,8 @@ from ivr import create_app, store  # noqa: E402
 from ivr.line.navigator import reference_number  # noqa: E402
 
 # The nodes each webhook of a lost-card call speaks (a message runs on into the next node).
-WEBHOOKS = [["welcome", "main"], ["lost-card"], ["lost-card-identity"],
-            ["lost-card-security", "lost-card-security-right"], ["lost-card-cancel", "end-lost-card"]]
+WEBHOOKS = [["welcome", "main"], ["lost-card", "lost-card-identity"], ["lost-card-security"],
+            ["lost-card-security-right", "lost-card-cancel"], ["end-lost-card"]]
 CHUNK = 20  # events handed over between two looks at the clock
 
 

@@ -19,6 +19,7 @@ import os
 import random
 import secrets
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -44,8 +45,8 @@ from scripts.bench.servers import free_port, wait_until_up  # noqa: E402
 AUTH_TOKEN = "fault-test-auth-token"
 KEYS = [None, "1", "1234", "1", "2"]  # lost card: the welcome, identity, security answer, cancel and replace
 # The steps each of those webhooks speaks (a message runs on into the next node).
-STEPS = [["welcome", "main"], ["lost-card"], ["lost-card-identity"], ["lost-card-security", "lost-card-security-right"],
-         ["lost-card-cancel", "end-lost-card"]]
+STEPS = [["welcome", "main"], ["lost-card", "lost-card-identity"], ["lost-card-security"],
+         ["lost-card-security-right", "lost-card-cancel"], ["end-lost-card"]]
 TIMEOUT = 10.0
 
 
@@ -416,6 +417,7 @@ def run(fault: str, calls: int, callers: int, outage: float, cluster) -> dict:
     return {"outage_health_processes": len({a["process"] for a in out}),
             "outage_health_totals": sorted({(a["call_log"]["pending"], a["call_log"]["lost"]) for a in out}),
             "outage_health_slowest": max((a["seconds"] for a in out), default=0.0),
+            "outage_health_median": statistics.median(a["seconds"] for a in out) if out else 0.0,
             "outage_health_status": sorted({a["status"] for a in out}),
             "outage_seconds": sum(end - start for start, end in windows), "recycled": recycled,
             "made": made, "checked": checked, "fault": fault, "calls": checked.made, "recorded": checked.recorded,

@@ -116,6 +116,8 @@ PAGES = [
     Page("rehearsal scenarios", "/rehearse"),
     Page("phone, a rehearsal", "/phone?scenario=unknown-charge"),
     Page("phone, unknown scenario", "/phone?scenario=no-such-scenario"),
+    Page("phone, a rehearsal with a persona", "/phone?scenario=fraud-alert&persona=by-the-book"),
+    Page("phone, unknown persona", "/phone?scenario=unknown-charge&persona=no-such-persona"),
     Page("phone, mid-rehearsal", "/phone?scenario=unknown-charge", then=_rehearse_until_listening),
     Page("phone, rehearsal report", "/phone?scenario=unknown-charge", then=_rehearsed),
     Page("saved rehearsal report", "/phone?scenario=unknown-charge", then=_saved_report),

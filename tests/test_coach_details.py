@@ -145,7 +145,17 @@ def test_the_report_shows_what_was_captured_with_no_account_digits(client, line)
     report = hang_up_in_the_browser(client, caller)["report"]
     assert report["details"] == {"amount": "$149.99", "date": "November 24th", "merchant": "Quickmart"}
     assert "3782" not in str(report) and "10005" not in str(report)
-    assert all("3782" not in url for url, _speech, _digits in caller.sent)  # nor in any signed state
+    # Nor in any state the line signed into its URLs.
+    from urllib.parse import parse_qs, urlsplit
+
+    from ivr.voice.desk import read_state
+
+    with client.application.test_request_context():
+        states = [read_state(token) for url, _speech, _digits in caller.sent
+                  for token in parse_qs(urlsplit(url).query).get("state", [])]
+    assert len(states) == 4 and all(state is not None for state in states)  # one per turn after the start
+    assert not any("3782" in str(state.to_dict()) or "10005" in str(state.to_dict()) for state in states)
+    assert states[-1].heard == {"amount": "149.99", "date": "2026-11-24", "merchant": "Quickmart"}
 
 
 def _ordinal(n: int) -> str:

@@ -146,13 +146,16 @@ def open_descriptors() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
-def test_twenty_apps_created_and_dropped_leave_no_descriptor_open(tmp_path, audio_dir):
+def test_twenty_apps_created_and_dropped_leave_no_descriptor_open(tmp_path):
+    audio_dir = tmp_path / "audio"
+    audio_dir.mkdir()  # a library folder that exists: what a watch of it would hold open
+
     def serve_once(n: int) -> None:
         app = create_app({"TESTING": True, "SECRET_KEY": "test", "AUDIO_DIR": str(audio_dir),
                           "INSTANCE_PATH": str(tmp_path / f"instance-{n}"),
                           "SETTINGS": {"voice": {"hold_pause_seconds": 0}}})
         assert app.test_client().post("/voice/incoming", data={"CallSid": "CA1"}).status_code == 200
-        store.shutdown(app)  # the call log's writer and the database's connections, as the app's end closes them
+        store.shutdown(app)  # the call log's spool and the database's connections, as the app's end closes them
 
     serve_once(0)  # whatever a first app loads once per process (modules, their caches)
     gc.collect()

@@ -61,6 +61,21 @@ GUIDE_WORDS = {
         "my flight was delayed nine hours on august twentieth and the hotel cost a hundred and eighty dollars",
         "i'd like the hotel cost refunded",
         "so just to confirm you'll email me a claim form"),
+    "fraud-alert": (
+        "hi i'm calling about a fraud alert for a charge i didn't make",
+        "it's from northwind gadgets on december first for three hundred twelve dollars",
+        "i'd like the charge blocked and a new card sent",
+        "so just to confirm the new card arrives within five business days"),
+    "late-fee": (
+        "i'm calling about a late fee on a payment i made on time",
+        "i paid one hundred twenty dollars online on october fourteenth",
+        "i'd like the late fee removed",
+        "so just to confirm the fee comes off within two business days"),
+    "replacement-not-arrived": (
+        "i'm calling because my replacement card never arrived",
+        "my reference from last time is 6 2 4 1 8 0 5 3 and it was promised on november second",
+        "i'd like the new card sent by express delivery",
+        "so just to confirm the card arrives within two business days"),
 }
 # What the report quotes for the details: digit runs masked, long words cut at a word.
 DETAILS_SAID = {
@@ -72,14 +87,47 @@ DETAILS_SAID = {
     "application-no-answer": "i applied online on february tenth and it's been three weeks",
     "call-went-nowhere": "my card ends in •••• and i called on july eighth and nobody called back",
     "trip-delay": "my flight was delayed nine hours on august twentieth and the hotel cost a…",
+    "fraud-alert": "it's from northwind gadgets on december first for three hundred twelve dollars",
+    "late-fee": "i paid one hundred twenty dollars online on october fourteenth",
+    "replacement-not-arrived": "my reference from last time is •••• and it was promised on november second",
 }
 # What the representative reads back where the scenario takes the details down.
 READ_BACK = {
     "unknown-charge": "So that's eighty-four dollars and twenty cents at Bright Lake Electronics, on March 3rd.",
     "payment-not-posted": "So that's two hundred and fifty dollars, on May 28th.",
     "trip-delay": "So that's one hundred and eighty dollars, on August 20th.",
+    "fraud-alert": "So that's three hundred and twelve dollars at Northwind Gadgets, on December 1st.",
+    "late-fee": "So that's one hundred and twenty dollars, on October 14th.",
 }
 YES = "yes that's right"
+# The tips' examples come from each scenario: its facts (for the ear), and its goal in the caller's words.
+TIP_DETAILS = {
+    "unknown-charge": "eighty-four dollars and twenty cents, March 3rd, Bright Lake Electronics, "
+                      "the card's last four digits.",
+    "stolen-abroad": "the card's last four digits.",
+    "missing-points": "six hundred and forty dollars, April 2nd, Skyway Air, the card's last four digits.",
+    "payment-not-posted": "two hundred and fifty dollars, May 28th, the card's last four digits.",
+    "name-change": "the card's last four digits.",
+    "application-no-answer": "February 10th.",
+    "call-went-nowhere": "fifty-six dollars, July 8th, Green Basket Grocery, the card's last four digits.",
+    "trip-delay": "one hundred and eighty dollars, August 20th, the card's last four digits.",
+    "fraud-alert": "three hundred and twelve dollars, December 1st, Northwind Gadgets, the card's last four digits.",
+    "late-fee": "one hundred and twenty dollars, October 14th, the card's last four digits.",
+    "replacement-not-arrived": "November 2nd, the card's last four digits.",
+}
+TIP_OUTCOME = {
+    "unknown-charge": "have the charge investigated, and not pay it while it is checked.",
+    "stolen-abroad": "cancel the card, check for charges I didn't make, and get a replacement while I am still abroad.",
+    "missing-points": "get the missing points added to my account.",
+    "payment-not-posted": "find the payment, and have the late fee taken off.",
+    "name-change": "have the name on my account and my card changed, with as little paperwork as possible.",
+    "application-no-answer": "find out where my application stands, and when I'll get a decision.",
+    "call-went-nowhere": "get the duplicate charge refunded, and complain about how the first call was handled.",
+    "trip-delay": "claim the hotel cost back under the card's trip delay benefit.",
+    "fraud-alert": "have the charge blocked as fraud, and get a new card.",
+    "late-fee": "have the late fee removed, and the payment shown as on time.",
+    "replacement-not-arrived": "give the reference from my first call, and get the replacement sent quickly this time.",
+}
 SUPERVISOR = "could i speak to a supervisor please"
 NAME = "can i have your name please"
 FORMAL = "i'd like to make a formal complaint"
@@ -179,8 +227,9 @@ def test_a_caller_who_does_not_follow_the_guide(caller, client, line, book, scen
     end = caller.say(GOODBYE)
     assert end.hung_up
     assert end.said == [line.text(p) for p in (
-        "desk-goodbye", "coach-intro", "coach-went-well", "well-stated-purpose", "coach-try-next",
-        "tip-gave-details", "tip-stated-outcome", "coach-outro")]
+        "desk-goodbye", "coach-intro", "coach-went-well", "well-stated-purpose", "coach-try-next")] + [
+        f"{line.text('tip-gave-details')} {TIP_DETAILS[scenario_id]}",
+        f"{line.text('tip-stated-outcome')} I'd like to {TIP_OUTCOME[scenario_id]}", line.text("coach-outro")]
     assert line.text("reference-intro") not in [t for reply in caller.history for t in reply.said]
     report = hang_up_in_the_browser(client, caller)["report"]
     assert (report["score"], report["out_of"]) == (1, 9)

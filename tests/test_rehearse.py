@@ -241,3 +241,23 @@ def test_the_cards_show_each_fact_for_the_eye_and_the_line_says_it_for_the_ear(c
     book = app.extensions["practice_line"].scenarios
     assert "costing six hundred and forty dollars from Skyway Air with your card ending in 8 8 3 1." \
         in book.words("missing-points", "situation")
+
+
+def test_progress_shows_each_item_across_attempts_learned_or_missed(app, client):
+    first = report("unknown-charge", 1, 2)  # gave-details met, asked-reference missed
+    second = {**report("unknown-charge", 2, 2), "items": [
+        {"id": "gave-details", "met": False, "said": "", "tip": ""},
+        {"id": "asked-reference", "met": True, "said": "could i have a reference", "tip": ""}]}
+    third = {**report("unknown-charge", 1, 2), "items": [
+        {"id": "gave-details", "met": False, "said": "", "tip": ""},
+        {"id": "asked-reference", "met": True, "said": "a reference please", "tip": ""},
+        {"id": "held-the-line", "met": False, "said": "", "tip": ""}]}
+    ids = [save(app, body, NOV_20 + n * DAY) for n, body in enumerate((first, second, third))]
+    html = text(client.get("/rehearse/progress", query_string={"ids": ",".join(reversed(ids))}))
+    table = html.split('id="item-progress"')[1].split("</table>")[0]
+    rows = {row.split('data-item="')[1].split('"')[0]: re.findall(r"<td[^>]*>([^<]*)</td>", row)
+            for row in table.split("<tr ")[1:]}
+    assert rows == {"gave-details": ["Met", "Not met", "Not met", "Keeps being missed"],
+                    "asked-reference": ["Not met", "Met", "Met", "Learned"],
+                    "held-the-line": ["—", "—", "Not met", "Missed"]}
+    assert "Held the call until a reference and next steps were given" in table

@@ -132,3 +132,33 @@ def test_the_progress_chart_shows_two_attempts(page, live_server, book, artifact
     page.get_by_role("button", name="Forget my rehearsals in this browser").click()
     expect(page.locator("#no-attempts")).to_contain_text("No rehearsals in this browser yet.")
     assert page.evaluate("localStorage.getItem('practice-line:rehearsal-reports')") is None
+
+
+def test_a_persona_picked_on_rehearse_then_tried_again_from_the_pushback(page, live_server, book, artifacts):
+    page.goto(f"{live_server}/rehearse")
+    page.get_by_role("link", name="Rushed representative: A charge you don't recognize").click()
+    page.wait_for_url("**/phone?scenario=unknown-charge&persona=rushed")
+    expect(page.locator("#persona")).to_contain_text("Representative: Rushed.")
+    expect(page.locator("#desk-keys")).to_contain_text("1 ask for a supervisor")
+    rehearse(page, live_server, book, "unknown-charge", GUIDE, opened=True)
+    expect(page.locator("#report-score")).to_have_text("Score: 6 of 10")
+    expect(page.locator('#report-items li[data-item="held-the-line"] .verdict')).to_have_text("Not met:")
+    expect(page.locator("#report-details")).to_contain_text("$84.20")
+    page.screenshot(path=str(artifacts / "rehearse-persona-report.png"), full_page=True)
+
+    page.get_by_role("link", name="Try again from the pushback").click()
+    page.wait_for_url("**/phone?retry=*")
+    expect(page.locator("#retrying")).to_contain_text("Trying again from the pushback")
+    page.locator("#call").click()
+    expect(page.locator("#transcript li.who-line").first).to_contain_text(book.text("desk-try-again"))
+    listening(page)
+    for words in ("could i speak to a supervisor please", "could i have a reference number for this call",
+                  "what happens next and by when"):
+        say(page, words)
+    page.keyboard.press("Escape")
+    expect(page.locator('#report-items li[data-item="held-the-line"] .verdict')).to_have_text("Met:")
+
+    page.goto(f"{live_server}/rehearse/progress")
+    row = page.locator('#item-progress tr[data-item="held-the-line"]')
+    expect(row.locator("td")).to_have_text(["Not met", "Met", "Learned"])
+    page.screenshot(path=str(artifacts / "rehearse-item-progress.png"), full_page=True)

@@ -262,3 +262,36 @@ def test_try_again_in_the_terminal(runner, book):
     assert "Try again from the pushback: flask --app app practice --retry " in plain.output
     unknown = runner.invoke(args=["practice", "--retry", "no-such-report"])
     assert unknown.exit_code == 2 and "no saved rehearsal 'no-such-report'" in unknown.output
+
+
+# --- Tips fit the call; a re-ask acknowledges --------------------------------------------------
+
+def test_the_confirm_tip_quotes_what_was_agreed_in_this_scenario(caller, client, book):
+    """The stolen-card rehearsal's tip names its own hotel in Lisbon, never another scenario's letter."""
+    purpose, details, outcome, _confirm = GUIDE_WORDS["stolen-abroad"]
+    caller.start(scenario_start_url("stolen-abroad"))
+    for said in (purpose, details, outcome, SUPERVISOR, NAME, REFERENCE, NEXT_STEPS, GOODBYE):
+        caller.say(said)
+    tips = {i["id"]: i["tip"] for i in hang_up_in_the_browser(client, caller)["report"]["items"]}
+    assert tips["confirmed"] == ("Repeat back what was agreed, like: So, just to confirm, you can arrange an "
+                                 "emergency replacement card, delivered to my hotel in Lisbon within 2 business days?")
+
+
+@pytest.mark.parametrize("scenario_id", list(GUIDE_WORDS))
+def test_no_tip_names_another_scenario_s_facts(client, book, scenario_id):
+    caller = RecordingCaller(client)
+    caller.start(scenario_start_url(scenario_id))
+    caller.say(GOODBYE)
+    tips = " ".join(i["tip"] for i in hang_up_in_the_browser(client, caller)["report"]["items"])
+    for other_id, other in book.scenarios.items():
+        if other_id != scenario_id and other.facts.merchant:
+            assert other.facts.merchant not in tips
+    assert "letter" not in tips or "letter" in book.words(scenario_id, "next_steps")
+
+
+def test_a_re_ask_acknowledges_what_the_caller_did_say(caller, book):
+    caller.start(scenario_start_url("name-change"))
+    caller.say(GUIDE_WORDS["name-change"][0])
+    reply = caller.say("i'd like my name changed on my account")  # the outcome, before the details
+    assert reply.said[0] == book.text("desk-ack-outcome")
+    assert reply.said[1] == re.split(r"(?<=[.!?])\s+", book.words("name-change", "ask_details"))[-1]

@@ -22,10 +22,13 @@ SCENARIO_REASONS = {
     "application-no-answer": "applications",
     "call-went-nowhere": "complaint",
     "trip-delay": "benefits",
+    "fraud-alert": "dispute",
+    "late-fee": "payments",
+    "replacement-not-arrived": "damaged-card",
 }
 
 
-def test_the_shipped_scenarios_cover_eight_rehearsals_over_eight_reasons(app):
+def test_the_shipped_scenarios_cover_eleven_rehearsals_over_nine_reasons(app):
     book = app.extensions["practice_line"].scenarios
     assert {sid: s.reason for sid, s in book.scenarios.items()} == SCENARIO_REASONS
     reasons = app.extensions["practice_line"].reasons.reasons
@@ -160,7 +163,7 @@ def test_flows_check_checks_the_scenarios(runner, config_copy):
     assert result.exit_code == 1
     assert f"error: {path}: scenario missing-points: reason 'points' is not a reason in reasons.yaml" in result.output
     ok = runner.invoke(args=["flows", "check"])
-    assert "scenarios.yaml: 8 rehearsal scenarios" in ok.output
+    assert "scenarios.yaml: 11 rehearsal scenarios" in ok.output
 
 
 def test_coach_scenarios_json_lists_id_title_and_reason(runner):
@@ -175,6 +178,6 @@ def test_coach_scenarios_json_lists_id_title_and_reason(runner):
 
 def test_coach_scenarios_prints_a_table(runner):
     lines = runner.invoke(args=["coach", "scenarios"]).output.splitlines()
-    assert len(lines) == 9
+    assert len(lines) == 12
     assert lines[-1] == "personas: helpful, by-the-book, rushed (default: helpful)"
-    assert lines[1] == "stolen-abroad          lost-card      A card stolen while traveling abroad"
+    assert lines[1] == "stolen-abroad            lost-card      A card stolen while traveling abroad"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from ..line.practice_line import Segment
 from .details import shown
 from .rubric import score
 from .scenarios import ScenarioBook
 from .state import DeskState, pushback_state
+from .tips import fitted_tip
 
 MAX_WELL = 2  # things that went well, said on the phone
 MAX_TRY = 2  # things to try next time, said on the phone
@@ -29,8 +31,9 @@ def build_report(book: ScenarioBook, state: DeskState) -> dict:
         "scenario": state.scenario or book.file.default_scenario,
         "score": sum(1 for item in items if item.met),
         "out_of": len(items),
-        "items": [{"id": i.id, "met": i.met, "said": i.said, "tip": book.text(i.tip)} for i in items],
-        "summary": " ".join(book.text(p) for p in spoken_summary(book, state)),
+        "items": [{"id": i.id, "met": i.met, "said": i.said, "tip": _words(book, fitted_tip(book, state, i.id))}
+                  for i in items],
+        "summary": " ".join(_words(book, p) for p in spoken_summary(book, state)),
     }
     if state.heard:
         report["details"] = shown(state.heard)
@@ -44,7 +47,11 @@ def build_report(book: ScenarioBook, state: DeskState) -> dict:
     return report
 
 
-def spoken_summary(book: ScenarioBook, state: DeskState) -> list[str]:
+def _words(book: ScenarioBook, part: str | Segment) -> str:
+    return part.text if isinstance(part, Segment) else book.text(part)
+
+
+def spoken_summary(book: ScenarioBook, state: DeskState) -> list[str | Segment]:
     """Prompt ids of the summary: what went well, then the two most useful things to try next time."""
     items = {item.id: item for item in score(book, state)}
     order = [item_id for item_id in book.file.rubric if item_id in items]  # most useful first
@@ -53,7 +60,8 @@ def spoken_summary(book: ScenarioBook, state: DeskState) -> list[str]:
     said = ["coach-intro"]
     said += ["coach-went-well", *(book.file.rubric[i.id].well for i in well)] if well else ["coach-none-met"]
     if missed:
-        said += ["coach-try-next" if len(missed) > 1 else "coach-try-one", *(i.tip for i in missed)]
+        said += ["coach-try-next" if len(missed) > 1 else "coach-try-one",
+                 *(fitted_tip(book, state, i.id) for i in missed)]
     else:
         said.append("coach-all-met")
     return said + ["coach-outro"]

@@ -48,7 +48,7 @@ def extract(text: str, today: date) -> dict[str, str]:
     """The details in one line: {"amount": "149.99" (or "~60"), "date": "2026-11-24", "merchant": "Quickmart"}."""
     from text_to_num import alpha2digit  # loaded on first use: start-up stays quick
 
-    digits = alpha2digit(text, "en")
+    digits = alpha2digit(text, "en", threshold=0)  # "december first" too
     found = {}
     amount = find_amount(_words(digits))
     if amount is not None:

@@ -153,7 +153,16 @@ def _heard_events(book: ScenarioBook, s: DeskState, moves: set[str], quote: str,
     if "corrected" in moves:
         events.append(Event.DETAILS_WRONG)
     asked_only = bool(moves & {"ask-name", "ask-reference", "ask-next-steps", "confirm"}) and not moves & set(INFO)
-    return [*events, _moving_on(book, s, moves, asked_only)]
+    after = _moving_on(book, s, moves, asked_only)
+    if after == Event.PIECE_MISSING and s.asks.get(_missing(book, s) or "", 0) >= 2:
+        events += _acknowledged(moves, _missing(book, s))  # a re-ask says first what it did hear
+    return [*events, after]
+
+
+def _acknowledged(moves: set[str], missing: str | None) -> list[Event]:
+    """The pieces a re-ask acknowledges: what the caller gave this turn, other than what is asked again."""
+    acks = {"outcome": Event.ACK_OUTCOME, "details": Event.ACK_DETAILS, "purpose": Event.ACK_PURPOSE}  # most telling first
+    return [event for piece, event in acks.items() if piece in moves and piece != missing][:1]
 
 
 def _take_details(book: ScenarioBook, s: DeskState, speech: str, moves: set[str]) -> None:

@@ -59,6 +59,9 @@ class Event(StrEnum):
     ASK_SUPERVISOR = "ask-supervisor"  # an ask the desk honors (or, at the supervisor's, cannot)
     SUPERVISOR_REFUSED = "supervisor-refused"  # by the book: the second no, or a hostile ask after it
     PIECE_MISSING = "piece-missing"  # the representative still needs purpose, details or outcome
+    ACK_PURPOSE = "ack-purpose"  # before asking again: what the caller did say is acknowledged
+    ACK_DETAILS = "ack-details"
+    ACK_OUTCOME = "ack-outcome"
     READ_BACK = "read-back"  # the details the scenario takes down are all heard: read them back
     DETAILS_WRONG = "details-wrong"  # "no" to the read-back: they are asked for again
     ALL_KNOWN = "all-known"  # ... has all three (or has given up asking for some)
@@ -131,6 +134,9 @@ TABLE: tuple[Row, ...] = (
     Row(ANY, Event.GOODBYE, Phase.ENDED, ("desk-goodbye", Say.SUMMARY)),
     # The representative: gather the three pieces, answer, push back.
     Row(Phase.ASKING, Event.PIECE_MISSING, None, (Say.QUESTION,)),
+    Row(Phase.ASKING, Event.ACK_PURPOSE, None, ("desk-ack-purpose",)),  # then PIECE_MISSING: a re-ask
+    Row(Phase.ASKING, Event.ACK_DETAILS, None, ("desk-ack-details",)),
+    Row(Phase.ASKING, Event.ACK_OUTCOME, None, ("desk-ack-outcome",)),
     Row(Phase.ASKING, Event.READ_BACK, None, (Say.READ_BACK, "desk-read-back-check")),
     Row(Phase.ASKING, Event.DETAILS_WRONG, None, ("desk-details-wrong",)),  # then PIECE_MISSING: asked again
     Row(Phase.ASKING, Event.ALL_KNOWN, Phase.PUSHED_BACK, (Say.CAN, Say.CANNOT)),

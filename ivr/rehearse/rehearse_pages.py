@@ -10,7 +10,16 @@ from .. import store
 from ..runtime import runtime
 from .chart import describe, score_chart
 from .try_again import LABEL as TRY_AGAIN
-from .report_pages import MAX_IDS, REPORT_ID, TooManyIds, attempt, item_views, parse_caller_lines, parse_ids
+from .report_pages import (
+    MAX_IDS,
+    REPORT_ID,
+    TooManyIds,
+    attempt,
+    item_progress,
+    item_views,
+    parse_caller_lines,
+    parse_ids,
+)
 
 bp = Blueprint("rehearse", __name__, url_prefix="/rehearse", template_folder="templates", static_folder="static")
 
@@ -37,16 +46,19 @@ def progress():
         return render_template("rehearse/progress.html", problem=str(error), chart=None, missing=[],
                                keep_days=keep_days, max_ids=MAX_IDS), 400
     titles = _titles()
-    attempts, missing = [], []
+    attempts, missing, reports = [], [], {}
     for report_id in ids:
         found = store.load_report(report_id, keep_days) if REPORT_ID.match(report_id) else None
         if found is None:
             missing.append(report_id)
         else:
             attempts.append(attempt(report_id, *found, titles))
+            reports[report_id] = found[0]
     chart = score_chart(attempts)
+    in_order = [reports[point.attempt.report_id] for point in chart.points]  # the chart's order: oldest first
     return render_template("rehearse/progress.html", problem=None, chart=chart, description=describe(chart),
-                           asked=bool(ids), missing=missing, keep_days=keep_days, max_ids=MAX_IDS)
+                           asked=bool(ids), missing=missing, keep_days=keep_days, max_ids=MAX_IDS,
+                           items=item_progress(in_order))
 
 
 @bp.get("/reports/<report_id>")

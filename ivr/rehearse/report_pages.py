@@ -22,6 +22,8 @@ ITEM_TITLES = {
     "asked-next-steps": "Asked what happens next, and by when",
     "confirmed": "Repeated back what was agreed",
     "escalated-well": "Escalated at the right moment",
+    "held-the-line": "Held the call until a reference and next steps were given",
+    "escalated-calmly": "Asked for the supervisor calmly after the second no",
 }
 # The caller's moves, as they are marked on the transcript.
 MOVE_NAMES = {
@@ -88,3 +90,35 @@ def attempt(report_id: str, report: dict, created: float, titles: dict[str, str]
     scenario = str(report.get("scenario", ""))
     return Attempt(report_id, created, scenario, titles.get(scenario, scenario),
                    int(report["score"]), int(report["out_of"]))
+
+
+@dataclass(frozen=True)
+class ItemProgress:
+    """One item across attempts: each attempt's verdict (None where it did not apply), and what that shows."""
+
+    id: str
+    title: str
+    verdicts: tuple[bool | None, ...]
+    trend: str  # "learned", "keeps being missed", "met every time", "missed", "met"
+
+
+def item_progress(reports: list[dict]) -> list[ItemProgress]:
+    """Every item that applied in any of the reports (oldest first), with its verdict in each."""
+    seen = list(dict.fromkeys(item["id"] for report in reports for item in report.get("items", [])))
+    rows = []
+    for item_id in [i for i in ITEM_TITLES if i in seen] + [i for i in seen if i not in ITEM_TITLES]:
+        verdicts = tuple(next((bool(i["met"]) for i in report.get("items", []) if i["id"] == item_id), None)
+                         for report in reports)
+        rows.append(ItemProgress(item_id, ITEM_TITLES.get(item_id, item_id), verdicts, _trend(verdicts)))
+    return rows
+
+
+def _trend(verdicts: tuple[bool | None, ...]) -> str:
+    applied = [v for v in verdicts if v is not None]
+    if all(applied):
+        return "met every time" if len(applied) > 1 else "met"
+    if applied[-1] and not all(applied):
+        return "learned"  # missed before, met the last time
+    if len(applied) >= 2 and not applied[-1] and not applied[-2]:
+        return "keeps being missed"
+    return "missed"

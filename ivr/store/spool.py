@@ -134,15 +134,18 @@ class Spool:
             self._uncounted += more  # counted in the file once it can be written again
 
     def depth(self, connection: sqlite3.Connection | None = None) -> Depth:
-        """Events held, the oldest one's time, and events lost; read from the file (every worker's)."""
-        own = connection is None
-        connection = connection or self.connect()
-        try:
-            events, oldest = connection.execute("SELECT count(*), min(at) FROM events").fetchone()
-            lost = connection.execute("SELECT lost FROM spool").fetchone()[0]
-        finally:
-            if own:
-                connection.close()
+        """Events held, the oldest one's time, and events lost; read from the file (every worker's).
+
+        Without `connection`, on this process's own (a read takes microseconds beside the webhooks' writes).
+        """
+        if connection is None:
+            with self._lock:
+                return self._depth(self._own())
+        return self._depth(connection)
+
+    def _depth(self, connection: sqlite3.Connection) -> Depth:
+        events, oldest = connection.execute("SELECT count(*), min(at) FROM events").fetchone()
+        lost = connection.execute("SELECT lost FROM spool").fetchone()[0]
         return Depth(events, oldest, lost + self._uncounted)
 
     def last_id(self) -> int:
