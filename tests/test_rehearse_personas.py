@@ -131,6 +131,9 @@ def test_against_the_rushed_persona_no_reference_is_marked_on_holding_the_line(c
     items = {i["id"]: (i["met"], i["said"]) for i in hang_up_in_the_browser(client, caller)["report"]["items"]}
     assert items["held-the-line"] == (False, "")
     assert items["asked-reference"] == (False, "")
+    tips = {i["id"]: i["tip"] for i in hang_up_in_the_browser(client, caller)["report"]["items"]}
+    # The tip for this persona quotes the caller's own line.
+    assert tips["held-the-line"] == (f"{book.text('tip-held-the-line')} (You said “{GOODBYE}” before you had them.)")
 
 
 def test_the_rushed_persona_talks_over_a_vague_line(caller, book):

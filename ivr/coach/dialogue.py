@@ -145,6 +145,7 @@ def _heard_events(book: ScenarioBook, s: DeskState, moves: set[str], quote: str,
     if "formal-complaint" in moves and s.desk == SUP and Fact.OFFERED in s.facts:
         s.note(Fact.FORMAL_AFTER, quote)
     if finish:
+        s.said.setdefault("goodbye", quote)  # a tip may quote it: "you said 'that's all' before..."
         return [*events, Event.GOODBYE]
     if "ask-supervisor" in moves:
         events.append(_supervisor_asked(book, s, quote, "hostile" in moves))

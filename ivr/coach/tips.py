@@ -30,6 +30,11 @@ def fitted_tip(book: ScenarioBook, state: DeskState, item_id: str) -> str | Segm
 
 def _example(book: ScenarioBook, state: DeskState, item_id: str) -> str | None:
     scenario = book.get(state.scenario or book.file.default_scenario)
+    # Against a persona, the tip quotes the caller's own line where it went wrong.
+    if item_id == "held-the-line" and state.said.get("goodbye"):
+        return f"(You said “{state.said['goodbye']}” before you had them.)"
+    if item_id == "escalated-calmly" and state.said.get(Fact.HOSTILE):
+        return f"(You said “{state.said[Fact.HOSTILE]}”.)"
     if item_id == "stated-purpose":  # "A charge you don't recognize" -> "I'm calling about a charge I don't recognize."
         about = " ".join("I" if word == "you" else word for word in scenario.title.split())
         return f"I'm calling about {about[0].lower()}{about[1:]}."
