@@ -22,6 +22,11 @@ from ivr.ear import datasets, training  # noqa: E402
 from ivr.ear.features import words  # noqa: E402
 from ivr.ear.intents import OUT_OF_SCOPE  # noqa: E402
 from ivr.ear.linear import export, load_model  # noqa: E402
+from ivr.ear.menu_ear import MenuEar  # noqa: E402
+from ivr.ear.menu_report import main_menu_score  # noqa: E402
+from ivr.line import load_line  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 LOAD = """
@@ -41,7 +46,7 @@ def load_cost(imports: str, load: str) -> str:
     """Load time and resident-memory growth of loading a model, in a fresh Python (after its imports)."""
     code = LOAD.format(imports=imports, load=load)
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                          cwd=Path(__file__).resolve().parent.parent).stdout.strip().splitlines()[-1]
+                          cwd=ROOT).stdout.strip().splitlines()[-1]
 
 
 def measure(name: str, predict, rows) -> str:
@@ -59,7 +64,41 @@ def measure(name: str, predict, rows) -> str:
             f"median {statistics.median(times) * 1000:.3f} ms")
 
 
+def main_menu_summary(ear: MenuEar, rows) -> str:
+    """What the main menu does with `rows`, as the issue's targets count it."""
+    s = main_menu_score(ear, rows)
+    return (f"right branch {s.share(s.in_scope, 'right', 'asked-right'):.1%} (asked first "
+            f"{s.share(s.in_scope, 'asked-right', 'asked-wrong'):.1%}), wrong {s.share(s.in_scope, 'wrong', 'asked-wrong'):.1%}; "
+            f"no-branch reaching or asked about a branch {s.share(s.no_branch, 'branch', 'asked'):.1%}; "
+            f"out of scope {s.share(s.out_of_scope, 'branch', 'asked'):.1%}")
+
+
+def micro_f1(recognize, rows) -> str:
+    """Micro-F1 and recall of `recognize` on (utterance, moves) rows."""
+    tp = fp = fn = 0
+    for text, moves in rows:
+        heard = set(recognize(text))
+        tp, fp, fn = tp + len(heard & moves), fp + len(heard - moves), fn + len(moves - heard)
+    return f"micro-F1 {2 * tp / (2 * tp + fp + fn):.3f}, recall {tp / (tp + fn):.3f}"
+
+
+def compare_moves() -> None:
+    """The representative's ear: the rules alone, the model alone, and rules or model (minus vetoes)."""
+    from ivr.coach.moves import load_recognizer
+    from ivr.ear import moves_ear
+    from ivr.ear.training import read_moves
+
+    ear = moves_ear.MovesEar(load_recognizer(ROOT / "config" / "moves.yaml"))
+    model_only = lambda t: [m for m, p in zip(ear.model.labels, ear.model.probabilities(t))  # noqa: E731
+                            if p >= moves_ear.THRESHOLD]
+    for name in ("heldout.tsv", "fresh.tsv"):
+        rows = read_moves(ROOT / "tests" / "data" / "moves" / name)
+        print(f"moves, {name}: rules {micro_f1(ear.rules.recognize, rows)}; model {micro_f1(model_only, rows)}; "
+              f"rules or model {micro_f1(ear.recognize, rows)}")
+
+
 def main() -> None:
+    compare_moves()
     examples = datasets.training_examples()
     public = [i for i, e in enumerate(examples) if e.origin.split(":")[0] in ("banking77", "clinc150")]
     kept_back = set(public[::5])
@@ -80,6 +119,9 @@ def main() -> None:
           f"file {path.stat().st_size / 1e6:.1f} MB, {cost}")
     for name, rows in sets.items():
         print("  " + measure(name, lambda t: linear.ranked(t)[0][0], rows))
+    ear = MenuEar(load_line(ROOT / "config", ROOT / "prompts"), path)
+    for name, rows in sets.items():
+        print(f"  main menu, {name}: " + main_menu_summary(ear, rows))
 
     try:
         import fasttext

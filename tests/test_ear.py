@@ -108,7 +108,7 @@ def test_the_main_menu_sends_held_out_callers_to_the_right_branch(ear):
 
 
 # Per intent, just below what `flask --app app ear report` measured on the held-out set: recall floors.
-INTENT_FLOORS = {"dispute": 0.9, "lost-card": 0.6, "no-branch": 0.85, "out-of-scope": 0.75, "damaged-card": 0.8,
+INTENT_FLOORS = {"dispute": 0.9, "lost-card": 0.6, "no-branch": 0.85, "out-of-scope": 0.75, "damaged-card": 0.7,
                  "representative": 0.9, "rewards-balance": 0.9, "rewards-redeem": 0.9, "application-status": 0.9,
                  "payments": 0.9, "contact-details": 0.9, "yes": 0.9, "no": 0.9, "finished": 0.9}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # Twilio's SpeechResult is a sentence or two; a longer text is cut so a 10 kB post stays cheap.
 MAX_CHARS = 400
@@ -22,10 +23,14 @@ def words(text: str) -> list[str]:
 def features(text: str) -> list[str]:
     """Every feature of `text`, repeated as often as it occurs: w:word, p:word_word, and letter runs."""
     tokens = words(text)
-    out = [f"w:{t}" for t in tokens]
-    out += [f"p:{a}_{b}" for a, b in zip(tokens, tokens[1:])]
+    out = [f"p:{a}_{b}" for a, b in zip(tokens, tokens[1:])]
     for token in tokens:
-        padded = f" {token} "
-        for size in CHAR_SIZES:
-            out += [padded[i:i + size] for i in range(len(padded) - size + 1)]
+        out += _of_word(token)
     return out
+
+
+@lru_cache(maxsize=8192)
+def _of_word(token: str) -> tuple[str, ...]:
+    """A word's own features: w:word and its letter runs (kept: callers use the same few hundred words)."""
+    padded = f" {token} "
+    return (f"w:{token}", *(padded[i:i + size] for size in CHAR_SIZES for i in range(len(padded) - size + 1)))

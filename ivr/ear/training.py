@@ -15,6 +15,9 @@ from .features import features
 from .linear import export
 
 MENU_MODEL = datasets.DATA / "menu-model.json"
+# What a sentence's features are is part of what a model is made from (even their order: scikit-learn
+# sums in it), so the featurizer's source is hashed with the data.
+FEATURES = Path(__file__).resolve().parent / "features.py"
 MOVES_MODEL = datasets.DATA / "moves-model.json"
 # Chosen by measurement (docs/ear.md): the line's own examples weigh more than the public data sets'
 # rows, which outnumber them ten to one; weights smaller than PRUNE are dropped from the file.
@@ -24,7 +27,7 @@ MOVES_SETTINGS = {"C": 20.0, "min_df": 1, "prune": 0.02, "features": "w+p+char3-
 
 def menu_digest() -> str:
     """What the menu model is made from: its training files and settings."""
-    return datasets.files_digest(datasets.training_files(), json.dumps(MENU_SETTINGS, sort_keys=True))
+    return datasets.files_digest(datasets.training_files() + [FEATURES], json.dumps(MENU_SETTINGS, sort_keys=True))
 
 
 def _vectorizer(min_df: int):
@@ -78,7 +81,7 @@ MOVES_TRAINING = (MOVES_DATA / "tune.tsv", MOVES_DATA / "train-extra.tsv")
 
 def moves_digest() -> str:
     """What the moves model is made from: its training files and settings."""
-    return datasets.files_digest(list(MOVES_TRAINING), json.dumps(MOVES_SETTINGS, sort_keys=True))
+    return datasets.files_digest([*MOVES_TRAINING, FEATURES], json.dumps(MOVES_SETTINGS, sort_keys=True))
 
 
 def read_moves(path: Path) -> list[tuple[str, frozenset[str]]]:
