@@ -54,13 +54,15 @@ def _saved_summary(page) -> None:
     page.wait_for_url("**/phone/calls/*")
 
 
-def _rehearse_until_listening(page) -> None:
-    """Start a rehearsal, say what the call is about, and wait until the representative listens again."""
+def _rehearse_until_listening(page, lines=("hi i'm calling about a charge i don't recognize",)) -> None:
+    """Start a rehearsal, say each line (what the call is about), and wait until the representative listens."""
     page.locator("#call").click()
-    page.locator("#call-state", has_text="In call: listening").wait_for()
-    page.locator("#say-text").fill("hi i'm calling about a charge i don't recognize")
-    page.locator("#say-text").press("Enter")
-    page.locator("#transcript li.who-caller").first.wait_for()
+    for words in lines:
+        page.locator("#call-state", has_text="In call: listening").wait_for()
+        count = page.locator("#transcript li.who-caller").count()
+        page.locator("#say-text").fill(words)
+        page.locator("#say-text").press("Enter")
+        page.locator("#transcript li.who-caller").nth(count).wait_for()
     page.locator("#call-state", has_text="In call: listening").wait_for()
 
 
@@ -74,16 +76,9 @@ def _rehearsed(page) -> None:
 
 def _rehearsed_past_the_pushback(page) -> None:
     """A rehearsal that reached the representative's no and then ended: its report offers to try again."""
-    page.locator("#call").click()
-    for words in ("hi i'm calling about a charge on my statement that i don't recognize",
-                  "it's from bright lake electronics on march third for eighty four dollars and twenty cents",
-                  "yes", "i'd like the charge removed while it's investigated"):
-        page.locator("#call-state", has_text="In call: listening").wait_for()
-        count = page.locator("#transcript li.who-caller").count()
-        page.locator("#say-text").fill(words)
-        page.locator("#say-text").press("Enter")
-        page.locator("#transcript li.who-caller").nth(count).wait_for()
-    page.locator("#call-state", has_text="In call: listening").wait_for()
+    _rehearse_until_listening(page, ("hi i'm calling about a charge on my statement that i don't recognize",
+                                     "it's from bright lake electronics on march third for eighty four dollars and "
+                                     "twenty cents", "yes", "i'd like the charge removed while it's investigated"))
     page.keyboard.press("Escape")
     page.locator("#report-retry-link").wait_for()
 
