@@ -133,7 +133,7 @@ def test_against_the_rushed_persona_no_reference_is_marked_on_holding_the_line(c
     assert items["asked-reference"] == (False, "")
     tips = {i["id"]: i["tip"] for i in hang_up_in_the_browser(client, caller)["report"]["items"]}
     # The tip for this persona quotes the caller's own line.
-    assert tips["held-the-line"] == (f"{book.text('tip-held-the-line')} (You said “{GOODBYE}” before you had them.)")
+    assert tips["held-the-line"] == f"{book.text('tip-held-the-line')} (You said “{GOODBYE}” before you had them.)"
 
 
 def test_the_rushed_persona_talks_over_a_vague_line(caller, book):
@@ -243,8 +243,8 @@ def test_try_again_on_the_phone_page_starts_at_the_pushback_and_links_the_new_re
 def test_try_again_is_on_the_saved_report(client):
     first = missed_after_the_pushback(RecordingCaller(client), client)
     html = client.get(f"/rehearse/reports/{first['report_id']}").get_data(as_text=True)
-    assert f'<a class="button" id="try-again" href="/phone?retry={first["report_id"]}">Try again from the pushback</a>' \
-        in html
+    link = f'<a class="button" id="try-again" href="/phone?retry={first["report_id"]}">Try again from the pushback</a>'
+    assert link in html
     assert "with the\n  <strong>helpful</strong> representative" in html
 
 

@@ -22,7 +22,7 @@ from .turn_taking import Event, Phase, Say, lookup, persona_traits, phase_of
 from .wording import vary
 
 __all__ = ["HOLD", "REFERENCE", "REP", "SUP", "DeskState", "Heard", "Reply", "desk_node", "enter", "key_action",
-           "step"]  # the voice line's view of the conversation
+           "resume", "step"]  # the voice line's view of the conversation
 
 MAX_TURNS = 30  # a conversation this long is wrapped up politely: every call ends
 MAX_IDLE = 3  # turns in a row that give nothing usable (nonsense, a lone 0) before a polite goodbye
@@ -157,7 +157,8 @@ def _heard_events(book: ScenarioBook, s: DeskState, moves: set[str], quote: str,
 
 def _acknowledged(moves: set[str], missing: str | None) -> list[Event]:
     """The pieces a re-ask acknowledges: what the caller gave this turn, other than what is asked again."""
-    acks = {"outcome": Event.ACK_OUTCOME, "details": Event.ACK_DETAILS, "purpose": Event.ACK_PURPOSE}  # most telling first
+    # The most telling first: what they want done, then the details, then what the call is about.
+    acks = {"outcome": Event.ACK_OUTCOME, "details": Event.ACK_DETAILS, "purpose": Event.ACK_PURPOSE}
     return [event for piece, event in acks.items() if piece in moves and piece != missing][:1]
 
 
@@ -192,8 +193,8 @@ def _wrong_restatement(book: ScenarioBook, s: DeskState, said: str) -> Event | N
 
     scenario = _scenario(book, s)
     # What the representative refused, until the supervisor's offer (which may grant it).
-    if Fact.ANSWERED in s.facts and Fact.OFFERED not in s.facts and any(fuzz.partial_ratio(refused.lower(), said.lower()) >= 90
-                                        for refused in scenario.refused):
+    refused = any(fuzz.partial_ratio(words.lower(), said.lower()) >= 90 for words in scenario.refused)
+    if refused and Fact.ANSWERED in s.facts and Fact.OFFERED not in s.facts:
         return Event.CONFIRM_REFUSED
     if differs(extract(said, _today(s)), _agreed(book, s)):
         return Event.CONFIRM_OTHER_DETAILS
