@@ -113,7 +113,7 @@ TIP_DETAILS = {
     "trip-delay": "one hundred and eighty dollars, August 20th, the card's last four digits.",
     "fraud-alert": "three hundred and twelve dollars, December 1st, Northwind Gadgets, the card's last four digits.",
     "late-fee": "one hundred and twenty dollars, October 14th, the card's last four digits.",
-    "replacement-not-arrived": "November 2nd, the card's last four digits.",
+    "replacement-not-arrived": "November 2nd, the card's last four digits, the reference from last time.",
 }
 TIP_OUTCOME = {
     "unknown-charge": "have the charge investigated, and not pay it while it is checked.",

@@ -294,6 +294,8 @@ def facts_for_ear(facts) -> dict[str, str]:
            for piece, value in heard.items()}
     if facts.card:
         ear["card"] = card_for_ear(facts.card)
+    if facts.reference:
+        ear["reference"] = " ".join(facts.reference)  # digit by digit, as it is read out
     return ear
 
 
@@ -302,6 +304,8 @@ def facts_for_eye(facts) -> dict[str, str]:
     shown_facts = shown(scenario_heard(facts))
     if facts.card:
         shown_facts["card"] = card_for_eye(facts.card)
+    if facts.reference:
+        shown_facts["reference"] = facts.reference
     return shown_facts
 
 
