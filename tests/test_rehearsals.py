@@ -105,7 +105,8 @@ TIP_DETAILS = {
     "unknown-charge": "eighty-four dollars and twenty cents, March 3rd, Bright Lake Electronics, "
                       "the card's last four digits.",
     "stolen-abroad": "the card's last four digits.",
-    "missing-points": "six hundred and forty dollars, April 2nd, Skyway Air, the card's last four digits.",
+    "missing-points": "six hundred and forty dollars, April 2nd, Skyway Air, the card's last four digits, "
+                      "three thousand two hundred bonus points.",
     "payment-not-posted": "two hundred and fifty dollars, May 28th, the card's last four digits.",
     "name-change": "the card's last four digits.",
     "application-no-answer": "February 10th.",

@@ -42,8 +42,8 @@ def _example(book: ScenarioBook, state: DeskState, item_id: str) -> str | None:
     if item_id == "gave-details":
         facts = list(facts_for_ear(scenario.facts).items())
         # The card's digits are said as "the last four": a saved report masks any four digits in a row.
-        said = ["the card's last four digits" if name == "card" else "the reference from last time"
-                if name == "reference" else value for name, value in facts]
+        instead = {"card": "the card's last four digits", "reference": "the reference from last time"}
+        said = [instead.get(name, value) for name, value in facts]
         return f"{', '.join(said)}." if said else None
     if item_id == "confirmed":  # what was agreed: the supervisor's offer, else the representative's answer
         source = (scenario.supervisor if Fact.OFFERED in state.facts else
