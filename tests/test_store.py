@@ -170,6 +170,9 @@ def test_an_open_rehearsal_is_kept_off_the_request_path_and_finished_once_its_ca
         store.keep_open_rehearsal("key-3", "state-c", 30, now=1000.0)
         store.keep_open_rehearsal("key-4", "broken", 30, now=1000.0)
     assert recorder.flush(10)
+    with store_app.test_request_context():  # shipped in a batch of its own: the database's guard keeps state-b
+        store.keep_open_rehearsal("key-1", "state-0", 30, now=999.0)
+    assert recorder.flush(10)
     sid = "CA" + "4" * 32
     # A repeated callback finds nothing left to finish; one that cannot be scored holds up nothing.
     for key in ("key-4", "key-1", "key-1", "key-2"):
