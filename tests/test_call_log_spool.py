@@ -185,7 +185,8 @@ def test_a_spool_that_cannot_be_written_loses_the_event_with_a_line_and_never_ra
     recorder.steps(SID, [("welcome", None)])
     assert recorder.flush(10)
     spool = recorder.spool
-    good, spool.path, spool._connection = spool.path, tmp_path / "a-file" / "spool.sqlite", None
+    spool.close()
+    good, spool.path = spool.path, tmp_path / "a-file" / "spool.sqlite"  # opened there by the next add
     (tmp_path / "a-file").write_text("not a folder")  # the spool cannot be opened (as on a full disk)
     try:
         started = time.perf_counter()
