@@ -167,9 +167,10 @@ def draw(rt: Runtime, speaker: Speaker, state: DeskState, reply: Reply, token: s
     cut = len(said) - said[::-1].index(HOLD) if HOLD in said else 0
     _speak(rt, speaker, response, said[:cut], call_sid)
     if reply.listen:
-        gather = response.gather(**_listening(rt, state, token))
+        action = input_url(token)
+        gather = response.gather(**_listening(rt, state, action))
         _speak(rt, speaker, gather, said[cut:], call_sid)
-        response.redirect(input_url(token), method="POST")  # Twilio goes on here after silence
+        response.redirect(action, method="POST")  # Twilio goes on here after silence
         return response
     _speak(rt, speaker, response, said[cut:], call_sid)
     if reply.leave:
@@ -180,11 +181,11 @@ def draw(rt: Runtime, speaker: Speaker, state: DeskState, reply: Reply, token: s
     return response
 
 
-def _listening(rt: Runtime, state: DeskState, token: str) -> dict:
+def _listening(rt: Runtime, state: DeskState, action: str) -> dict:
     compiled = rt.line.nodes[desk_node(rt.scenarios, state.desk)]
     d, voice = rt.line.flow.defaults, rt.settings.voice
     # One key decides at a desk (0, *, 9 and the desk's options); words go to the recognizer.
-    return {"input": "dtmf speech", "action": input_url(token), "method": "POST", "num_digits": 1,
+    return {"input": "dtmf speech", "action": action, "method": "POST", "num_digits": 1,
             "finish_on_key": "", "timeout": capped_timeout(voice, compiled.node.timeout or d.gather_timeout),
             **voice.speech(), "hints": compiled.hints}
 
