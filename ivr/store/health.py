@@ -42,15 +42,20 @@ class Probe:
         self._checking_since: float | None = None  # when the check under way began (monotonic)
 
     def latest(self, wait: float = 0.0) -> tuple[bool, str, float] | None:
-        """The last result (starting the probe if it sleeps), waiting up to `wait` s for a first one; None
-        when there is none yet."""
+        """The last result (starting the probe if it sleeps), giving a first check up to `wait` s from its
+        start to come back; None when there is none yet."""
         with self._changed:
             self._asked = time.monotonic()
             if self._thread is None and not self._stopping:
                 self._thread = threading.Thread(target=self._run, name="database health probe", daemon=True)
                 self._thread.start()
             if self.result is None and wait:
-                self._changed.wait(wait)
+                # Counted from the check's start, not from each request: with a database that hangs from
+                # the start, only the first answers wait, not every one.
+                since = self._checking_since
+                waited = 0.0 if since is None else time.monotonic() - since
+                if waited < wait:
+                    self._changed.wait(wait - waited)
             since = self._checking_since
             if since is not None and time.monotonic() - since > STUCK_SECONDS:
                 # A frozen database: the check under way has not come back (it will, at its timeout).
