@@ -54,13 +54,15 @@ def _saved_summary(page) -> None:
     page.wait_for_url("**/phone/calls/*")
 
 
-def _rehearse_until_listening(page) -> None:
-    """Start a rehearsal, say what the call is about, and wait until the representative listens again."""
+def _rehearse_until_listening(page, lines=("hi i'm calling about a charge i don't recognize",)) -> None:
+    """Start a rehearsal, say each line (what the call is about), and wait until the representative listens."""
     page.locator("#call").click()
-    page.locator("#call-state", has_text="In call: listening").wait_for()
-    page.locator("#say-text").fill("hi i'm calling about a charge i don't recognize")
-    page.locator("#say-text").press("Enter")
-    page.locator("#transcript li.who-caller").first.wait_for()
+    for words in lines:
+        page.locator("#call-state", has_text="In call: listening").wait_for()
+        count = page.locator("#transcript li.who-caller").count()
+        page.locator("#say-text").fill(words)
+        page.locator("#say-text").press("Enter")
+        page.locator("#transcript li.who-caller").nth(count).wait_for()
     page.locator("#call-state", has_text="In call: listening").wait_for()
 
 
@@ -70,6 +72,30 @@ def _rehearsed(page) -> None:
     page.keyboard.press("Escape")
     page.locator("#report-saved a").first.wait_for()
     page.locator("#transcript .moves").first.wait_for()
+
+
+def _rehearsed_past_the_pushback(page) -> None:
+    """A rehearsal that reached the representative's no and then ended: its report offers to try again."""
+    _rehearse_until_listening(page, ("hi i'm calling about a charge on my statement that i don't recognize",
+                                     "it's from bright lake electronics on march third for eighty four dollars and "
+                                     "twenty cents", "yes", "i'd like the charge removed while it's investigated"))
+    page.keyboard.press("Escape")
+    page.locator("#report-retry-link").wait_for()
+
+
+def _trying_again(page) -> None:
+    """The phone page that "Try again from the pushback" opens."""
+    _rehearsed_past_the_pushback(page)
+    page.locator("#report-retry-link").click()
+    page.wait_for_url("**/phone?retry=*")
+
+
+def _saved_report_to_try_again(page) -> None:
+    """A saved report whose page offers to try again from the pushback."""
+    _rehearsed_past_the_pushback(page)
+    page.locator("#report-saved a").first.click()
+    page.wait_for_url("**/rehearse/reports/*")
+    page.locator("#try-again").wait_for()
 
 
 def _saved_report(page) -> None:
@@ -118,6 +144,10 @@ PAGES = [
     Page("phone, unknown scenario", "/phone?scenario=no-such-scenario"),
     Page("phone, a rehearsal with a persona", "/phone?scenario=fraud-alert&persona=by-the-book"),
     Page("phone, unknown persona", "/phone?scenario=unknown-charge&persona=no-such-persona"),
+    Page("phone, report offering to try again", "/phone?scenario=unknown-charge&persona=rushed",
+         then=_rehearsed_past_the_pushback),
+    Page("phone, trying again from the pushback", "/phone?scenario=unknown-charge", then=_trying_again),
+    Page("saved report offering to try again", "/phone?scenario=unknown-charge", then=_saved_report_to_try_again),
     Page("phone, mid-rehearsal", "/phone?scenario=unknown-charge", then=_rehearse_until_listening),
     Page("phone, rehearsal report", "/phone?scenario=unknown-charge", then=_rehearsed),
     Page("saved rehearsal report", "/phone?scenario=unknown-charge", then=_saved_report),

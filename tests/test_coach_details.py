@@ -25,7 +25,8 @@ DEC_3 = date(2026, 12, 3)  # a Thursday
      {"amount": "84.20", "date": "2026-03-03", "merchant": "Bright Lake Electronics"}),
     ("my flight was delayed nine hours on august twentieth and the hotel cost a hundred and eighty dollars",
      {"amount": "180", "date": "2026-08-20"}),
-    ("it was $45.50 at Corner Coffee yesterday", {"amount": "45.50", "merchant": "Corner Coffee", "date": "2026-12-02"}),
+    ("it was $45.50 at Corner Coffee yesterday",
+     {"amount": "45.50", "merchant": "Corner Coffee", "date": "2026-12-02"}),
     ("three weeks ago", {"date": "2026-11-12"}),
     # Nothing to take down: a card number is never an amount, "now" and "may" are no dates.
     ("my card number is 3782 822463 10005", {}),

@@ -105,7 +105,8 @@ TIP_DETAILS = {
     "unknown-charge": "eighty-four dollars and twenty cents, March 3rd, Bright Lake Electronics, "
                       "the card's last four digits.",
     "stolen-abroad": "the card's last four digits.",
-    "missing-points": "six hundred and forty dollars, April 2nd, Skyway Air, the card's last four digits.",
+    "missing-points": "six hundred and forty dollars, April 2nd, Skyway Air, the card's last four digits, "
+                      "three thousand two hundred bonus points.",
     "payment-not-posted": "two hundred and fifty dollars, May 28th, the card's last four digits.",
     "name-change": "the card's last four digits.",
     "application-no-answer": "February 10th.",
@@ -113,7 +114,7 @@ TIP_DETAILS = {
     "trip-delay": "one hundred and eighty dollars, August 20th, the card's last four digits.",
     "fraud-alert": "three hundred and twelve dollars, December 1st, Northwind Gadgets, the card's last four digits.",
     "late-fee": "one hundred and twenty dollars, October 14th, the card's last four digits.",
-    "replacement-not-arrived": "November 2nd, the card's last four digits.",
+    "replacement-not-arrived": "November 2nd, the card's last four digits, the reference from last time.",
 }
 TIP_OUTCOME = {
     "unknown-charge": "have the charge investigated, and not pay it while it is checked.",

@@ -233,9 +233,11 @@ def test_the_cards_show_each_fact_for_the_eye_and_the_line_says_it_for_the_ear(c
     html = text(client.get("/rehearse"))
     missing_points = html.split('id="scenario-missing-points"')[1].split("</article>")[0]
     assert "a flight costing $640 from Skyway Air with your card ending in 8831." in missing_points
+    assert "The offer promised 3,200 bonus points." in missing_points
     unknown = html.split('id="scenario-unknown-charge"')[1].split("</article>")[0]
     assert "a charge of $84.20 from Bright Lake Electronics, dated March 3rd, on your card ending in 4417." in unknown
-    for spoken in ("six hundred and forty dollars", "8 8 3 1", "eighty-four dollars", "4 4 1 7", "hundred and"):
+    for spoken in ("six hundred and forty dollars", "8 8 3 1", "eighty-four dollars", "4 4 1 7", "hundred",
+                   "6 2 4 1 8 0 5 3"):
         assert spoken not in html
     # The line says the same facts, written once in scenarios.yaml, for the ear.
     book = app.extensions["practice_line"].scenarios

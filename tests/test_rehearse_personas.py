@@ -131,6 +131,9 @@ def test_against_the_rushed_persona_no_reference_is_marked_on_holding_the_line(c
     items = {i["id"]: (i["met"], i["said"]) for i in hang_up_in_the_browser(client, caller)["report"]["items"]}
     assert items["held-the-line"] == (False, "")
     assert items["asked-reference"] == (False, "")
+    tips = {i["id"]: i["tip"] for i in hang_up_in_the_browser(client, caller)["report"]["items"]}
+    # The tip for this persona quotes the caller's own line.
+    assert tips["held-the-line"] == f"{book.text('tip-held-the-line')} (You said “{GOODBYE}” before you had them.)"
 
 
 def test_the_rushed_persona_talks_over_a_vague_line(caller, book):
@@ -229,6 +232,9 @@ def test_try_again_on_the_phone_page_starts_at_the_pushback_and_links_the_new_re
     assert second["report"]["retry_of"] == first["report_id"]
     verdicts = {item["id"]: item["met"] for item in second["report"]["items"]}
     assert verdicts["held-the-line"] and verdicts["escalated-well"] and verdicts["stated-purpose"]
+    gone = client.get("/phone?retry=no-such-report").get_data(as_text=True)
+    assert "There is no saved rehearsal “no-such-report” to try again from its pushback" in gone
+    assert '"startUrl": "/voice/incoming"' in gone
     # A forged resume state is refused: the rehearsal starts from the beginning.
     forged = RecordingCaller(client).start("/voice/rehearse/unknown-charge?resume=not.ours")
     assert forged.said[0] == book.words("unknown-charge", "situation")
@@ -237,8 +243,8 @@ def test_try_again_on_the_phone_page_starts_at_the_pushback_and_links_the_new_re
 def test_try_again_is_on_the_saved_report(client):
     first = missed_after_the_pushback(RecordingCaller(client), client)
     html = client.get(f"/rehearse/reports/{first['report_id']}").get_data(as_text=True)
-    assert f'<a class="button" id="try-again" href="/phone?retry={first["report_id"]}">Try again from the pushback</a>' \
-        in html
+    link = f'<a class="button" id="try-again" href="/phone?retry={first["report_id"]}">Try again from the pushback</a>'
+    assert link in html
     assert "with the\n  <strong>helpful</strong> representative" in html
 
 
@@ -260,6 +266,8 @@ def test_try_again_in_the_terminal(runner, book):
     assert verdicts["escalated-calmly"] is True
     plain = runner.invoke(args=["practice", "--scenario", "unknown-charge", "--keys", keys])
     assert "Try again from the pushback: flask --app app practice --retry " in plain.output
+    alone = runner.invoke(args=["practice", "--persona", "rushed"])
+    assert alone.exit_code == 2 and "give --scenario too" in alone.output
     unknown = runner.invoke(args=["practice", "--retry", "no-such-report"])
     assert unknown.exit_code == 2 and "no saved rehearsal 'no-such-report'" in unknown.output
 

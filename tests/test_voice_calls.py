@@ -367,9 +367,11 @@ def test_invalid_input_says_so_and_replays_the_menu(caller, line, node, invalid)
         reply = caller.press("12")
     notice = line.flow.nodes[node].invalid_prompt or "invalid-choice"
     if node == line.flow.defaults.home and invalid == "nonsense words":
-        notice = line.flow.defaults.out_of_scope_prompt  # the ear: says what can be said instead
-    assert reply.said[0] == line.text(notice)
-    assert reply.said[1:] == first.said
+        # The ear: a short re-prompt that says what can be said (and that 9 replays the options).
+        assert reply.said == [line.text(line.flow.defaults.out_of_scope_prompt)]
+    else:
+        assert reply.said[0] == line.text(notice)
+        assert reply.said[1:] == first.said
     assert reply.action.startswith(f"/voice/node/{node}/input?failures=1&turn=2")
 
 

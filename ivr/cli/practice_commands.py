@@ -39,6 +39,8 @@ def practice_command(keys: str | None, start_node: str | None, scenario_id: str 
         raise click.BadParameter(f"unknown scenario '{scenario_id}' (known: {', '.join(rt.scenarios.scenarios)})",
                                  param_hint="--scenario")
     personas = rt.scenarios.personas.personas
+    if persona_id is not None and scenario_id is None:
+        raise click.UsageError("--persona picks the representative of a rehearsal: give --scenario too")
     if persona_id is not None and persona_id not in personas:
         raise click.BadParameter(f"unknown persona '{persona_id}' (known: {', '.join(personas)})",
                                  param_hint="--persona")

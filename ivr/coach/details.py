@@ -202,13 +202,20 @@ def is_no(text: str) -> bool:
 
 # --- Saying them: for the ear (the representative's words) and for the eye (pages) ---
 
+def _number_words(n: int) -> str:
+    """3200 -> "three thousand two hundred"."""
+    from num2words import num2words
+
+    return num2words(n).replace(",", "")
+
+
 def amount_for_ear(value: str) -> str:
     """"149.99" -> "one hundred and forty-nine dollars and ninety-nine cents"; "~60" -> "about sixty dollars"."""
     from num2words import num2words
 
     about, number = value.startswith("~"), Decimal(value.lstrip("~"))
     dollars, cents = int(number), int((number % 1) * 100)
-    said = f"{num2words(dollars).replace(',', '')} dollars" + (f" and {num2words(cents)} cents" if cents else "")
+    said = f"{_number_words(dollars)} dollars" + (f" and {num2words(cents)} cents" if cents else "")
     return f"about {said}" if about else said
 
 
@@ -294,6 +301,10 @@ def facts_for_ear(facts) -> dict[str, str]:
            for piece, value in heard.items()}
     if facts.card:
         ear["card"] = card_for_ear(facts.card)
+    if facts.reference:
+        ear["reference"] = " ".join(facts.reference)  # digit by digit, as it is read out
+    if facts.points:
+        ear["points"] = f"{_number_words(facts.points)} bonus points"
     return ear
 
 
@@ -302,6 +313,10 @@ def facts_for_eye(facts) -> dict[str, str]:
     shown_facts = shown(scenario_heard(facts))
     if facts.card:
         shown_facts["card"] = card_for_eye(facts.card)
+    if facts.reference:
+        shown_facts["reference"] = facts.reference
+    if facts.points:
+        shown_facts["points"] = f"{facts.points:,} bonus points"
     return shown_facts
 
 

@@ -8,8 +8,6 @@ them, what the person says) is the table in ivr.coach.turn_taking; the state is 
 
 from __future__ import annotations
 
-import re
-import zlib
 from collections.abc import Callable, Iterable
 from datetime import date
 
@@ -20,11 +18,11 @@ from .coach_report import spoken_summary
 from .details import differs, extract, is_no, is_yes, read_back, retell, scenario_heard
 from .scenarios import REP, SUP, Scenario, ScenarioBook
 from .state import HOLD, INFO, REFERENCE, DeskState, Fact, Heard, Reply
-from .personas import first_choice, wordings
 from .turn_taking import Event, Phase, Say, lookup, persona_traits, phase_of
+from .wording import vary
 
 __all__ = ["HOLD", "REFERENCE", "REP", "SUP", "DeskState", "Heard", "Reply", "desk_node", "enter", "key_action",
-           "step"]  # the voice line's view of the conversation
+           "resume", "step"]  # the voice line's view of the conversation
 
 MAX_TURNS = 30  # a conversation this long is wrapped up politely: every call ends
 MAX_IDLE = 3  # turns in a row that give nothing usable (nonsense, a lone 0) before a polite goodbye
@@ -39,9 +37,6 @@ QUESTIONS = (("hostile", Event.HOSTILE, Fact.HOSTILE), ("ask-name", Event.ASK_NA
              ("ask-reference", Event.ASK_REFERENCE, Fact.REFERENCE),
              ("ask-next-steps", Event.ASK_NEXT_STEPS, Fact.NEXT_STEPS), ("confirm", Event.CONFIRM, Fact.CONFIRMED),
              ("formal-complaint", Event.FORMAL, Fact.FORMAL))
-
-# Said as they are, whatever came before: the coach's summary, digits, and the keypad (after every silence).
-AS_THEY_ARE = ("coach-", "well-", "tip-", "digit-", "desk-keypad-")
 
 Recognize = Callable[[str], Iterable[str]]
 
@@ -64,7 +59,7 @@ def enter(book: ScenarioBook, scenario: str | None, desk: str = REP, via: Iterab
         if line.nodes[node_id].kind == "hold":
             reply.say.append(HOLD)
     reply.say += _greeting(book, state, desk)
-    reply.say = _vary(book, state, reply.say)
+    reply.say = vary(book, state, reply.say)
     return state, reply
 
 
@@ -73,7 +68,7 @@ def resume(book: ScenarioBook, state: DeskState, today: date | None = None) -> t
     s = state.copy()
     s.day, s.last = (today or date.today()).isoformat(), ""
     reply = Reply(["desk-try-again", *_words(book, s, Say.CAN), *_words(book, s, Say.CANNOT)])
-    reply.say = _vary(book, s, reply.say)
+    reply.say = vary(book, s, reply.say)
     return s, reply
 
 
@@ -145,6 +140,7 @@ def _heard_events(book: ScenarioBook, s: DeskState, moves: set[str], quote: str,
     if "formal-complaint" in moves and s.desk == SUP and Fact.OFFERED in s.facts:
         s.note(Fact.FORMAL_AFTER, quote)
     if finish:
+        s.said.setdefault("goodbye", quote)  # a tip may quote it: "you said 'that's all' before..."
         return [*events, Event.GOODBYE]
     if "ask-supervisor" in moves:
         events.append(_supervisor_asked(book, s, quote, "hostile" in moves))
@@ -161,7 +157,8 @@ def _heard_events(book: ScenarioBook, s: DeskState, moves: set[str], quote: str,
 
 def _acknowledged(moves: set[str], missing: str | None) -> list[Event]:
     """The pieces a re-ask acknowledges: what the caller gave this turn, other than what is asked again."""
-    acks = {"outcome": Event.ACK_OUTCOME, "details": Event.ACK_DETAILS, "purpose": Event.ACK_PURPOSE}  # most telling first
+    # The most telling first: what they want done, then the details, then what the call is about.
+    acks = {"outcome": Event.ACK_OUTCOME, "details": Event.ACK_DETAILS, "purpose": Event.ACK_PURPOSE}
     return [event for piece, event in acks.items() if piece in moves and piece != missing][:1]
 
 
@@ -196,8 +193,8 @@ def _wrong_restatement(book: ScenarioBook, s: DeskState, said: str) -> Event | N
 
     scenario = _scenario(book, s)
     # What the representative refused, until the supervisor's offer (which may grant it).
-    if Fact.ANSWERED in s.facts and Fact.OFFERED not in s.facts and any(fuzz.partial_ratio(refused.lower(), said.lower()) >= 90
-                                        for refused in scenario.refused):
+    refused = any(fuzz.partial_ratio(words.lower(), said.lower()) >= 90 for words in scenario.refused)
+    if refused and Fact.ANSWERED in s.facts and Fact.OFFERED not in s.facts:
         return Event.CONFIRM_REFUSED
     if differs(extract(said, _today(s)), _agreed(book, s)):
         return Event.CONFIRM_OTHER_DETAILS
@@ -282,50 +279,8 @@ def _play(book: ScenarioBook, s: DeskState, events: list[Event]) -> Reply:
             reply.say += _words(book, s, part) if isinstance(part, Say) else [part]
         if row.to is not None:
             _move(book, s, row.to, reply)
-    reply.say = _vary(book, s, reply.say)
+    reply.say = vary(book, s, reply.say)
     return reply
-
-
-def _vary(book: ScenarioBook, s: DeskState, said: list[str | Segment]) -> list[str | Segment]:
-    """Each reply type in the persona's wording, never a sentence of the previous reply again (s.last)."""
-    before = set(s.last.split())
-    persona_id = book.persona_id(s.persona)
-    call = f"{s.scenario}:{persona_id}"
-    out: list[str | Segment] = []
-    for part in said:
-        if isinstance(part, str) and part not in (HOLD, REFERENCE) and not part.startswith(AS_THEY_ARE):
-            ways = wordings(book.personas, persona_id, part)
-            start = first_choice(call, s.turns, len(ways), default=not s.persona)
-            fresh = [w for k in range(len(ways)) if (w := ways[(start + k) % len(ways)]) not in out
-                     and _digest(book.text(w)) not in before]
-            part = fresh[0] if fresh else ways[start]
-            if not fresh and _digest(book.text(part)) in before:
-                part = _again(book, part)  # the scenario's one wording, again: said as a person would
-        out.append(part)
-    s.last = " ".join(_digest(_text(book, part)) for part in out if part not in (HOLD, REFERENCE))
-    return out
-
-
-def _again(book: ScenarioBook, prompt_id: str) -> Segment:
-    """A prompt said again straight after itself: a question is asked again in its last sentence alone
-    ("Could you give me the details...?"), anything else is marked as said before."""
-    text = book.text(prompt_id)
-    sentences = [part for part in _SENTENCE_END.split(text) if part]
-    if text.endswith("?") and len(sentences) > 1:
-        return Segment(prompt_id, sentences[-1])
-    return Segment(prompt_id, f"{book.text('desk-as-i-said')} {text}")
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
-
-
-def _text(book: ScenarioBook, part: str | Segment) -> str:
-    return part.text if isinstance(part, Segment) else book.text(part)
-
-
-def _digest(text: str) -> str:
-    """A short fingerprint of a sentence: the state remembers the last reply by these, not by its words."""
-    return format(zlib.crc32(text.encode()), "08x")
 
 
 def _move(book: ScenarioBook, s: DeskState, to: Phase, reply: Reply) -> None:

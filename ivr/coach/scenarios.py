@@ -37,6 +37,8 @@ class Facts(StrictModel):
     date: dt.date | None = None
     merchant: str | None = Field(default=None, min_length=1, max_length=60)
     card: str | None = Field(default=None, pattern=r"^[0-9]{4}$")  # the card's last four digits (invented)
+    reference: str | None = Field(default=None, pattern=r"^[0-9]{6,10}$")  # a reference from an earlier call
+    points: int | None = Field(default=None, gt=0, lt=10_000_000)  # rewards points
 
 
 class Scenario(StrictModel):

@@ -5,11 +5,13 @@ decides which, from the moves heard and the state); each event is looked up for 
 gives the next phase and what the person at the desk says. A row's `says` holds prompt ids (prompts/coach/)
 and the words marked here in capitals, which depend on the scenario and the call (Say).
 
-    ASKING ──all three pieces known (details read back first)──► PUSHED_BACK ──asks for a supervisor──► SUPERVISOR ──any turn──► OFFERED
-      │ └─asks for a supervisor twice (before the pushback)──────────────────────┘   ▲
-      └─ a piece is missing: ask for it (up to MAX_ASKS times each)                   └─ back (*): to the
-                                                                                        representative
-    any phase ──goodbye, too long, too quiet, too unclear──► ENDED (the coach's summary)
+    ASKING ── a piece missing: ask for it (up to MAX_ASKS times each; details read back) ──► ASKING
+      │ ── asks for a supervisor before the pushback: "let me try first" ──────────────► ASKING
+      │ ── asks again ───────────────────────────────────────────────────────────┐
+      ▼ all three pieces known: the answer and the no                             │
+    PUSHED_BACK ── asks for a supervisor (by the book: a second no first) ──► SUPERVISOR ── any turn ──► OFFERED
+                                                   back (*) to the representative ◄──┘
+    any phase ── goodbye, too long, too quiet, too unclear ──► ENDED (the coach's summary)
 """
 
 from __future__ import annotations

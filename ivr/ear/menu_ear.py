@@ -35,7 +35,6 @@ HANDOFF, NOTHING = "@no-branch", "@out-of-scope"
 # The training data hold many more no-branch and out-of-scope sentences than the line's own: their
 # probability is weighed down this much against the places (chosen on held-out data, docs/ear.md).
 WEIGHTS = {HANDOFF: 0.6, NOTHING: 0.6}
-ASK_AT = "main"  # "did you mean" is asked at the main menu; elsewhere a doubt is a re-prompt
 QUESTION = "It sounds like you're calling about {about}. Is that right?"
 MAX_HINTS = 100  # Twilio takes a list of phrases of up to 100 characters each; a long list dilutes them
 
@@ -48,6 +47,8 @@ class MenuEar:
         self._model_path = model_path
         self._lock = threading.Lock()
         self._hints: dict[str, str] = {}
+        # "did you mean" is asked at the main menu (the flow's home); elsewhere a doubt is a re-prompt
+        self.ask_at = line.flow.defaults.home
         # menu -> intent -> where it leads there (a node, an @ choice, HANDOFF or NOTHING)
         self.places: dict[str, dict[str, str]] = {}
         for menu in (n for n, node in line.flow.nodes.items() if node.kind == "menu"):
@@ -55,13 +56,13 @@ class MenuEar:
             here = {name: place for name, place in here.items() if place}
             # A card topic with no branch goes to a person from the main menu; in a sub-menu it is
             # just not one of the options (the usual re-prompts, then a person).
-            here[NO_BRANCH] = HANDOFF if menu == ASK_AT else NOTHING
+            here[NO_BRANCH] = HANDOFF if menu == self.ask_at else NOTHING
             here[OUT_OF_SCOPE] = NOTHING
             self.places[menu] = here
         # the words of "did you mean": each main-menu place, as its first intent describes it
         self.abouts: dict[str, str] = {}
         for name, intent in self.intents.items():
-            self.abouts.setdefault(intent.routes.get(ASK_AT, ""), intent.about)
+            self.abouts.setdefault(intent.routes.get(self.ask_at, ""), intent.about)
         if "representative" in self.intents:
             self.abouts[REPRESENTATIVE] = self.intents["representative"].about
 
@@ -99,12 +100,12 @@ class MenuEar:
             return Heard(None)
         if place == HANDOFF:
             return Heard(None, handoff=True) if share >= ASK else Heard(None)
-        sure, margin = (SURE, MARGIN) if node_id == ASK_AT else (SUB_SURE, SUB_MARGIN)
+        sure, margin = (SURE, MARGIN) if node_id == self.ask_at else (SUB_SURE, SUB_MARGIN)
         doubtful = share < sure or share - runner_up < margin or (confidence is not None
                                                                  and 0 < confidence < LOW_CONFIDENCE)
         if not doubtful:
             return Heard(place)
-        if node_id == ASK_AT and share >= ASK and place in self.abouts:
+        if node_id == self.ask_at and share >= ASK and place in self.abouts:
             return Heard(place, sure=False)
         return Heard(None)
 

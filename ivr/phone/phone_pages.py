@@ -30,7 +30,8 @@ def phone():
     start = request.args.get("start", "").strip()[:100]
     known = start in line.nodes
     wanted = request.args.get("scenario", "").strip()[:100]
-    again = try_again(rt, request.args.get("retry", "").strip()[:100]) if request.args.get("retry") else None
+    retry = request.args.get("retry", "").strip()[:100]
+    again = try_again(rt, retry) if retry else None
     if again is not None:  # "Try again from the pushback": the report's scenario and persona
         wanted = again.scenario
     card = rt.scenarios.card(wanted) if wanted in rt.scenarios else None
@@ -63,6 +64,7 @@ def phone():
                            unknown_persona=asked_persona if card and asked_persona and not persona else None,
                            desk_keys=desk_keys(rt.scenarios) if card else [],
                            unknown_scenario=wanted if wanted and not card else None,
+                           unknown_retry=retry if retry and again is None else None,
                            start_label=line.nodes[start].label if known and not card else None,
                            unknown_start=start if start and not known and not card else None,
                            keep_days=rt.settings.phone.keep_days)

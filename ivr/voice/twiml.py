@@ -62,7 +62,7 @@ def render(line: PracticeLine, speaker: Speaker, voice: VoiceSettings, turn: Tur
                 waiting = []
             failures = turn.failures if node_id == turn.node else 0  # failures belong to the node they were at
             _gather(line, speaker, voice, response, node_id, failures, call, waiting + notice,
-                    _did_you_mean(line, turn) if node_id == turn.node else None)
+                    _instead(line, turn) if node_id == turn.node else None)
             return response
         _speak_all(speaker, response, waiting + notice)
         waiting, notice = [], []
@@ -132,16 +132,20 @@ def _after_person(line: PracticeLine, segment: Segment, call: Call) -> Segment:
     return line.segment(instead) if instead else segment
 
 
-def _did_you_mean(line: PracticeLine, turn: Turn) -> Segment | None:
-    """ "It sounds like you're calling about ... Is that right?", when the ear asked (?confirm= in the URL)."""
-    if not turn.call.confirm or line.ear is None:
-        return None
-    return Segment(DID_YOU_MEAN, line.ear.question(turn.call.confirm))
+def _instead(line: PracticeLine, turn: Turn) -> list[Segment] | None:
+    """What a menu says instead of its prompts and options: the ear's "It sounds like you're calling about
+    ... Is that right?" (?confirm= in the URL), or nothing after the short out-of-scope re-prompt."""
+    if turn.call.confirm and line.ear is not None:
+        return [Segment(DID_YOU_MEAN, line.ear.question(turn.call.confirm))]
+    if turn.notice is not None and turn.notice == line.flow.defaults.out_of_scope_prompt:
+        return []  # it names what can be said, and that 9 replays every option
+    return None
 
 
 def _gather(line: PracticeLine, speaker: Speaker, voice: VoiceSettings, response: VoiceResponse,
-            node_id: str, failures: int, call: Call, first: list[Segment], question: Segment | None = None) -> None:
-    """A node's <Gather>: what comes first, then its prompts and options, or the ear's question instead."""
+            node_id: str, failures: int, call: Call, first: list[Segment],
+            instead: list[Segment] | None = None) -> None:
+    """A node's <Gather>: what comes first, then its prompts and options (or what the ear says `instead`)."""
     compiled = line.nodes[node_id]
     hints = compiled.hints if line.ear is None else line.ear.hints(node_id, compiled.hints)
     node, d = compiled.node, line.flow.defaults
@@ -158,7 +162,7 @@ def _gather(line: PracticeLine, speaker: Speaker, voice: VoiceSettings, response
         hints=hints, **voice.speech(), **keys,
     )
     _speak_all(speaker, gather, first)
-    _speak_all(speaker, gather, [question] if question else compiled.segments)
+    _speak_all(speaker, gather, compiled.segments if instead is None else instead)
     # Twilio goes on to the next verb when it hears nothing: come back as "silence".
     response.redirect(input_url(node_id, failures, call), method="POST")
 
