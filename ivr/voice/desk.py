@@ -161,6 +161,7 @@ def respond(rt: Runtime, state: DeskState, reply: Reply, call_sid: str, shared: 
 
 def draw(rt: Runtime, speaker: Speaker, state: DeskState, reply: Reply, token: str, call_sid: str) -> VoiceResponse:
     """A desk's reply as TwiML, spoken by `speaker`; its next webhook carries `token`."""
+    speaker = speaker.in_view(speaker.view())
     response = VoiceResponse()
     said = list(reply.say)
     # Up to the last hold, the caller waits; after it, they may speak over the desk (barge-in).
