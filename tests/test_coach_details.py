@@ -28,6 +28,15 @@ DEC_3 = date(2026, 12, 3)  # a Thursday
     ("it was $45.50 at Corner Coffee yesterday",
      {"amount": "45.50", "merchant": "Corner Coffee", "date": "2026-12-02"}),
     ("three weeks ago", {"date": "2026-11-12"}),
+    # A charge has happened: a day the parser would put ahead is the one before the call's day.
+    ("last tuesday", {"date": "2026-12-01"}),
+    ("it was on monday", {"date": "2026-11-30"}),
+    ("thursday", {"date": "2026-11-26"}),
+    ("november twenty fifth", {"date": "2026-11-25"}),
+    ("december tenth", {"date": "2025-12-10"}),
+    ("the 28th of november", {"date": "2026-11-28"}),
+    ("3 days ago", {"date": "2026-11-30"}),
+    ("in 30 days", {}),
     # Nothing to take down: a card number is never an amount, "now" and "may" are no dates.
     ("my card number is 3782 822463 10005", {}),
     ("put me through to a manager now", {}),
