@@ -9,7 +9,7 @@ import pytest
 from conftest import Caller
 from test_rehearsals import RecordingCaller, hang_up_in_the_browser
 
-from ivr.coach.details import extract, read_back
+from ivr.coach.details import extract, number_words, read_back
 from ivr.voice.desk import scenario_start_url
 
 DEC_3 = date(2026, 12, 3)  # a Thursday
@@ -175,3 +175,14 @@ def _ordinal(n: int) -> str:
 @pytest.fixture
 def book(app):
     return app.extensions["practice_line"].scenarios
+
+
+@pytest.mark.parametrize("n, said", [
+    (0, "zero"), (7, "seven"), (13, "thirteen"), (40, "forty"), (99, "ninety-nine"), (100, "one hundred"),
+    (105, "one hundred and five"), (149, "one hundred and forty-nine"), (1005, "one thousand and five"),
+    (2100, "two thousand one hundred"), (3200, "three thousand two hundred"),
+    (101000, "one hundred and one thousand"), (999999, "nine hundred and ninety-nine thousand nine hundred and "
+                                                       "ninety-nine"), (1000000, "one million"),
+])
+def test_numbers_are_said_in_words_as_num2words_said_them(n, said):
+    assert number_words(n) == said
