@@ -11,7 +11,7 @@ import os
 import threading
 import time
 
-from flask import Flask, current_app, jsonify
+from flask import Flask, jsonify
 from sqlalchemy import text
 
 from . import call_recorder, schema
@@ -21,8 +21,10 @@ from .spool import age
 
 PROBE_SECONDS = 1.0
 IDLE_SECONDS = 60.0  # the probe stops when nobody has asked for this long
-FIRST_WAIT_SECONDS = 0.05  # (gunicorn's workers start their probe as they start: store.start_shipping)
-STUCK_SECONDS = 1.0  # a check taking longer than this is reported as a database that does not answer  # a process's first /healthz waits this long for its first probe
+# A process's first /healthz waits this long for its first probe (gunicorn's workers start their probe
+# as they start: store.start_shipping).
+FIRST_WAIT_SECONDS = 0.05
+STUCK_SECONDS = 1.0  # a check taking longer than this is reported as a database that does not answer
 EXTENSION = "practice_line_health_probe"
 _made = threading.Lock()
 
@@ -109,10 +111,9 @@ def stop_probe(app: Flask) -> None:
         found[1].stop()
 
 
-def healthz():
-    """{"status": "ok", "database": "ok", "schema": ..., "call_log": {...}} with 200, or
+def healthz(app: Flask):
+    """`app`'s health: {"status": "ok", "database": "ok", "schema": ..., "call_log": {...}} with 200, or
     {"status": "failing", "database": "<what failed>", ...} with 503."""
-    app = current_app._get_current_object()
     recorder = call_recorder(app)
     recorder.start()  # a server asked for its health ships what the spool holds, even before any call
     depth = recorder.spool.depth()
