@@ -1,6 +1,6 @@
 """What one app holds after start-up: the compiled line, its settings, the audio library, the reasons for
 calling, the rehearsal scenarios and the coach's move recognizer. Read by the blueprints and commands
-above it; it imports only the layers below them (line, audio, checklist, coach)."""
+above it; it imports only the layers below them (line, ear, audio, checklist, coach)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from flask import current_app
 
 from .audio.cache import AudioLibrary
 from .checklist.reasons import ReasonBook
-from .coach.moves import MoveRecognizer
 from .coach.scenarios import ScenarioBook
+from .ear.moves_ear import MovesEar
 from .line.menumap import MenuMap, build_map
 from .line.practice_line import PracticeLine
 from .line.settings import Settings
@@ -31,7 +31,7 @@ class Runtime:
     audio_dir: Path  # where `audio build` renders to and the library is read from
     reasons: ReasonBook  # config/reasons.yaml, checked against the flow
     scenarios: ScenarioBook  # config/scenarios.yaml: rehearsals at the representative's desk
-    recognizer: MoveRecognizer  # config/moves.yaml: what a caller said, as moves
+    recognizer: MovesEar  # config/moves.yaml's rules with the trained moves model: what a caller said, as moves
 
     @cached_property
     def menu_map(self) -> MenuMap:

@@ -35,13 +35,29 @@ class Database:
         self.failures = 0  # the next writes that raise
         self.open = threading.Event()
         self.open.set()
+        self.writing = threading.Event()  # a shipper has begun a write (its batch is read)
+        self.shippers: set[int] = set()  # the threads that wrote here: whose log lines are this test's
+        self._written = threading.Condition()
 
     def write(self, events) -> None:
+        self.shippers.add(threading.get_ident())
+        self.writing.set()
         self.open.wait(10)
         if self.failures:
             self.failures -= 1
             raise ConnectionRefusedError("the database is down")
-        self.batches.append(list(events))
+        with self._written:
+            self.batches.append(list(events))
+            self._written.notify_all()
+
+    def wait_for_batches(self, count: int, timeout: float = 10) -> bool:
+        """Wait until `count` batches are written; False if `timeout` ran out first."""
+        with self._written:
+            return self._written.wait_for(lambda: len(self.batches) >= count, timeout)
+
+    def lines(self, caplog) -> list[str]:
+        """The log lines of this database's shippers (a shipper of an earlier test may still be logging)."""
+        return [r.getMessage() for r in caplog.records if r.thread in self.shippers]
 
     @property
     def events(self) -> list:
@@ -92,7 +108,7 @@ def test_a_write_that_fails_is_kept_and_retried_until_the_database_takes_it(reco
     assert recorder.flush(20)
     assert [event.call for event in database.events] == [hashed(f"CA{number:032x}") for number in range(20)]
     assert recorder.lost == 0
-    lines = [r.getMessage() for r in caplog.records]
+    lines = database.lines(caplog)
     # (The first batch is what the spool held when the shipper first looked: some or all of the 20.)
     assert re.fullmatch(r"call log: the database did not take (\d+) events \(ConnectionRefusedError: "
                         r"the database is down\); (\d+) kept in the spool, retrying", lines[0])
@@ -124,14 +140,18 @@ def test_one_shipper_ships_a_spool_at_a_time_and_each_event_once(recorders, data
 def test_the_shipper_gathers_many_webhooks_into_one_write(recorders, database, monkeypatch):
     monkeypatch.setattr("ivr.store.recorder.GATHER_SECONDS", 60)
     recorder = recorders(database)
-    recorder.steps(SID, [("welcome", None)])
-    assert recorder.flush(10)
+    recorder.steps(SID, [("welcome", None)])  # starts the shipper: it ships this at once
+    assert database.wait_for_batches(1)
+    deadline = time.monotonic() + 10
+    while recorder.pending and time.monotonic() < deadline:  # until it is out of the spool
+        time.sleep(0.01)
+    # The shipper has shipped all it had, and now gathers for 60 s (no flush hurries it).
     for number in range(50):
         recorder.steps(f"CA{number:032x}", [("welcome", None)])
-    time.sleep(0.3)
-    assert len(database.batches) == 1  # still gathering
+    assert (recorder.pending, len(database.batches)) == (50, 1)  # gathering: nothing written meanwhile
     assert recorder.flush(10)
     assert [len(batch) for batch in database.batches] == [1, 50]
+    assert [event.call for event in database.batches[1]] == [hashed(f"CA{number:032x}") for number in range(50)]
 
 
 def test_a_full_spool_is_the_only_way_to_lose_an_event_logged_and_counted_in_the_file(
@@ -165,7 +185,8 @@ def test_a_spool_that_cannot_be_written_loses_the_event_with_a_line_and_never_ra
     recorder.steps(SID, [("welcome", None)])
     assert recorder.flush(10)
     spool = recorder.spool
-    good, spool.path, spool._connection = spool.path, tmp_path / "a-file" / "spool.sqlite", None
+    spool.close()
+    good, spool.path = spool.path, tmp_path / "a-file" / "spool.sqlite"  # opened there by the next add
     (tmp_path / "a-file").write_text("not a folder")  # the spool cannot be opened (as on a full disk)
     try:
         started = time.perf_counter()

@@ -9,7 +9,7 @@ import pytest
 from conftest import Caller
 from test_rehearsals import RecordingCaller, hang_up_in_the_browser
 
-from ivr.coach.details import extract, read_back
+from ivr.coach.details import extract, number_words, read_back
 from ivr.voice.desk import scenario_start_url
 
 DEC_3 = date(2026, 12, 3)  # a Thursday
@@ -28,6 +28,15 @@ DEC_3 = date(2026, 12, 3)  # a Thursday
     ("it was $45.50 at Corner Coffee yesterday",
      {"amount": "45.50", "merchant": "Corner Coffee", "date": "2026-12-02"}),
     ("three weeks ago", {"date": "2026-11-12"}),
+    # A charge has happened: a day the parser would put ahead is the one before the call's day.
+    ("last tuesday", {"date": "2026-12-01"}),
+    ("it was on monday", {"date": "2026-11-30"}),
+    ("thursday", {"date": "2026-11-26"}),
+    ("november twenty fifth", {"date": "2026-11-25"}),
+    ("december tenth", {"date": "2025-12-10"}),
+    ("the 28th of november", {"date": "2026-11-28"}),
+    ("3 days ago", {"date": "2026-11-30"}),
+    ("in 30 days", {}),
     # Nothing to take down: a card number is never an amount, "now" and "may" are no dates.
     ("my card number is 3782 822463 10005", {}),
     ("put me through to a manager now", {}),
@@ -166,3 +175,14 @@ def _ordinal(n: int) -> str:
 @pytest.fixture
 def book(app):
     return app.extensions["practice_line"].scenarios
+
+
+@pytest.mark.parametrize("n, said", [
+    (0, "zero"), (7, "seven"), (13, "thirteen"), (40, "forty"), (99, "ninety-nine"), (100, "one hundred"),
+    (105, "one hundred and five"), (149, "one hundred and forty-nine"), (1005, "one thousand and five"),
+    (2100, "two thousand one hundred"), (3200, "three thousand two hundred"),
+    (101000, "one hundred and one thousand"), (999999, "nine hundred and ninety-nine thousand nine hundred and "
+                                                       "ninety-nine"), (1000000, "one million"),
+])
+def test_numbers_are_said_in_words_as_num2words_said_them(n, said):
+    assert number_words(n) == said

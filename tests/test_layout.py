@@ -114,4 +114,4 @@ def test_no_module_imports_itself_through_others():
 
 def test_runtime_imports_only_the_layers_below_the_surfaces():
     below = {module.split(".")[1] for module in top_level_imports(IVR / "runtime.py") if module.startswith("ivr.")}
-    assert below <= {"line", "audio", "checklist", "coach"}
+    assert below <= {"line", "ear", "audio", "checklist", "coach"}

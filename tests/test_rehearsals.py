@@ -388,7 +388,7 @@ def test_a_state_token_round_trips_and_refuses_alteration(app, quotes):
     state.said.update({f"item-{n}": "I'd like the 45 dollar charge at Corner Coffee removed" for n in range(quotes)})
     with app.test_request_context("/voice/desk/input", method="POST"):
         token = sign_state(state)
-        assert len(token) < 8000  # a long conversation still fits in a URL (itsdangerous compresses it)
+        assert len(token) < 8000  # a long conversation still fits in a URL (compressed when long)
         assert read_state(token).to_dict() == state.to_dict()
         assert read_state(token[:-2] + ("AA" if token[-2:] != "AA" else "BB")) is None  # altered: refused
 

@@ -1,5 +1,5 @@
 """The webhook path on Flask's own parts: fields from request.values within Flask's limits, the URL's
-counts from request.args, every hook once a request, desk tokens as itsdangerous writes them, and TwiML
+counts from request.args, every hook once a request, desk tokens signed by itsdangerous, and TwiML
 served as Werkzeug serves any response."""
 
 import xml.etree.ElementTree as ET
@@ -75,19 +75,44 @@ def test_a_run_names_the_nodes_that_read_a_reference(line, node, run, references
     assert line.run_references(node) == references
 
 
-def test_desk_tokens_are_itsdangerous_url_safe_tokens(app):
-    from itsdangerous import URLSafeSerializer
+def test_desk_tokens_are_itsdangerous_signed_base64_json(app):
+    import base64
+    import json
+
+    from itsdangerous import Signer
 
     from ivr.coach.dialogue import DeskState
     from ivr.voice import desk
 
     state = DeskState(scenario="unknown-charge", turns=2, facts={"details"}, said={"details": "forty-five, café"})
-    plain = URLSafeSerializer(app.config["SECRET_KEY"], salt="practice-desk-state")
+    signer = Signer(app.config["SECRET_KEY"], salt="practice-desk-state")
     with app.test_request_context("/voice/desk/input", method="POST"):
         token = desk.sign_state(state)
-        assert plain.loads(token) == state.to_dict()
-        assert desk.read_state(plain.dumps(state.to_dict())) == state  # a token from any server with the key
-        assert desk.read_state(URLSafeSerializer("another key", salt="practice-desk-state").dumps({})) is None
+        payload = signer.unsign(token)  # any server with the key reads it with itsdangerous alone
+        assert json.loads(base64.urlsafe_b64decode(payload + b"=" * (-len(payload) % 4))) == state.to_dict()
+        assert desk.read_state(token) == state
+        made_elsewhere = signer.sign(base64.urlsafe_b64encode(json.dumps(state.to_dict()).encode())).decode()
+        assert desk.read_state(made_elsewhere) == state
+        assert desk.read_state(Signer("another key", salt="practice-desk-state").sign(payload).decode()) is None
+        assert desk.read_state(signer.sign(b"not-json").decode()) is None
+
+
+def test_a_long_desk_state_is_compressed_and_a_short_one_is_not(app):
+    from itsdangerous import Signer
+
+    from ivr.coach.dialogue import DeskState
+    from ivr.voice import desk
+
+    signer = Signer(app.config["SECRET_KEY"], salt="practice-desk-state")
+    short = DeskState(scenario="unknown-charge", said={"details": "forty-five dollars at Corner Coffee"})
+    long = DeskState(scenario="unknown-charge", said={f"item-{n}": "forty-five dollars at Corner Coffee"
+                                                      for n in range(40)})
+    with app.test_request_context("/voice/desk/input", method="POST"):
+        short_token, long_token = desk.sign_state(short), desk.sign_state(long)
+        assert not signer.unsign(short_token).startswith(b".")
+        assert signer.unsign(long_token).startswith(b".")  # zlib-compressed
+        assert len(long_token) < 1024 < len(str(long.to_dict()))
+        assert desk.read_state(short_token) == short and desk.read_state(long_token) == long
 
 
 def test_twiml_is_served_with_its_length_and_a_head_request_gets_no_body(client):

@@ -1,7 +1,7 @@
 """The details of a charge as a caller says them: the amount, the date and the merchant (pure: no Flask).
 
 Numbers said in words become digits with text2num ("one forty nine ninety nine" -> "1 49 99"), amounts are
-read with price-parser, dates with dateparser, relative to the day the caller reached the desk. What is kept
+read with price-parser, dates with parsedatetime, relative to the day the caller reached the desk. What is kept
 is plain text (an amount as "149.99", a date as "2026-11-24", a merchant's name); nothing that could be an
 account number is ever kept: a run of more than MAX_AMOUNT_DIGITS digits is never an amount.
 """
@@ -9,6 +9,8 @@ account number is ever kept: a run of more than MAX_AMOUNT_DIGITS digits is neve
 from __future__ import annotations
 
 import calendar
+import functools
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -121,21 +123,21 @@ def _said_in_pairs(words: list[str], numbers: list[Decimal | None]) -> Amount | 
 
 def find_date(text: str, today: date) -> date | None:
     """The date in a line, on or before `today` ("march 3rd", "yesterday", "tuesday of last week"), or None."""
-    from dateparser.search import search_dates
+    import parsedatetime  # loaded on first use: start-up stays quick
 
-    base = datetime.combine(today, datetime.min.time())
-    settings = {"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past", "REQUIRE_PARTS": []}
-    # Searched near the first word that names a day: over the whole line dateparser joins "9 hours" to a date.
-    words = text.split()
+    # Searched near the first word that names a day: over the whole line a parser joins "9 hours" to a date.
+    words = _DAY_OF_MONTH.sub(r"\2 \1", text).split()  # "the 28th of november" -> "november 28th"
     anchors = [i for i, word in enumerate(words) if word.lower().strip(",.!?") in _ANCHORS]
     if not anchors:
         return None
     window = " ".join(words[max(0, anchors[0] - 2):anchors[0] + 5])
-    found = search_dates(window, languages=["en"], settings=settings) or []
-    found = [(said.lower(), when.date()) for said, when in found if _is_a_date(said)]
+    calendar_ = parsedatetime.Calendar(_date_words(), version=parsedatetime.VERSION_CONTEXT_STYLE)
+    found = calendar_.nlp(window, sourceTime=datetime.combine(today, datetime.min.time())) or ()
+    found = [(said.lower().strip(), _in_the_past(when.date(), said.lower(), today))
+             for when, _accuracy, _start, _end, said in found if _is_a_date(said)]
     if not found:
         return None
-    weekday = next((when for said, when in found if said.strip() in _DAY_NAMES), None)
+    weekday = next((when for said, when in found if said in _DAY_NAMES), None)
     week = next((when for said, when in found if "week" in said), None)
     if weekday is not None and week is not None:  # "tuesday of last week": that week's tuesday
         monday = week - timedelta(days=week.weekday())
@@ -144,12 +146,36 @@ def find_date(text: str, today: date) -> date | None:
     return when if today - timedelta(days=2 * 366) <= when <= today else None
 
 
+def _in_the_past(when: date, said: str, today: date) -> date:
+    """A date the parser put after `today`, moved back to the one a caller means: a charge has already
+    happened, so "monday" is this week's or last week's and "november 24th" last year's ("in 30 days" stays
+    ahead, and is dropped)."""
+    words, ahead = set(said.split()), (when - today).days
+    if words & {"next", "in"}:
+        return when
+    # Said on a Thursday, "thursday" is last week's (as "this thursday" is today).
+    if words & _DAY_NAMES and ahead >= 0 and not words & {"this", "today"}:
+        return when - timedelta(days=7 * (ahead // 7 + 1))
+    if ahead > 0 and (words & _MONTH_NAMES or "/" in said):
+        return when.replace(year=when.year - 1, day=28 if (when.month, when.day) == (2, 29) else when.day)
+    return when
+
+
+@functools.cache
+def _date_words():
+    """parsedatetime's US English words, made once (a Calendar per call keeps threads apart)."""
+    import parsedatetime
+
+    return parsedatetime.Constants("en_US")
+
+
 _DAY_NAMES = frozenset(d.lower() for d in calendar.day_name)
 _MONTH_NAMES = frozenset(m.lower() for m in calendar.month_name if m)
+_DAY_OF_MONTH = re.compile(r"\b(\d{1,2}(?:st|nd|rd|th))\s+of\s+(" + "|".join(_MONTH_NAMES) + r")\b", re.IGNORECASE)
 
 
 def _is_a_date(said: str) -> bool:
-    """False for what dateparser takes as a date but a caller rarely means: a bare number, or "may" alone."""
+    """False for what the parser takes as a date but a caller rarely means: a bare number, or "may" alone."""
     words = said.lower().split()
     if not any(ch.isalpha() for ch in said):  # "$45.50" or "212": an amount, not a year
         return False
@@ -202,20 +228,36 @@ def is_no(text: str) -> bool:
 
 # --- Saying them: for the ear (the representative's words) and for the eye (pages) ---
 
-def _number_words(n: int) -> str:
-    """3200 -> "three thousand two hundred"."""
-    from num2words import num2words
+_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+         "seventeen eighteen nineteen").split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+_SCALES = ((10**9, "billion"), (10**6, "million"), (1000, "thousand"), (100, "hundred"))
 
-    return num2words(n).replace(",", "")
+
+def number_words(n: int) -> str:
+    """3200 -> "three thousand two hundred", 149 -> "one hundred and forty-nine" (US English, below a trillion).
+
+    A few lines rather than num2words, which loads its 60 language modules (3.5 MB in every worker) for this.
+    """
+    if n < 20:
+        return _ONES[n]
+    if n < 100:
+        return _TENS[n // 10] + (f"-{_ONES[n % 10]}" if n % 10 else "")
+    for scale, name in _SCALES:
+        if n >= scale:
+            head, rest = divmod(n, scale)
+            said = f"{number_words(head)} {name}"
+            if rest:  # "one hundred and five", "two thousand one hundred"
+                said += (" and " if rest < 100 else " ") + number_words(rest)
+            return said
+    raise AssertionError(n)  # unreachable: every n >= 100 has a scale
 
 
 def amount_for_ear(value: str) -> str:
     """"149.99" -> "one hundred and forty-nine dollars and ninety-nine cents"; "~60" -> "about sixty dollars"."""
-    from num2words import num2words
-
     about, number = value.startswith("~"), Decimal(value.lstrip("~"))
     dollars, cents = int(number), int((number % 1) * 100)
-    said = f"{_number_words(dollars)} dollars" + (f" and {num2words(cents)} cents" if cents else "")
+    said = f"{number_words(dollars)} dollars" + (f" and {number_words(cents)} cents" if cents else "")
     return f"about {said}" if about else said
 
 
@@ -304,7 +346,7 @@ def facts_for_ear(facts) -> dict[str, str]:
     if facts.reference:
         ear["reference"] = " ".join(facts.reference)  # digit by digit, as it is read out
     if facts.points:
-        ear["points"] = f"{_number_words(facts.points)} bonus points"
+        ear["points"] = f"{number_words(facts.points)} bonus points"
     return ear
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+from ..line.flows import REFERENCE
 from ..line.practice_line import Segment
 from .scenarios import REP, SUP
 
-REFERENCE = "$reference"  # in a reply: the call's reference number, digit by digit, after reference-intro
+# REFERENCE in a reply: the call's reference number, digit by digit, after reference-intro (line.flows' own).
 HOLD = "$hold"  # in a reply: the hold's silence, before the supervisor (or representative) answers
 STATE_VERSION = 1  # the signed form's version: tokens from before a change of meaning are refused
 

@@ -50,13 +50,13 @@ def init_app(app: Flask) -> None:
                   or Path(app.instance_path) / SPOOL_FILE,
                   int(app.config.get("CALL_LOG_SPOOL_EVENTS") or CAPACITY))
     app.extensions[RECORDER] = CallRecorder(spool, write)
-    app.add_url_rule("/healthz", "healthz", _healthz)
 
+    def healthz():
+        """GET /healthz (see health.py): given this app, whose probe thread keeps it."""
+        from .health import healthz
+        return healthz(app)
 
-def _healthz():
-    """GET /healthz (see health.py)."""
-    from .health import healthz
-    return healthz()
+    app.add_url_rule("/healthz", "healthz", healthz)
 
 
 def start_shipping(app: Flask) -> None:
@@ -83,8 +83,7 @@ def shutdown(app: Flask, timeout: float = 10.0) -> None:
 
 def call_recorder(app: Flask | None = None) -> CallRecorder:
     """The app's call-log recorder (default: the current app's)."""
-    # Unwrapped once (see runtime()): every webhook asks.
-    return (current_app._get_current_object() if app is None else app).extensions[RECORDER]
+    return (current_app if app is None else app).extensions[RECORDER]
 
 
 __all__ = ["CallRecorder", "call_recorder", "init_app", "shutdown", "start_shipping", *_LAZY]

@@ -34,7 +34,10 @@ def writer(app: Flask) -> Callable[[list[CallEvent]], None]:
     def write(events: list[CallEvent]) -> None:
         nonlocal last_purge
         with app.app_context():  # scoring a finished rehearsal reads the app's scenarios and secret key
-            write_events(get_engine(app), events, known, app.extensions.get(REPORT_OF))
+            # The purge goes first: it clears what had expired before this batch, and what a batch writes
+            # stays until the next one (an hour). Run after the write, the first batch of every process
+            # (its purge is due at once) deleted rows it had just written whose times were past keep_days,
+            # and a later batch then stored an older state of a rehearsal in place of the newer one.
             if time.monotonic() - last_purge > PURGE_EVERY_SECONDS:
                 from .report_store import purge_expired_reports
 
@@ -43,6 +46,7 @@ def writer(app: Flask) -> Callable[[list[CallEvent]], None]:
                 keep_days = app.extensions["practice_line"].settings.phone.keep_days
                 purge_call_log(keep_days)
                 purge_expired_reports(keep_days)
+            write_events(get_engine(app), events, known, app.extensions.get(REPORT_OF))
 
     return write
 
@@ -74,14 +78,6 @@ class KnownCalls:
     def forget(self) -> None:
         """Forget every call (rows may have been purged)."""
         self._starts.clear()
-
-
-def write_events(engine: Engine, events: list[CallEvent], known: KnownCalls | None = None) -> None:
-    """Write a batch of call events in one transaction: a row per call, a row per rehearsal, all steps.
-
-    With `known`, a call's row is not written again when the batch would not change it.
-    """
-    calls, rehearsals, steps = _rows(events)
 
 
 def write_events(engine: Engine, events: list[CallEvent], known: KnownCalls | None = None,

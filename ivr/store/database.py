@@ -57,7 +57,7 @@ def get_engine(app: Flask | None = None) -> Engine:
     A SQLite database is brought up to the newest schema then (a new user's first run just works);
     PostgreSQL, shared by several servers, is only ever changed by `flask db upgrade`.
     """
-    app = app or current_app._get_current_object()
+    app = current_app if app is None else app  # (only its extensions and config are read)
     held = app.extensions.get(EXTENSION)
     if held is not None and held.pid == os.getpid():
         return held.engine

@@ -11,7 +11,7 @@ import os
 import threading
 import time
 
-from flask import Flask, current_app, jsonify
+from flask import Flask, jsonify
 from sqlalchemy import text
 
 from . import call_recorder, schema
@@ -21,8 +21,10 @@ from .spool import age
 
 PROBE_SECONDS = 1.0
 IDLE_SECONDS = 60.0  # the probe stops when nobody has asked for this long
-FIRST_WAIT_SECONDS = 0.05  # (gunicorn's workers start their probe as they start: store.start_shipping)
-STUCK_SECONDS = 1.0  # a check taking longer than this is reported as a database that does not answer  # a process's first /healthz waits this long for its first probe
+# A process's first /healthz waits this long for its first probe (gunicorn's workers start their probe
+# as they start: store.start_shipping).
+FIRST_WAIT_SECONDS = 0.05
+STUCK_SECONDS = 1.0  # a check taking longer than this is reported as a database that does not answer
 EXTENSION = "practice_line_health_probe"
 _made = threading.Lock()
 
@@ -40,15 +42,20 @@ class Probe:
         self._checking_since: float | None = None  # when the check under way began (monotonic)
 
     def latest(self, wait: float = 0.0) -> tuple[bool, str, float] | None:
-        """The last result (starting the probe if it sleeps), waiting up to `wait` s for a first one; None
-        when there is none yet."""
+        """The last result (starting the probe if it sleeps), giving a first check up to `wait` s from its
+        start to come back; None when there is none yet."""
         with self._changed:
             self._asked = time.monotonic()
             if self._thread is None and not self._stopping:
                 self._thread = threading.Thread(target=self._run, name="database health probe", daemon=True)
                 self._thread.start()
             if self.result is None and wait:
-                self._changed.wait(wait)
+                # Counted from the check's start, not from each request: with a database that hangs from
+                # the start, only the first answers wait, not every one.
+                since = self._checking_since
+                waited = 0.0 if since is None else time.monotonic() - since
+                if waited < wait:
+                    self._changed.wait(wait - waited)
             since = self._checking_since
             if since is not None and time.monotonic() - since > STUCK_SECONDS:
                 # A frozen database: the check under way has not come back (it will, at its timeout).
@@ -109,10 +116,9 @@ def stop_probe(app: Flask) -> None:
         found[1].stop()
 
 
-def healthz():
-    """{"status": "ok", "database": "ok", "schema": ..., "call_log": {...}} with 200, or
+def healthz(app: Flask):
+    """`app`'s health: {"status": "ok", "database": "ok", "schema": ..., "call_log": {...}} with 200, or
     {"status": "failing", "database": "<what failed>", ...} with 503."""
-    app = current_app._get_current_object()
     recorder = call_recorder(app)
     recorder.start()  # a server asked for its health ships what the spool holds, even before any call
     depth = recorder.spool.depth()

@@ -265,10 +265,10 @@ class CallRecorder:
                 if not self._wait(backoff):
                     return
                 continue
-            spooling.remove(connection, rows[-1].id)
-            if failures:
+            if failures:  # said before the batch leaves the spool: a flush() that sees it gone sees this line
                 log.warning("call log: the database is back after %d failed writes; shipping the spool", failures)
                 failures, outage_logged = 0, 0.0
+            spooling.remove(connection, rows[-1].id)
             if len(rows) < BATCH and not self._wait(GATHER_SECONDS):
                 return
 

@@ -97,6 +97,13 @@ class Spool:
             connection.executescript(_SCHEMA)
         return connection
 
+    def close(self) -> None:
+        """Close this process's connection for the webhooks (the next add() opens the file afresh)."""
+        with self._lock:
+            if self._connection is not None and self._pid == os.getpid():
+                self._connection.close()
+            self._connection = None
+
     def _own(self) -> sqlite3.Connection:
         # Called under the lock. A forked worker opens its own connection (SQLite's rule: none crosses a fork).
         if self._connection is None or self._pid != os.getpid():

@@ -67,7 +67,8 @@ class ReplyCache:
 
     def render(self, turn: Turn, call_sid: str) -> bytes:
         """twiml.render's document for `turn`, in the current request."""
-        return str(twiml.render(self.line, self.speaker, self.voice, turn, call_sid)).encode()
+        speaker = self.speaker.in_view(self.speaker.view())
+        return str(twiml.render(self.line, speaker, self.voice, turn, call_sid)).encode()
 
     def clear(self) -> None:
         """Forget every reply (the audio library was rebuilt)."""

@@ -30,10 +30,16 @@ def signed_by_twilio() -> bool:
 class Speaker:
     """Speaks segments into a TwiML parent (the response, or a <Gather>)."""
 
-    def __init__(self, voice: VoiceSettings, audio: AudioLibrary | None = None, base_url: str | None = None):
+    def __init__(self, voice: VoiceSettings, audio: AudioLibrary | None = None, base_url: str | None = None,
+                 view: View | None = None):
         self.voice = voice
         self.audio = audio
         self.base_url = base_url.rstrip("/") if base_url else None
+        self.fixed_view = view  # set by in_view(): every prompt of one reply is in the same view
+
+    def in_view(self, view: View) -> Speaker:
+        """This speaker for one reply in `view`: the request is looked at once, not once per prompt."""
+        return Speaker(self.voice, self.audio, self.base_url, view)
 
     def speak(self, parent, segment: Segment, voice: Voice | None = None) -> None:
         """Add one segment to `parent`: <Play> of its audio if the library has it, else <Say>; in `voice`
@@ -60,6 +66,8 @@ class Speaker:
 
     def view(self) -> View:
         """This request's View: PUBLIC_BASE_URL or the URL it came to, and whether Twilio signed it."""
+        if self.fixed_view is not None:
+            return self.fixed_view
         if not has_request_context():
             return View(self.base_url, False)
         # request.url_root's parts (it decodes them too, which a host and a mount path never need).

@@ -19,6 +19,7 @@ bp = Blueprint("voice", __name__, url_prefix="/voice")
 bp.record_once(lambda setup: call_events.init_app(setup.app))
 FORM_TYPE = "application/x-www-form-urlencoded"
 ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+EMPTY_TWIML = str(twiml.VoiceResponse()).encode()  # the status callback's answer, the same every time
 
 
 def under_prefix(path: str) -> bool:
@@ -114,7 +115,7 @@ def status():
     """Twilio's call-status callback: spooled for the call log, which keeps the latest status and turns a
     finished call's open rehearsal into a stored report. Answered without the database."""
     note_status(webhook_values(), request)
-    return twiml.xml_response(twiml.VoiceResponse())
+    return twiml.xml_response(EMPTY_TWIML)
 
 
 @bp.route("/", methods=ANY_METHOD, strict_slashes=False)
