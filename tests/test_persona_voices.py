@@ -3,14 +3,10 @@ at its desk, the default persona's audio as before, and a voice espeak-ng lacks 
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
-import yaml
 from conftest import Caller
+from test_scenarios import broken, config_copy  # noqa: F401 - the fixture: a copy of config/ and prompts/
 
-from ivr import ConfigError, create_app
 from ivr.audio.build import Builder
 from ivr.audio.cache import WEB
 from ivr.audio.renderers import EspeakEngine, GttsEngine
@@ -20,7 +16,6 @@ from ivr.coach.personas import own_voice
 from ivr.line.settings import AudioSettings
 from ivr.voice.desk import scenario_start_url
 
-ROOT = Path(__file__).resolve().parent.parent
 RUSHED = Voice(espeak="en-us+f3", say="Polly.Salli")
 BY_THE_BOOK = Voice(espeak="en-us+m3", say="Polly.Matthew")
 ESPEAK = EspeakEngine(AudioSettings())
@@ -108,22 +103,8 @@ def test_without_audio_a_persona_s_own_prompts_use_its_twilio_voice(client, book
     assert voices[book.text("desk-keypad-representative")] == "Polly.Joanna"  # the line's voice
 
 
-@pytest.fixture
-def config_copy(tmp_path):
-    shutil.copytree(ROOT / "config", tmp_path / "config")
-    shutil.copytree(ROOT / "prompts", tmp_path / "prompts")
-    return tmp_path
-
-
 def start_up_problems(config_copy, voice) -> list[str]:
-    path = config_copy / "config" / "personas.yaml"
-    data = yaml.safe_load(path.read_text())
-    data["personas"]["rushed"]["voice"] = voice
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    with pytest.raises(ConfigError) as failure:
-        create_app({"TESTING": True, "SECRET_KEY": "x", "INSTANCE_PATH": str(config_copy / "instance"),
-                    "CONFIG_DIR": config_copy / "config", "PROMPTS_DIR": config_copy / "prompts"})
-    return failure.value.problems
+    return broken(config_copy, lambda data: data["personas"]["rushed"].update(voice=voice), "personas.yaml")
 
 
 def test_an_espeak_voice_not_installed_stops_start_up_naming_file_and_persona(config_copy):
