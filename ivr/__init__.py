@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .audio.cache import AudioLibrary
 from .audio.renderers import library_specs
+from .coach.personas import voiced_texts
 from .checklist.reasons import load_reasons
 from .coach.scenarios import load_scenarios
 from .coach.moves import load_recognizer
@@ -76,7 +77,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["SECRET_KEY"] = secret or _instance_secret(app)
     audio_dir = Path(app.instance_path, app.config["AUDIO_DIR"] or settings.audio.cache_dir).resolve()
     # Indexed once here (and again after `audio build`), so a webhook only looks up a dict.
-    audio = (AudioLibrary(audio_dir, line.spoken(), lambda: library_specs(settings.audio))
+    voiced = voiced_texts(scenarios.personas, line.texts)  # the personas' own prompts, in their own voices
+    audio = (AudioLibrary(audio_dir, line.spoken(), lambda voice=None: library_specs(settings.audio, voice), voiced)
              if settings.audio.enabled else None)
     app.extensions[EXTENSION] = Runtime(line, settings, audio=audio, audio_dir=audio_dir, reasons=reasons,
                                         scenarios=scenarios, recognizer=recognizer)

@@ -375,6 +375,7 @@ def google():
 def espeak_library(tmp_path_factory):
     """Every prompt rendered by the real espeak-ng once per session (about 3 s); copy it before changing it."""
     from ivr.audio.build import Builder
+    from ivr.cli.audio_commands import build_items
 
     if shutil.which("espeak-ng") is None:
         pytest.fail("espeak-ng is missing: run ./scripts/test.sh, which installs it")
@@ -382,7 +383,7 @@ def espeak_library(tmp_path_factory):
     app = create_app({"TESTING": True, "AUDIO_DIR": str(folder), "SECRET_KEY": "test-secret",
                       "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance"))})
     rt = app.extensions["practice_line"]
-    report = Builder(rt.settings.audio, folder, engine="espeak").run(rt.line.spoken(), progress=False)
+    report = Builder(rt.settings.audio, folder, engine="espeak").run(build_items(rt), progress=False)
     assert not report.failed, report.notes
     return folder
 

@@ -9,6 +9,7 @@ import requests
 from ivr.audio.build import Builder
 from ivr.audio.cache import BUILD_STAMP, CHECKED, PHONE, WEB
 from ivr.audio.renderers import EspeakEngine
+from ivr.cli.audio_commands import build_items
 from ivr.audio.probe import probe
 from ivr.line.settings import AudioSettings
 
@@ -44,7 +45,7 @@ def test_offline_build_falls_back_says_so_once_and_calls_play_it(make_app, googl
     google.always = OFFLINE
     app = make_app(settings={"audio": {"retries": 0}})
     runner = app.test_cli_runner()
-    items = len(app.extensions["practice_line"].line.spoken())
+    items = len(build_items(app.extensions["practice_line"]))
 
     cold = runner.invoke(args=["audio", "build", "--no-progress"])
     assert cold.exit_code == 0, cold.output
@@ -84,7 +85,7 @@ def test_damaged_and_missing_files_are_rendered_again(make_app, audio_dir, line)
     assert f"stale: welcome: {spec.filename(line.text('welcome'), WEB)} is damaged" in check.output
     result = runner.invoke(args=["audio", "build", "--engine", "espeak", "--no-progress"])
     assert "rendered with espeak-ng: 2" in result.output
-    assert f"already cached: {len(line.spoken()) - 2}" in result.output
+    assert f"already cached: {len(build_items(app.extensions['practice_line'])) - 2}" in result.output
     assert probe((audio_dir / spec.filename(line.text("welcome"), WEB)).read_bytes()).kind == "mp3"
     assert runner.invoke(args=["audio", "build", "--check", "--engine", "espeak"]).exit_code == 0
 
@@ -98,8 +99,9 @@ def test_force_renders_again(tmp_path):
     assert sorted(forced.rendered) == ["digit-1", "digit-2"] and forced.cached == []
 
 
-def test_build_shows_a_progress_bar(make_app, audio_dir, line):
-    result = make_app(audio_dir=audio_dir).test_cli_runner().invoke(args=["audio", "build", "--engine", "espeak"])
-    items = len(line.spoken())
+def test_build_shows_a_progress_bar(make_app, audio_dir):
+    app = make_app(audio_dir=audio_dir)
+    result = app.test_cli_runner().invoke(args=["audio", "build", "--engine", "espeak"])
+    items = len(build_items(app.extensions["practice_line"]))
     assert result.exit_code == 0
     assert "audio: 100%" in result.output and f"{items}/{items}" in result.output

@@ -17,6 +17,7 @@ from ivr.audio.build import Builder
 from ivr.audio.cache import BUILD_STAMP, CHECKED, PHONE, WEB
 from ivr.audio.renderers import EspeakEngine, GttsEngine
 from ivr.audio.probe import probe
+from ivr.cli.audio_commands import build_items
 from ivr.line.settings import GTTS_LANGUAGES, AudioSettings
 
 NO_PHONE = {**QUICK_GTTS, "telephone_copy": False}
@@ -86,7 +87,7 @@ def test_a_warm_build_makes_no_request(make_app, google):
     again = runner.invoke(args=["audio", "build", "--no-progress"])
     assert again.exit_code == 0
     assert len(google.requests) == sent  # not one more
-    items = len(app.extensions["practice_line"].line.spoken())
+    items = len(build_items(app.extensions["practice_line"]))
     assert again.output.startswith(f"audio: everything is up to date: {items} prompts in ")
     assert len(again.output.splitlines()) == 1
 
@@ -215,7 +216,7 @@ def test_no_engine_at_all_means_say_with_the_same_words(make_app, google, caller
     google.always = requests.exceptions.ConnectionError("offline")
     app = make_app(settings={"audio": {**NO_PHONE, "fallback": "none"}})
     result = app.test_cli_runner().invoke(args=["audio", "build", "--no-progress"])
-    items = len(app.extensions["practice_line"].line.spoken())
+    items = len(build_items(app.extensions["practice_line"]))
     assert result.exit_code == 1
     assert f"failed (spoken with <Say>): {items}" in result.output
     assert result.output.count("gTTS is unavailable") == 1
@@ -229,7 +230,7 @@ def test_no_engine_at_all_means_say_with_the_same_words(make_app, google, caller
 def test_check_lists_missing_then_passes_after_a_build(make_app, google):
     app = make_app(settings={"audio": NO_PHONE})
     runner = app.test_cli_runner()
-    items = len(app.extensions["practice_line"].line.spoken())
+    items = len(build_items(app.extensions["practice_line"]))
     before = runner.invoke(args=["audio", "build", "--check"])
     assert before.exit_code == 1
     assert "missing: welcome: no audio for these words and settings" in before.output

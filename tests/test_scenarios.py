@@ -111,8 +111,9 @@ def config_copy(tmp_path):
     return tmp_path
 
 
-def broken(config_copy, change) -> list[str]:
-    path = config_copy / "config" / "scenarios.yaml"
+def broken(config_copy, change, name: str = "scenarios.yaml") -> list[str]:
+    """The start-up problems after `change` edits config/`name` in the copy."""
+    path = config_copy / "config" / name
     data = yaml.safe_load(path.read_text())
     change(data)
     path.write_text(yaml.safe_dump(data, sort_keys=False))

@@ -14,6 +14,17 @@ from tqdm import tqdm
 from ..line.settings import AudioSettings
 from .cache import PHONE, WEB, NotAudio, RenderSpec, mark_built, normalize, read_valid, write_atomic
 from .renderers import ESPEAK, EngineDown, EngineError, EspeakEngine, GttsEngine, make_engines, phone_copy_from_mp3
+from .voices import Voice
+
+# What a build renders: words in the line's own voice, or (words, a persona's voice); each -> its label.
+Items = dict[str | tuple[str, Voice], str]
+
+
+
+def voiced(key: str | tuple[str, Voice]) -> tuple[str, Voice | None]:
+    """An item's words and voice (None: the line's own)."""
+    return key if isinstance(key, tuple) else (key, None)
+
 
 RENDERED, CACHED, FELL_BACK, FAILED = "rendered", "cached", "fell back", "failed"
 OFFLINE_CACHED = "offline audio cached"  # the fallback's audio from an earlier build stands in
@@ -69,8 +80,8 @@ class Builder:
         self._wrote = False  # anything new on disk: running apps are told to re-index
         self._lock = threading.Lock()
 
-    def run(self, items: dict[str, str], progress: bool = True) -> BuildReport:
-        """Make sure every text in `items` (text -> label) has valid audio; report what happened."""
+    def run(self, items: Items, progress: bool = True) -> BuildReport:
+        """Make sure every text in `items` (text or (text, voice) -> label) has valid audio; report what happened."""
         started = time.perf_counter()
         report = BuildReport(self.folder, self.primary.label)
         if not self.primary.available:
@@ -78,16 +89,16 @@ class Builder:
         bar = tqdm(total=len(items), desc="audio", unit="prompt", disable=not progress)
         with ThreadPoolExecutor(max_workers=self.settings.workers) as pool:
             offline_jobs = []
-            for text, label in items.items():
+            for item, label in items.items():
                 if isinstance(self.primary, GttsEngine):
                     # gTTS runs here, one prompt at a time; whatever it cannot do goes to the pool.
-                    outcome = self._primary(text)
+                    outcome = self._primary(item)
                     if outcome != FAILED or self.fallback is None:
                         self._record(report, bar, outcome, label)
                         continue
-                    offline_jobs.append(pool.submit(self._job, report, bar, self._fallback, text, label))
+                    offline_jobs.append(pool.submit(self._job, report, bar, self._fallback, item, label))
                 else:
-                    offline_jobs.append(pool.submit(self._job, report, bar, self._primary, text, label))
+                    offline_jobs.append(pool.submit(self._job, report, bar, self._primary, item, label))
             for job in offline_jobs:
                 job.result()
         bar.close()
@@ -97,30 +108,31 @@ class Builder:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _job(self, report: BuildReport, bar: tqdm, work: Callable[[str], str], text: str, label: str) -> None:
-        self._record(report, bar, work(text), label)
+    def _job(self, report: BuildReport, bar: tqdm, work: Callable, item: str | tuple[str, Voice], label: str) -> None:
+        self._record(report, bar, work(item), label)
 
     def _record(self, report: BuildReport, bar: tqdm, outcome: str, label: str) -> None:
         with self._lock:
             report.add(outcome, label)
             bar.update(1)
 
-    def _primary(self, text: str) -> str:
-        return self._ensure(self.primary, text, RENDERED)
+    def _primary(self, item: str | tuple[str, Voice]) -> str:
+        return self._ensure(self.primary, item, RENDERED)
 
-    def _fallback(self, text: str) -> str:
-        outcome = self._ensure(self.fallback, text, FELL_BACK)
+    def _fallback(self, item: str | tuple[str, Voice]) -> str:
+        outcome = self._ensure(self.fallback, item, FELL_BACK)
         return OFFLINE_CACHED if outcome == CACHED else outcome
 
-    def _ensure(self, engine: GttsEngine | EspeakEngine, text: str, success: str) -> str:
-        """CACHED if the files exist and are valid, else render them: `success`, or FAILED."""
-        spec = engine.spec(self.settings.telephone_copy)
+    def _ensure(self, engine: GttsEngine | EspeakEngine, item: str | tuple[str, Voice], success: str) -> str:
+        """CACHED if the item's files exist and are valid, else render them: `success`, or FAILED."""
+        text, voice = voiced(item)
+        spec = engine.spec(self.settings.telephone_copy, voice)
         if spec is None:
             return FAILED
         if not self.force and self._complete(spec, text):
             return CACHED
         try:
-            rendered = engine.render(normalize(text), phone=spec.phone_version is not None)
+            rendered = engine.render(normalize(text), phone=spec.phone_version is not None, voice=voice)
             write_atomic(self.folder, spec.filename(text, WEB), rendered.mp3, WEB)
             self._wrote = True
             if rendered.phone is not None:
@@ -181,15 +193,16 @@ class CheckReport:
         return not self.missing and not self.stale
 
 
-def check_library(settings: AudioSettings, folder: Path, items: dict[str, str], engine: str | None = None) -> CheckReport:
+def check_library(settings: AudioSettings, folder: Path, items: Items, engine: str | None = None) -> CheckReport:
     """Compare the library with the current prompts and settings, without rendering anything."""
     engines = make_engines(settings)
     primary = engines[engine or settings.engine]
     others = [e for e in engines.values() if e is not primary]
     report = CheckReport()
     folder = Path(folder)
-    for text, label in items.items():
-        spec = primary.spec(settings.telephone_copy)
+    for item, label in items.items():
+        text, voice = voiced(item)
+        spec = primary.spec(settings.telephone_copy, voice)
         if spec is not None and _has(folder, spec, text, WEB):
             if spec.phone_version and not _has(folder, spec, text, PHONE):
                 report.missing.append((label, "no phone copy"))
@@ -197,7 +210,8 @@ def check_library(settings: AudioSettings, folder: Path, items: dict[str, str], 
         if spec is not None and (folder / spec.filename(text, WEB)).exists():
             report.stale.append((label, f"{spec.filename(text, WEB)} is damaged (not complete audio)"))
             continue
-        stand_in = next((e for e in others if (s := e.spec(False)) is not None and _has(folder, s, text, WEB)), None)
+        stand_in = next((e for e in others if (s := e.spec(False, voice)) is not None and _has(folder, s, text, WEB)),
+                        None)
         if stand_in is not None:
             report.stale.append((label, f"{stand_in.label} audio stands in for {primary.label}"))
         else:

@@ -14,8 +14,12 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .probe import AudioInfo, probe
+
+if TYPE_CHECKING:
+    from .voices import Voice
 
 # Formats a prompt is stored in: the MP3 every player takes, and the phone line's own.
 AUDIO_PREFIX = "/audio"  # where audio/audio_serving.py serves the library
@@ -135,14 +139,18 @@ class AudioLibrary:
     """Which words have valid audio, indexed once so a webhook only looks up a dict.
 
     `texts` are the exact strings the speaker is given; `specs()` lists the render specs
-    to look for, best first (the configured engine, then the other one).
+    to look for, best first (the configured engine, then the other one). `voiced` are (words, voice)
+    pairs a persona speaks in its own voice, looked for under `specs(voice)`.
     """
 
-    def __init__(self, folder: Path, texts: Iterable[str], specs: Callable[[], list[RenderSpec]]):
+    def __init__(self, folder: Path, texts: Iterable[str], specs: Callable[..., list[RenderSpec]],
+                 voiced: Iterable[tuple[str, Voice]] = ()):
         self.folder = Path(folder)
         self.texts = tuple(dict.fromkeys(texts))
+        self.voiced = tuple(dict.fromkeys(voiced))
         self._specs = specs
         self._by_text: dict[str, PromptAudio] = {}
+        self._by_voice: dict[tuple[str, Voice], PromptAudio] = {}
         self._by_name: dict[str, AudioFile] = {}
         self._indexed = False
         self._older: dict[str, AudioFile] = {}  # files of earlier words, found when asked for
@@ -187,21 +195,27 @@ class AudioLibrary:
     def _reindex(self) -> None:
         self._stamp, self._checked = self._stamp_time(), self.clock()
         by_text: dict[str, PromptAudio] = {}
+        by_voice: dict[tuple[str, Voice], PromptAudio] = {}
         by_name: dict[str, AudioFile] = {}
         if self._has_files():
-            specs = self._specs()
+            specs = {None: self._specs()}
             known = self._read_checked()
             checked: dict[str, list] = {}
-            for text in self.texts:
-                found = self._find(text, specs, known, checked)
+            for text, voice in (*((text, None) for text in self.texts), *self.voiced):
+                if voice not in specs:
+                    specs[voice] = self._specs(voice)
+                found = self._find(text, specs[voice], known, checked)
                 if found is not None:
-                    by_text[text] = found
+                    if voice is None:
+                        by_text[text] = found
+                    else:
+                        by_voice[(text, voice)] = found
                     by_name[found.web.name] = found.web
                     if found.phone is not None:
                         by_name[found.phone.name] = found.phone
             if checked != known:
                 self._write_checked(checked)
-        self._by_text, self._by_name = by_text, by_name
+        self._by_text, self._by_voice, self._by_name = by_text, by_voice, by_name
         self._indexed = True
         self.build += 1
         for listener in self.on_refresh:
@@ -226,16 +240,21 @@ class AudioLibrary:
         finally:
             self._reindexing.release()
 
-    def playable(self, text: str, phone: bool = False) -> AudioFile | None:
-        """The indexed file to <Play> for `text` (the phone copy if `phone` and it exists).
+    def playable(self, text: str, phone: bool = False, voice: Voice | None = None) -> AudioFile | None:
+        """The indexed file to <Play> for `text` (the phone copy if `phone` and it exists), in `voice` if
+        that was built, else in the line's own voice.
 
         The index is what the last build left; a build's stamp tells running apps to read it again
         (refresh_if_rebuilt), and that is the one way a change is noticed.
         """
-        found = self.by_text.get(text)
+        found = self.by_text.get(text) if voice is None else (self._voiced(text, voice) or self.by_text.get(text))
         if found is None:
             return None
         return found.phone if phone and found.phone is not None else found.web
+
+    def _voiced(self, text: str, voice: Voice) -> PromptAudio | None:
+        self.index()
+        return self._by_voice.get((text, voice))
 
     def file(self, name: str) -> AudioFile | None:
         """The valid file called `name`: indexed, or left from earlier words (old URLs stay valid)."""

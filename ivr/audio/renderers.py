@@ -22,6 +22,8 @@ from .probe import probe
 if TYPE_CHECKING:  # gtts imports requests: both load only when something is rendered (start-up time)
     from gtts import gTTS, gTTSError
 
+    from .voices import Voice
+
 GTTS, ESPEAK = "gtts", "espeak-ng"
 TOOL_TIMEOUT = 60  # seconds for one espeak-ng, lame or sox run; they take milliseconds
 
@@ -123,29 +125,33 @@ class GttsEngine:
         """False once the service was found unreachable in this run."""
         return self.down is None
 
-    def spec(self, phone: bool) -> RenderSpec:
-        """What gTTS audio is keyed by."""
+    def accent(self, voice: Voice | None = None) -> str:
+        """The top-level domain `voice` speaks with (the settings' own when it names none)."""
+        return (voice.gtts if voice is not None else None) or self.settings.tld
+
+    def spec(self, phone: bool, voice: Voice | None = None) -> RenderSpec:
+        """What gTTS audio in `voice` (None: the line's own) is keyed by."""
         s = self.settings
-        return RenderSpec(GTTS, f"gtts {version('gTTS')}", s.lang, s.tld, "slow" if s.slow else "normal",
+        return RenderSpec(GTTS, f"gtts {version('gTTS')}", s.lang, self.accent(voice), "slow" if s.slow else "normal",
                           phone_tools_version(from_mp3=True) if phone else None)
 
-    def render(self, text: str, phone: bool) -> Rendered:
-        """Render `text`; EngineDown (and no more requests this run) if the service fails."""
+    def render(self, text: str, phone: bool, voice: Voice | None = None) -> Rendered:
+        """Render `text` in `voice`; EngineDown (and no more requests this run) if the service fails."""
         if self.down:
             raise EngineDown(self.down)
         with self._lock:  # gTTS is throttled: one request at a time, spaced out
             try:
-                mp3 = self._render_with_retries(text)
+                mp3 = self._render_with_retries(text, self.accent(voice))
             except EngineDown as exc:
                 self.down = str(exc)
                 raise
         return _with_phone_copy(mp3, phone, lambda: phone_copy_from_mp3(mp3), from_mp3=True)
 
-    def _render_with_retries(self, text: str) -> bytes:
+    def _render_with_retries(self, text: str, tld: str) -> bytes:
         from gtts import gTTS, gTTSError
 
         s = self.settings
-        tts = gTTS(text, tld=s.tld, lang=s.lang, slow=s.slow, lang_check=False,
+        tts = gTTS(text, tld=tld, lang=s.lang, slow=s.slow, lang_check=False,
                    timeout=(s.connect_timeout, s.read_timeout))
         try:
             parts = len(tts.get_bodies())  # builds the requests only; no network
@@ -251,21 +257,26 @@ class EspeakEngine:
         """Why this engine cannot render here, if it cannot."""
         return None if self.available else "espeak-ng or lame is not installed (Debian: espeak-ng lame)"
 
-    def spec(self, phone: bool) -> RenderSpec | None:
-        """What espeak-ng audio is keyed by; None if espeak-ng is not installed."""
+    def accent(self, voice: Voice | None = None) -> str:
+        """The espeak-ng voice `voice` speaks with (the settings' own when it names none)."""
+        return (voice.espeak if voice is not None else None) or self.settings.espeak_voice
+
+    def spec(self, phone: bool, voice: Voice | None = None) -> RenderSpec | None:
+        """What espeak-ng audio in `voice` (None: the line's own) is keyed by; None if espeak-ng is not installed."""
         if not self.available:
             return None
         s = self.settings
+        # Keyed by the settings' voice as the language (as always), so the line's own audio keeps its files.
         return RenderSpec(ESPEAK, f"espeak-ng {tool_version('espeak-ng')}; lame {tool_version('lame')}",
-                          s.espeak_voice, s.espeak_voice, f"{s.espeak_words_per_minute}wpm",
+                          s.espeak_voice, self.accent(voice), f"{s.espeak_words_per_minute}wpm",
                           phone_tools_version(from_mp3=False) if phone else None)
 
-    def render(self, text: str, phone: bool) -> Rendered:
-        """Render `text` with espeak-ng (the words go on stdin, never on the command line)."""
+    def render(self, text: str, phone: bool, voice: Voice | None = None) -> Rendered:
+        """Render `text` in `voice` with espeak-ng (the words go on stdin, never on the command line)."""
         if not self.available:
             raise EngineDown(self.down)
         s = self.settings
-        wav = _run(["espeak-ng", "--stdin", "-b", "1", "-v", s.espeak_voice,
+        wav = _run(["espeak-ng", "--stdin", "-b", "1", "-v", self.accent(voice),
                     "-s", str(s.espeak_words_per_minute), "--stdout"], text.encode("utf-8"))
         # lame's voice-friendly settings: mono, 48 kbit/s is plenty for speech.
         mp3 = _run(["lame", "--quiet", "-m", "m", "-b", "48", "-", "-"], wav)
@@ -289,9 +300,9 @@ def make_engines(settings: AudioSettings, sleep=time.sleep, clock=time.monotonic
     return {"gtts": GttsEngine(settings, sleep=sleep, clock=clock), "espeak": EspeakEngine(settings)}
 
 
-def library_specs(settings: AudioSettings) -> list[RenderSpec]:
-    """The specs a call may play, best first: the configured engine, then the other."""
+def library_specs(settings: AudioSettings, voice: Voice | None = None) -> list[RenderSpec]:
+    """The specs a call may play in `voice` (None: the line's own), best first: the configured engine, then the other."""
     engines = make_engines(settings)
     order = [settings.engine] + [name for name in engines if name != settings.engine]
-    specs = [engines[name].spec(settings.telephone_copy) for name in order]
+    specs = [engines[name].spec(settings.telephone_copy, voice) for name in order]
     return [spec for spec in specs if spec is not None]

@@ -5,10 +5,17 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from ..audio.build import Builder, check_library
-from ..runtime import runtime
+from ..audio.build import Builder, Items, check_library
+from ..coach.personas import voiced_texts
+from ..runtime import Runtime, runtime
 
 audio = AppGroup("audio", help="Render every prompt into the audio library, or check it.")
+
+
+def build_items(rt: Runtime) -> Items:
+    """What `audio build` renders: every text the line speaks, then each persona's own prompts in its own
+    voice (the same words in two voices are two files)."""
+    return {**rt.line.spoken(), **voiced_texts(rt.scenarios.personas, rt.line.texts)}
 
 
 @audio.command("build")
@@ -20,7 +27,7 @@ audio = AppGroup("audio", help="Render every prompt into the audio library, or c
 def audio_build_command(engine: str | None, force: bool, check: bool, progress: bool) -> None:
     """Render every prompt (gTTS, else espeak-ng) into the audio library; exit 1 if any has no audio."""
     rt = runtime()
-    items = rt.line.spoken()
+    items = build_items(rt)
     if check:
         found = check_library(rt.settings.audio, rt.audio_dir, items, engine)
         for label, why in found.missing:

@@ -9,6 +9,7 @@ from typing import Annotated
 
 from pydantic import Field
 
+from ..audio.voices import Voice, espeak_voice_problem
 from ..line.flows import StrictModel
 from ..line.yamlfile import load_model
 
@@ -24,7 +25,7 @@ class Persona(StrictModel):
     blurb: str = Field(min_length=1, max_length=160)
     greeting: PromptId | None = None
     name: PromptId
-    voice: str | None = Field(default=None, pattern=r"^[a-z.]{2,10}$")
+    voice: Voice | None = None  # None: the line's own voice
     pushbacks: int = Field(default=1, ge=1, le=2)
     wraps_up_early: bool = False
     words: dict[PromptId, Wordings] = {}
@@ -57,6 +58,10 @@ def load_personas(path: Path, prompt_ids: Collection[str]) -> tuple[PersonasFile
         for reply, ways in persona.words.items():
             for prompt_id in (reply, *ways):
                 need(prompt_id, f"{place}, words.{reply}")
+        if persona.voice is not None and persona.voice.espeak:
+            problem = espeak_voice_problem(persona.voice.espeak)
+            if problem:
+                problems.append(f"{path}: {place}, voice.espeak: {problem}")
     for reply, ways in data.wordings.items():
         for prompt_id in (reply, *ways):
             need(prompt_id, f"wordings.{reply}")
@@ -67,6 +72,29 @@ def wordings(data: PersonasFile, persona_id: str, prompt_id: str) -> list[str]:
     """Every way `persona_id` says the reply `prompt_id`: its own words, else the shared ones (or just the one)."""
     persona = data.personas[persona_id]
     return list(persona.words.get(prompt_id) or data.wordings.get(prompt_id) or [prompt_id])
+
+
+def own_voice(data: PersonasFile, persona_id: str | None, prompt_id: str) -> Voice | None:
+    """The voice `persona_id` says `prompt_id` in: its own for its greeting, name, words and persona-<id>-
+    prompts; None (the line's voice) for everything else, and for a persona with no voice."""
+    persona_id = persona_id or data.default_persona
+    persona = data.personas.get(persona_id)  # a signed state from before personas.yaml changed: the line's voice
+    if persona is None or persona.voice is None:
+        return None
+    own = prompt_id in (persona.greeting, persona.name) or any(prompt_id in ways for ways in persona.words.values())
+    return persona.voice if own or prompt_id.startswith(f"persona-{persona_id}-") else None
+
+
+def voiced_texts(data: PersonasFile, texts: dict[str, str]) -> dict[tuple[str, Voice], str]:
+    """Every (words, voice) a persona says in its own voice -> a label naming the prompt and the persona
+    (`texts`: prompt id -> words); what `audio build` renders and the audio library indexes besides the line's."""
+    found = {}
+    for persona_id in data.personas:
+        for prompt_id, text in texts.items():
+            voice = own_voice(data, persona_id, prompt_id)
+            if voice is not None:
+                found.setdefault((text, voice), f"{prompt_id} ({persona_id}'s voice)")
+    return found
 
 
 def first_choice(call: str, turn: int, count: int, default: bool) -> int:

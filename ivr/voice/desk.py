@@ -36,6 +36,7 @@ from ..coach.dialogue import (
     step,
 )
 from ..coach.coach_report import build_report
+from ..coach.personas import own_voice
 from ..line.practice_line import Segment
 from ..line.navigator import Call, reference_number
 from ..runtime import Runtime
@@ -166,14 +167,14 @@ def draw(rt: Runtime, speaker: Speaker, state: DeskState, reply: Reply, token: s
     said = list(reply.say)
     # Up to the last hold, the caller waits; after it, they may speak over the desk (barge-in).
     cut = len(said) - said[::-1].index(HOLD) if HOLD in said else 0
-    _speak(rt, speaker, response, said[:cut], call_sid)
+    _speak(rt, speaker, response, said[:cut], call_sid, state.persona)
     if reply.listen:
         action = input_url(token)
         gather = response.gather(**_listening(rt, state, action))
-        _speak(rt, speaker, gather, said[cut:], call_sid)
+        _speak(rt, speaker, gather, said[cut:], call_sid, state.persona)
         response.redirect(action, method="POST")  # Twilio goes on here after silence
         return response
-    _speak(rt, speaker, response, said[cut:], call_sid)
+    _speak(rt, speaker, response, said[cut:], call_sid, state.persona)
     if reply.leave:
         # Back to the menu, still counting the call's webhooks, so every call ends whatever the caller does.
         response.redirect(node_url(reply.leave, call=Call(turns=state.before + state.turns, met=True)), method="POST")
@@ -191,7 +192,8 @@ def _listening(rt: Runtime, state: DeskState, action: str) -> dict:
             **voice.speech(), "hints": compiled.hints}
 
 
-def _speak(rt: Runtime, speaker: Speaker, parent, said: list, call_sid: str) -> None:
+def _speak(rt: Runtime, speaker: Speaker, parent, said: list, call_sid: str, persona: str) -> None:
+    # The persona's own prompts are in its own voice (config/personas.yaml); the rest in the line's.
     for prompt_id in said:
         if prompt_id == HOLD:
             if rt.settings.voice.hold_pause_seconds:
@@ -199,7 +201,8 @@ def _speak(rt: Runtime, speaker: Speaker, parent, said: list, call_sid: str) -> 
         elif prompt_id == REFERENCE:
             speak_digits(rt.line, speaker, parent, desk_reference(rt, call_sid))
         else:
-            speaker.speak(parent, prompt_id if isinstance(prompt_id, Segment) else rt.line.segment(prompt_id))
+            segment = prompt_id if isinstance(prompt_id, Segment) else rt.line.segment(prompt_id)
+            speaker.speak(parent, segment, own_voice(rt.scenarios.personas, persona, segment.prompt_id))
 
 
 def desk_reference(rt: Runtime, call_sid: str) -> str:

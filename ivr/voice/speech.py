@@ -7,6 +7,7 @@ from typing import NamedTuple
 from flask import has_request_context, request
 
 from ..audio.cache import AUDIO_PREFIX, AudioLibrary
+from ..audio.voices import Voice
 from ..line.practice_line import Segment
 from ..line.settings import VoiceSettings
 
@@ -40,15 +41,17 @@ class Speaker:
         """This speaker for one reply in `view`: the request is looked at once, not once per prompt."""
         return Speaker(self.voice, self.audio, self.base_url, view)
 
-    def speak(self, parent, segment: Segment) -> None:
-        """Add one segment to `parent`: <Play> of its audio if the library has it, else <Say>."""
-        url = self.audio_url(segment.text) if self.audio is not None else None
+    def speak(self, parent, segment: Segment, voice: Voice | None = None) -> None:
+        """Add one segment to `parent`: <Play> of its audio if the library has it, else <Say>; in `voice`
+        (a persona's own, when built), else in the line's."""
+        url = self.audio_url(segment.text, voice) if self.audio is not None else None
         if url is not None:
             parent.play(url)
         else:
-            parent.say(segment.text, voice=self.voice.say_voice, language=self.voice.say_language)
+            say_voice = (voice.say if voice is not None else None) or self.voice.say_voice
+            parent.say(segment.text, voice=say_voice, language=self.voice.say_language)
 
-    def audio_url(self, text: str) -> str | None:
+    def audio_url(self, text: str, voice: Voice | None = None) -> str | None:
         """The absolute URL of indexed audio for `text` (PUBLIC_BASE_URL, else this request's host), or None.
 
         Never renders: words with no audio in the library (nothing per-call is) are left to <Say>.
@@ -58,7 +61,7 @@ class Speaker:
         view = self.view()
         if view.base_url is None:  # a relative URL would not play
             return None
-        audio = self.audio.playable(text, phone=view.phone)
+        audio = self.audio.playable(text, phone=view.phone, voice=voice)
         return f"{view.base_url}{AUDIO_PREFIX}/{audio.name}" if audio is not None else None
 
     def view(self) -> View:
