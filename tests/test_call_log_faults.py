@@ -99,7 +99,7 @@ def test_gunicorn_cmd_args_max_requests_recycles_workers_at_that_count(cluster):
         try:
             seen = []
             for _ in range(40):
-                [answer] = fault_calls.health(line, 1)
+                [answer] = fault_calls.health(line, 1, workers=1)
                 seen.append(answer["process"])
         finally:
             line.stop()
@@ -134,7 +134,7 @@ def test_a_status_callback_is_answered_while_the_database_is_frozen_without_wait
                 status, _body = fault_calls.post(line, "/voice/status", {"CallSid": sid, "From": "+15550100",
                                                                         "CallStatus": "completed", "CallDuration": "5"})
                 took.append((status, time.monotonic() - started))
-            [answer] = fault_calls.health(line, 1)
+            [answer] = fault_calls.health(line, 1, workers=1)
         finally:
             cluster.thaw()
             line.stop()
@@ -180,7 +180,7 @@ def test_a_server_killed_with_its_spool_unshipped_ships_it_when_it_starts_again(
         try:
             made = fault_calls.Made()
             fault_calls.load(first, made, 6, 2)
-            [answer] = fault_calls.health(first, 1)
+            [answer] = fault_calls.health(first, 1, workers=1)
             os.killpg(first.process.pid, signal.SIGKILL)
             first.process.wait()
         finally:
