@@ -17,6 +17,7 @@ from .coach.personas import voiced_texts
 from .checklist.reasons import load_reasons
 from .coach.scenarios import load_scenarios
 from .coach.moves import load_recognizer
+from .coach import details as coach_details
 from .ear.menu_ear import MenuEar
 from .ear.moves_ear import MovesEar
 from .line import ConfigError, load_line
@@ -93,8 +94,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def warm_up(app: Flask, served_at: Iterable[str] = ()) -> None:
-    """Do now what the first requests would: load the rate limits' library, load the recognizer's fuzzy matcher,
-    index the audio library, load the database layer, and compile every node's reply for the URL requests
+    """Do now what the first requests would: load the rate limits' library, the ear's two models and the
+    libraries that read a caller's details, index the audio library, load the database layer, and compile every node's reply for the URL requests
     will use: PUBLIC_BASE_URL, else each base URL in `served_at` (the addresses the server listens on).
 
     gunicorn calls this in its master before the workers fork, so they share all of it and no webhook pays.
@@ -105,6 +106,7 @@ def warm_up(app: Flask, served_at: Iterable[str] = ()) -> None:
     rt, replies = app.extensions[EXTENSION], app.extensions[reply_cache.EXTENSION]
     rt.recognizer.warm()
     rt.line.ear.warm()
+    coach_details.warm()
     if rt.audio is not None:
         rt.audio.index()
     # SQLAlchemy, the database driver and the call log's writer, loaded once here rather than by each

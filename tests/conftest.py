@@ -118,6 +118,12 @@ def app(request, make_app):
 
 
 @pytest.fixture
+def book(app):
+    """The app's rehearsal scenarios (config/scenarios.yaml with its personas)."""
+    return app.extensions["practice_line"].scenarios
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -172,11 +172,6 @@ def _ordinal(n: int) -> str:
     return f"{n}{'th' if 11 <= n % 100 <= 13 else {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
 
 
-@pytest.fixture
-def book(app):
-    return app.extensions["practice_line"].scenarios
-
-
 @pytest.mark.parametrize("n, said", [
     (0, "zero"), (7, "seven"), (13, "thirteen"), (40, "forty"), (99, "ninety-nine"), (100, "one hundred"),
     (105, "one hundred and five"), (149, "one hundred and forty-nine"), (1005, "one thousand and five"),

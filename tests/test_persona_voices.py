@@ -21,11 +21,6 @@ BY_THE_BOOK = Voice(espeak="en-us+m3", say="Polly.Matthew")
 ESPEAK = EspeakEngine(AudioSettings())
 
 
-@pytest.fixture
-def book(app):
-    return app.extensions["practice_line"].scenarios
-
-
 def file_of(text: str, voice: Voice | None = None) -> str:
     return ESPEAK.spec(phone=True, voice=voice).filename(text, WEB)
 

@@ -157,11 +157,6 @@ def caller(client):
     return RecordingCaller(client)
 
 
-@pytest.fixture
-def book(app):
-    return app.extensions["practice_line"].scenarios
-
-
 def words(book, scenario_id, field):
     return book.words(scenario_id, field)
 

@@ -20,11 +20,6 @@ def app(make_app):
     return make_app(settings=FAST)
 
 
-@pytest.fixture
-def book(app):
-    return app.extensions["practice_line"].scenarios
-
-
 def listening(page) -> None:
     expect(page.locator("#call-state")).to_have_text("In call: listening")
 

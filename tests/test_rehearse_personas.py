@@ -38,11 +38,6 @@ def caller(client):
     return RecordingCaller(client)
 
 
-@pytest.fixture
-def book(app):
-    return app.extensions["practice_line"].scenarios
-
-
 def sentences(reply) -> list[str]:
     return [part for said in reply.said for part in re.split(r"(?<=[.!?])\s+", said) if part]
 

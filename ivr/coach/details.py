@@ -64,6 +64,12 @@ def extract(text: str, today: date) -> dict[str, str]:
     return found
 
 
+def warm() -> None:
+    """Load the number, price and date libraries now (gunicorn's master calls this before forking, so
+    the workers share them and no caller's first detail waits for them)."""
+    extract("it was forty dollars at quickmart last tuesday", date(2026, 1, 1))
+
+
 def _words(text: str) -> list[str]:
     return [word.strip(",.!?;:\"'()").lower() for word in text.split() if word.strip(",.!?;:\"'()")]
 
