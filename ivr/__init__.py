@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .audio.cache import AudioLibrary
 from .audio.renderers import library_specs
+from .audio.voices import check_persona_voices
 from .coach.personas import voiced_texts
 from .checklist.reasons import load_reasons
 from .coach.scenarios import load_scenarios
@@ -65,6 +66,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     settings = load_settings(config_dir / "settings.yaml", app.config["SETTINGS"])
     reasons = load_reasons(config_dir / "reasons.yaml", line)  # every config check before any disk scan
     scenarios = load_scenarios(config_dir / "scenarios.yaml", line, reasons.nodes())
+    check_persona_voices(config_dir / "personas.yaml", scenarios.personas.personas)
     # The coach's rules joined with the trained moves model (its file loads on first use or in warm_up).
     recognizer = MovesEar(load_recognizer(config_dir / "moves.yaml"))
     # Only a config that can be served gets an instance folder and a secret written to disk.

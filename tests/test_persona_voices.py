@@ -10,10 +10,9 @@ from test_scenarios import broken, config_copy  # noqa: F401 - the fixture: a co
 from ivr.audio.build import Builder
 from ivr.audio.cache import WEB
 from ivr.audio.renderers import EspeakEngine, GttsEngine
-from ivr.audio.voices import Voice
 from ivr.cli.audio_commands import build_items
 from ivr.coach.personas import own_voice
-from ivr.line.settings import AudioSettings
+from ivr.line.settings import AudioSettings, Voice
 from ivr.voice.desk import scenario_start_url
 
 RUSHED = Voice(espeak="en-us+f3", say="Polly.Salli")

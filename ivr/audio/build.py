@@ -14,7 +14,7 @@ from tqdm import tqdm
 from ..line.settings import AudioSettings
 from .cache import PHONE, WEB, NotAudio, RenderSpec, mark_built, normalize, read_valid, write_atomic
 from .renderers import ESPEAK, EngineDown, EngineError, EspeakEngine, GttsEngine, make_engines, phone_copy_from_mp3
-from .voices import Voice
+from ..line.settings import Voice
 
 # What a build renders: words in the line's own voice, or (words, a persona's voice); each -> its label.
 Items = dict[str | tuple[str, Voice], str]

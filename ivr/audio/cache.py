@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from .probe import AudioInfo, probe
 
 if TYPE_CHECKING:
-    from .voices import Voice
+    from ..line.settings import Voice
 
 # Formats a prompt is stored in: the MP3 every player takes, and the phone line's own.
 AUDIO_PREFIX = "/audio"  # where audio/audio_serving.py serves the library

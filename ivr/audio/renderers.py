@@ -22,7 +22,7 @@ from .probe import probe
 if TYPE_CHECKING:  # gtts imports requests: both load only when something is rendered (start-up time)
     from gtts import gTTS, gTTSError
 
-    from .voices import Voice
+    from ..line.settings import Voice
 
 GTTS, ESPEAK = "gtts", "espeak-ng"
 TOOL_TIMEOUT = 60  # seconds for one espeak-ng, lame or sox run; they take milliseconds

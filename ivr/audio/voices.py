@@ -1,29 +1,12 @@
-"""The voices a persona may speak in, one per engine, and a cheap check that espeak-ng has the one named."""
+"""A cheap check that espeak-ng has the voice a persona names (the Voice itself is ivr.line.settings's)."""
 
 from __future__ import annotations
 
 import subprocess
 from functools import lru_cache
-from typing import Annotated
 
-from pydantic import ConfigDict, Field
-from pydantic.dataclasses import dataclass
-
+from ..line.errors import ConfigError
 from .renderers import tool_version
-
-
-@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
-class Voice:
-    """Who speaks: an espeak-ng voice (language+variant), a gTTS accent (top-level domain), a Twilio <Say> voice.
-
-    A field left out is the line's own voice for that engine (settings.yaml), so the same audio file.
-    Frozen, so it can key the audio library's index.
-    """
-
-    espeak: Annotated[str | None, Field(pattern=r"^[a-z0-9-]+(\+[A-Za-z0-9_-]+)?$")] = None
-    gtts: Annotated[str | None, Field(pattern=r"^[a-z]{2,3}(\.[a-z]{2,3})?$")] = None
-    # Twilio documents man, woman, Polly.<Name> and Google.<name> voices for <Say>.
-    say: Annotated[str | None, Field(pattern=r"^(man|woman|Polly\.[A-Za-z]+(-Neural)?|Google\.[A-Za-z0-9-]+)$")] = None
 
 
 @lru_cache(maxsize=None)
@@ -52,3 +35,15 @@ def espeak_voice_problem(name: str) -> str | None:
     if variant and variant.lower() not in _espeak_names("variant"):
         return f"espeak-ng has no variant '{variant}' (see espeak-ng --voices=variant)"
     return None
+
+
+def check_persona_voices(path, personas: dict) -> None:
+    """Stop start-up (ConfigError naming `path` and the persona) when a persona's espeak-ng voice is not installed."""
+    problems = []
+    for persona_id, persona in personas.items():
+        if persona.voice is not None and persona.voice.espeak:
+            problem = espeak_voice_problem(persona.voice.espeak)
+            if problem:
+                problems.append(f"{path}: persona {persona_id}, voice.espeak: {problem}")
+    if problems:
+        raise ConfigError(problems)

@@ -9,8 +9,8 @@ from typing import Annotated
 
 from pydantic import Field
 
-from ..audio.voices import Voice, espeak_voice_problem
 from ..line.flows import StrictModel
+from ..line.settings import Voice
 from ..line.yamlfile import load_model
 
 Id = Annotated[str, Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=40)]
@@ -58,10 +58,6 @@ def load_personas(path: Path, prompt_ids: Collection[str]) -> tuple[PersonasFile
         for reply, ways in persona.words.items():
             for prompt_id in (reply, *ways):
                 need(prompt_id, f"{place}, words.{reply}")
-        if persona.voice is not None and persona.voice.espeak:
-            problem = espeak_voice_problem(persona.voice.espeak)
-            if problem:
-                problems.append(f"{path}: {place}, voice.espeak: {problem}")
     for reply, ways in data.wordings.items():
         for prompt_id in (reply, *ways):
             need(prompt_id, f"wordings.{reply}")

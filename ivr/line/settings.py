@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic.dataclasses import dataclass
 
 from .yamlfile import load_model
 
@@ -18,6 +19,20 @@ GTTS_LANGUAGES = frozenset({
     "sk", "sq", "sr", "su", "sv", "sw", "ta", "te", "th", "tl", "tr", "uk", "ur", "vi", "yue", "zh", "zh-CN",
     "zh-TW",
 })
+
+
+@dataclass(frozen=True, config=ConfigDict(extra="forbid"))
+class Voice:
+    """Who speaks: an espeak-ng voice (language+variant), a gTTS accent (top-level domain), a Twilio <Say> voice.
+
+    A field left out is the line's own voice for that engine (settings.yaml), so the same audio file.
+    Frozen, so it can key the audio library's index.
+    """
+
+    espeak: Annotated[str | None, Field(pattern=r"^[a-z0-9-]+(\+[A-Za-z0-9_-]+)?$")] = None
+    gtts: Annotated[str | None, Field(pattern=r"^[a-z]{2,3}(\.[a-z]{2,3})?$")] = None
+    # Twilio documents man, woman, Polly.<Name> and Google.<name> voices for <Say>.
+    say: Annotated[str | None, Field(pattern=r"^(man|woman|Polly\.[A-Za-z]+(-Neural)?|Google\.[A-Za-z0-9-]+)$")] = None
 
 
 class VoiceSettings(BaseModel):

@@ -7,9 +7,8 @@ from typing import NamedTuple
 from flask import has_request_context, request
 
 from ..audio.cache import AUDIO_PREFIX, AudioLibrary
-from ..audio.voices import Voice
 from ..line.practice_line import Segment
-from ..line.settings import VoiceSettings
+from ..line.settings import Voice, VoiceSettings
 
 # Only Twilio signs its requests: it gets the 8 kHz phone copy; browsers and the terminal get MP3.
 SIGNATURE_HEADER = "X-Twilio-Signature"
