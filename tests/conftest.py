@@ -65,6 +65,9 @@ def copy_config(tmp_path: Path, name: str):
     return folder, path, edit
 
 
+TEARDOWN_FLUSH_SECONDS = 2.0  # a reachable database takes a test's events in milliseconds
+
+
 def build_app(folder: Path, settings: dict | None = None, audio_dir: Path | None = None, **config):
     """A test app with its instance folder in `folder`; `settings` are merged per section (voice, audio),
     other keywords are app config. Audio is read from folder/audio unless `audio_dir` says otherwise, so by
@@ -94,8 +97,10 @@ def make_app(tmp_path):
         return made[-1]
 
     yield make
-    for app in made:  # write what the call log still holds, close database connections
-        store.shutdown(app)
+    # Write what the call log still holds and close database connections. A test's app whose database is
+    # unreachable on purpose would wait out the whole flush: what it could not ship stays in its spool.
+    for app in made:
+        store.shutdown(app, timeout=TEARDOWN_FLUSH_SECONDS)
 
 
 @pytest.fixture(scope="session")
@@ -105,7 +110,7 @@ def shared_app(tmp_path_factory):
     Building an app costs a test more than most tests themselves."""
     app = build_app(tmp_path_factory.mktemp("shared-app"))
     yield app
-    store.shutdown(app)
+    store.shutdown(app, timeout=TEARDOWN_FLUSH_SECONDS)
 
 
 @pytest.fixture
