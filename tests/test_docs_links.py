@@ -83,6 +83,16 @@ def test_the_readme_starts_with_use_it_and_its_three_pages():
         assert f"]({shot})" in use_it and (ROOT / shot).stat().st_size > 10_000
 
 
+def test_ci_runs_exactly_the_readme_s_test_command():
+    use_it = (ROOT / "README.md").read_text(encoding="utf-8").split("## Use it", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", use_it, re.S)
+    commands = [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
+    assert commands == ["./scripts/run.sh", "./scripts/test.sh"]  # one command each, nothing to edit
+    ci = [line.strip() for line in (ROOT / ".ci" / "run").read_text().splitlines()
+          if line.strip() and not line.startswith(("#", "set ", "cd "))]
+    assert ci == ["./scripts/test.sh"]
+
+
 def test_the_readme_links_every_docs_page():
     linked = {t.partition("#")[0] for t in relative_links(ROOT / "README.md")}
     assert len(DOCS) >= 8
