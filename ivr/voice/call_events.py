@@ -5,10 +5,8 @@ on the database."""
 from __future__ import annotations
 
 import re
-import threading
-import time
 from email.utils import parsedate_to_datetime
-from functools import lru_cache, partial
+from functools import lru_cache
 
 from flask import Flask, Request, current_app
 
@@ -17,6 +15,7 @@ from ..line.practice_line import PracticeLine
 from ..runtime import runtime
 from ..store import call_recorder
 from ..store.recorder import REPORT_OF, STATE_ORDER
+from ..web import limits
 from . import desk
 
 # \A and \Z: "$" would let a CallSid with a trailing newline through.
@@ -28,19 +27,16 @@ ENDED = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 # Without TWILIO_AUTH_TOKEN anyone who can reach the line may post status callbacks (each makes a call
 # record): fine for a line on your own machine, and each address gets this many a minute at most.
 STATUS_CALLBACKS_PER_MINUTE = 600
-_STATUS_LIMIT = "practice_line_status_limit"  # app.extensions key of the app's _PerMinute
 
 
 def init_app(app: Flask) -> None:
     """Let the call-log shipper score the open rehearsal of a call that ended (the status callback's
     work, done off the request path)."""
-    app.extensions[REPORT_OF] = partial(_report_of, app)
-    app.extensions[_STATUS_LIMIT] = _PerMinute()
+    app.extensions[REPORT_OF] = _report_of
 
 
-def _report_of(app: Flask, token: str) -> dict | None:
+def _report_of(token: str) -> dict | None:
     # Runs in the shipper, inside an app context.
-    del app
     return desk.report_from_state(runtime(), token)
 
 
@@ -72,8 +68,7 @@ def note_status(fields: dict[str, str], request: Request) -> None:
     if call_sid is None:
         return
     app = current_app
-    if not app.config.get("TWILIO_AUTH_TOKEN") and not app.extensions[_STATUS_LIMIT].allows(
-            request.remote_addr or "", app.config.get("STATUS_CALLBACKS_PER_MINUTE", STATUS_CALLBACKS_PER_MINUTE)):
+    if not app.config.get("TWILIO_AUTH_TOKEN") and not _status_allowed(app, request.remote_addr or ""):
         return
     outcome = fields.get("CallStatus", "")
     outcome = outcome if outcome in OUTCOMES else None
@@ -100,27 +95,17 @@ def _timestamp(value: str) -> float | None:
     return parsed.timestamp() if parsed.tzinfo is not None else None
 
 
-class _PerMinute:
-    """Requests per address in the current minute, in this process (like the app's other rate limits)."""
-
-    ADDRESSES = 10_000  # addresses counted at most (then all forgotten at once)
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._minute = 0
-        self._counts: dict[str, int] = {}
-
-    def allows(self, address: str, limit: int) -> bool:
-        """Count one request from `address`; False once it is over `limit` this minute (logged once)."""
-        minute = int(time.time() // 60)
-        with self._lock:
-            if minute != self._minute or len(self._counts) > self.ADDRESSES:
-                self._minute, self._counts = minute, {}
-            count = self._counts[address] = self._counts.get(address, 0) + 1
-        if count == limit + 1:
-            current_app.logger.warning("call log: status callbacks from %s over %d a minute are not recorded "
-                                       "(set TWILIO_AUTH_TOKEN so that only Twilio's count)", address, limit)
-        return count <= limit
+def _status_allowed(app: Flask, address: str) -> bool:
+    """Count one status callback from `address` with the app's rate limits (the page routes' counter and
+    storage); past STATUS_CALLBACKS_PER_MINUTE it is not recorded, said once a minute per address."""
+    per_minute = app.config.get("STATUS_CALLBACKS_PER_MINUTE", STATUS_CALLBACKS_PER_MINUTE)
+    counts = app.extensions[limits.EXTENSION]
+    if counts.allows("voice.status", f"{per_minute} per minute", address):
+        return True
+    if counts.allows("voice.status.said", "1 per minute", address):
+        app.logger.warning("call log: status callbacks from %s over %d a minute are not recorded "
+                           "(set TWILIO_AUTH_TOKEN so that only Twilio's count)", address, per_minute)
+    return False
 
 
 @lru_cache(maxsize=1024)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import threading
+from functools import lru_cache
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 from werkzeug.exceptions import TooManyRequests
@@ -80,9 +81,23 @@ class RateLimits:
                                  {endpoint: parse_many(limit) for endpoint, limit in self.limits.items()})
         return self.made
 
+    def allows(self, name: str, limit: str, address: str) -> bool:
+        """Count one request from `address` against `limit` ("600 per minute"), counted under `name`;
+        False once it is used up (for a route that must answer anyway, such as a voice webhook)."""
+        counter, _endpoints = self.counter()
+        return counter.hit(_parsed(limit), name, address)
+
     def hit(self, endpoint: str, address: str) -> None:
         """Count one request from `address` at `endpoint`; TooManyRequests (429) once a limit is used up."""
         counter, parsed = self.counter()
         for item in parsed[endpoint]:
             if not counter.hit(item, endpoint, address):
                 raise TooManyRequests(description=str(item))
+
+
+@lru_cache(maxsize=64)
+def _parsed(limit: str):
+    """A limit string ("600 per minute") as the limits library's item, parsed once."""
+    from limits import parse
+
+    return parse(limit)
