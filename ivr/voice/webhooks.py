@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, g, request
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from werkzeug.exceptions import HTTPException
 
-from ..line.navigator import Turn, answer, position_from_query
+from ..line.navigator import Call, Turn, answer, position_from_query
 from ..runtime import Runtime, runtime
 from . import call_events, desk, twiml
 from .call_events import note_status, note_turn
@@ -73,8 +73,7 @@ def node(node_id: str):
     rt = runtime()
     failures, call = position_from_query(request.args)
     if node_id not in rt.line.nodes:
-        d = rt.line.flow.defaults
-        return _reply(rt, Turn(d.home, notice=d.apology_prompt, call=call))
+        return _reply(rt, _start_over(rt, call))
     # A desk reached this way asks what the call is about.
     return _reply(rt, Turn(node_id, failures, call=call))
 
@@ -93,7 +92,7 @@ def rehearse(scenario_id: str):
     """A rehearsal: the scenario's situation and goal, then the representative's desk."""
     rt = runtime()
     if scenario_id not in rt.scenarios:
-        return _reply(rt, Turn(rt.line.flow.defaults.home, notice=rt.line.flow.defaults.apology_prompt))
+        return _reply(rt, _start_over(rt))
     return twiml.xml_response(desk.start_rehearsal(rt, scenario_id, _call_sid(), request.args.get("persona"),
                                                    request.args.get("resume")))
 
@@ -106,7 +105,7 @@ def desk_input():
     response = desk.take_turn(rt, request.args.get(desk.STATE_ARG), fields.get("Digits"), fields.get("SpeechResult"),
                               _call_sid())
     if response is None:  # a state we did not sign: start again from the main menu
-        return _reply(rt, Turn(rt.line.flow.defaults.home, notice=rt.line.flow.defaults.apology_prompt))
+        return _reply(rt, _start_over(rt))
     return twiml.xml_response(response)
 
 
@@ -145,6 +144,12 @@ def _confidence(raw: str | None) -> float | None:
     except ValueError:
         return None
     return value if value is not None and 0.0 <= value <= 1.0 else None
+
+
+def _start_over(rt: Runtime, call: Call | None = None) -> Turn:
+    """The main menu after an apology: for a node, scenario or desk state this line does not know."""
+    d = rt.line.flow.defaults
+    return Turn(d.home, notice=d.apology_prompt, call=call or Call())
 
 
 def _call_sid() -> str:
