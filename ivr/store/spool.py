@@ -16,6 +16,9 @@ SPOOL_FILE = "call-log-spool.sqlite"
 CAPACITY = 200_000
 # Another worker may be writing (a few microseconds); a spool stuck longer than this loses the event.
 BUSY_SECONDS = 0.5
+# Opening the file may wait longer: the first connection makes it (schema, WAL switch) while the
+# others wait, and on a loaded machine that write can take more than BUSY_SECONDS.
+OPEN_SECONDS = 10.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
@@ -86,7 +89,7 @@ class Spool:
     def connect(self, autocheckpoint: bool = False) -> sqlite3.Connection:
         """A new connection to the spool (made, in WAL mode, if it does not exist)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
+        connection = sqlite3.connect(self.path, timeout=OPEN_SECONDS, isolation_level=None, check_same_thread=False)
         connection.execute("PRAGMA journal_mode=WAL")
         # WAL with synchronous=NORMAL: a committed event survives the process being killed (it is in
         # the OS's hands); only a power cut can take the last moments. No fsync per webhook.
@@ -95,6 +98,7 @@ class Spool:
             connection.execute("PRAGMA wal_autocheckpoint=0")
         if connection.execute("SELECT count(*) FROM sqlite_master WHERE name = 'spool'").fetchone()[0] == 0:
             connection.executescript(_SCHEMA)
+        connection.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
         return connection
 
     def close(self) -> None:
