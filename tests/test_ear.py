@@ -12,7 +12,7 @@ import pytest
 
 from ivr.coach.moves import MOVES, load_recognizer
 from ivr.ear import datasets, training
-from ivr.ear.linear import load_model
+from ivr.ear.linear import load_model, unpack
 from ivr.ear.menu_ear import MenuEar
 from ivr.ear.menu_report import intent_scores, main_menu_score
 from ivr.ear.moves_ear import MovesEar
@@ -67,15 +67,20 @@ def test_the_small_scorer_gives_scikit_learns_scores(path):
     vectorizer = TfidfVectorizer(analyzer=features, sublinear_tf=True, vocabulary=names)
     vectorizer.fit(["x"])
     vectorizer.idf_ = np.array(model.idf)
+    raw = json.loads(path.read_text(encoding="utf-8"))  # the file's own sparse weights, not the scorer's rows
+    offsets, label_of, weight_of = (unpack(kind, raw[name]) for kind, name in
+                                    (("i", "offsets"), ("b", "label_of"), ("d", "weight_of")))
     rows, cols, values = [], [], []
     for column in range(len(names)):
-        for k in range(model.offsets[column], model.offsets[column + 1]):
-            rows.append(model.label_of[k]), cols.append(column), values.append(model.weight_of[k])
+        for k in range(offsets[column], offsets[column + 1]):
+            rows.append(label_of[k]), cols.append(column), values.append(weight_of[k])
     coef = csr_matrix((values, (rows, cols)), shape=(len(model.labels), len(names)))
     texts = [e.text for e in datasets.heldout_examples()] + ["", "ééé", "press one", "I lost my card!!"]
     expected = vectorizer.transform(texts) @ coef.T + np.array(model.bias)
     for text, row in zip(texts, expected.toarray() if hasattr(expected, "toarray") else np.asarray(expected)):
-        assert np.allclose(model.decision(text), row, atol=1e-9), text
+        # The scorer holds its weights as 32-bit floats: the same scores to 1e-5, the same best label.
+        assert np.allclose(model.decision(text), row, atol=1e-5), text
+        assert np.argmax(model.decision(text)) == np.argmax(row), text
 
 
 def test_the_app_loads_no_scikit_learn_or_numpy():

@@ -93,7 +93,8 @@ class MoveRecognizer:
         """True if an example appears in `plain`, give or take a recognizer's slip."""
         for example in examples:
             # An utterance much shorter than the example ("name") must not match it from the inside.
-            if len(plain) >= 0.8 * len(example) and ratio(example, plain) >= self._threshold:
+            # score_cutoff lets rapidfuzz stop early on an example that cannot reach the threshold.
+            if len(plain) >= 0.8 * len(example) and ratio(example, plain, score_cutoff=self._threshold):
                 return True
         return False
 
