@@ -58,27 +58,23 @@ class LinearModel:
             for k in range(offsets[i], offsets[i + 1]):
                 self.rows[at + label_of[k]] = weight_of[k] * idf
 
-    def row(self, feature_index: int) -> array:
-        """One feature's weight for each label, times its idf."""
-        width = len(self.labels)
-        return self.rows[feature_index * width:(feature_index + 1) * width]
-
     def decision(self, text: str) -> list[float]:
         """The raw score of each label (scikit-learn's decision_function)."""
-        index, idf, row = self.index, self.idf, self.row
+        index, idf, table, width = self.index, self.idf, self.rows, len(self.labels)
         rows = []
         norm = 0.0
         for feature, count in Counter(features(text)).items():
             i = index.get(feature)
             if i is None:
                 continue
+            row = table[i * width:(i + 1) * width]  # feature i's weight for each label, times its idf
             if count == 1:  # nearly every feature: its row as it is
                 norm += idf[i] * idf[i]
-                rows.append(row(i))
+                rows.append(row)
             else:  # sublinear tf: 1 + log(count)
                 tf = 1.0 + math.log(count)
                 norm += (tf * idf[i]) ** 2
-                rows.append([weight * tf for weight in row(i)])
+                rows.append([weight * tf for weight in row])
         if not rows:
             return list(self.bias)
         scale = 1.0 / math.sqrt(norm)
