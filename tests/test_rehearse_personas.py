@@ -127,8 +127,13 @@ def test_against_the_rushed_persona_no_reference_is_marked_on_holding_the_line(c
     assert items["held-the-line"] == (False, "")
     assert items["asked-reference"] == (False, "")
     tips = {i["id"]: i["tip"] for i in hang_up_in_the_browser(client, caller)["report"]["items"]}
-    # The tip for this persona quotes the caller's own line.
-    assert tips["held-the-line"] == f"{book.text('tip-held-the-line')} (You said “{GOODBYE}” before you had them.)"
+    # The tips for this persona say what to do against it, and quote the line the caller hung up on.
+    ended = "You ended the call with: “thank you that's all”"
+    assert tips["held-the-line"] == f"Calmly, politely: Could I have a reference number and the next steps? {ended}"
+    assert tips["asked-reference"] == ("They'll try to wrap up. Before any goodbye, ask: "
+                                       f"Could I have a reference number for this call? {ended}")
+    # Asked for, so met: the persona's advice, with nothing quoted.
+    assert tips["asked-next-steps"] == "They'll try to wrap up. Before any goodbye, ask: What should I expect now, and by when?"
 
 
 def test_the_rushed_persona_talks_over_a_vague_line(caller, book):
@@ -277,7 +282,8 @@ def test_the_confirm_tip_quotes_what_was_agreed_in_this_scenario(caller, client,
         caller.say(said)
     tips = {i["id"]: i["tip"] for i in hang_up_in_the_browser(client, caller)["report"]["items"]}
     assert tips["confirmed"] == ("Repeat back what was agreed, like: So, just to confirm, you can arrange an "
-                                 "emergency replacement card, delivered to my hotel in Lisbon within 2 business days?")
+                                 "emergency replacement card, delivered to my hotel in Lisbon within 2 business days? "
+                                 "You ended the call with: “thank you that's all”")
 
 
 @pytest.mark.parametrize("scenario_id", list(GUIDE_WORDS))
