@@ -244,7 +244,8 @@ def test_a_caller_who_does_not_follow_the_guide(caller, client, line, book, scen
     assert tips["stayed-polite"] == ("Aim your frustration at the situation, not the person: I'm really frustrated "
                                      "with this situation. You said: “you people are useless”")
     assert tips["asked-name"] == "Ask who you're speaking with: Could I have your name, please?"
-    assert tips["asked-reference"] == f"Always ask for a reference number: Could I have a reference number for this call? {ended}"
+    assert tips["asked-reference"] == ("Always ask for a reference number: Could I have a reference number for "
+                                       f"this call? {ended}")
     assert tips["asked-next-steps"] == f"Ask about next steps: What should I expect now, and by when? {ended}"
     assert tips["confirmed"].startswith("Repeat back what was agreed, like: So, just to confirm, ")
     assert tips["confirmed"].endswith(f"? {ended}")

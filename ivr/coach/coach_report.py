@@ -36,8 +36,8 @@ def build_report(book: ScenarioBook, state: DeskState) -> dict:
         "scenario": state.scenario or book.file.default_scenario,
         "score": sum(1 for item in items if item.met),
         "out_of": len(items),
-        "items": [{"id": i.id, "met": i.met, "said": i.said, "tip": _words(book, fitted_tip(book, state, i.id, quote=not i.met))}
-                  for i in items],
+        "items": [{"id": i.id, "met": i.met, "said": i.said,
+                   "tip": _words(book, fitted_tip(book, state, i.id, quote=not i.met))} for i in items],
         "summary": " ".join(_words(book, p) for p in spoken_summary(book, state)),
     }
     if state.heard:

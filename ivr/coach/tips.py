@@ -26,7 +26,8 @@ QUOTED: dict[str, tuple[tuple[str, str], ...]] = {
     "gave-details": ((Fact.DETAILS.value, "tip-said-part"), (answered_key(Fact.DETAILS), "tip-said-when-details")),
     "stated-outcome": ((answered_key(Fact.OUTCOME), "tip-said-when-outcome"),),
     "stayed-polite": ((Fact.HOSTILE.value, "tip-said"),),
-    "escalated-well": ((Fact.SUP_EARLY.value, "tip-said-early"), (GOODBYE, "tip-said-goodbye")),
+    "escalated-well": ((Fact.SUP_EARLY.value, "tip-said-early"), (HOSTILE_ASK, "tip-said"),
+                       (GOODBYE, "tip-said-goodbye")),
     "escalated-calmly": ((HOSTILE_ASK, "tip-said"), (GOODBYE, "tip-said-goodbye")),
     **{item_id: ((GOODBYE, "tip-said-goodbye"),)
        for item_id in ("held-the-line", "asked-reference", "asked-next-steps", "confirmed")},
