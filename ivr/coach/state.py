@@ -59,7 +59,7 @@ class DeskState:
     """Everything the conversation needs to carry from one turn to the next (it goes in the URL).
 
     `facts` holds what has happened (Fact). `said` keeps the caller's own words (digit runs masked) that
-    earned each fact. `heard` keeps the details the representative took from what was said (amount, date,
+    earned each fact, and the few other lines a tip quotes (GOODBYE, HOSTILE_ASK, answered_key). `heard` keeps the details the representative took from what was said (amount, date,
     merchant; as ivr.coach.details writes them, digits of any account number masked).
     """
 
