@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from test_layout import IVR, imports_of
 
-from ivr.coach.state import DeskState, Fact
+from ivr.coach.state import DeskState, Fact, answered_key, pushback_state
 from ivr.coach.turn_taking import ANY, TABLE, Event, Phase, lookup, phase_of
 
 COACH = IVR / "coach"
@@ -55,6 +55,32 @@ def test_a_state_signed_before_the_new_fields_still_reads():
     state = DeskState.from_dict(old)
     assert state.facts == {Fact.ANSWERED, Fact.PURPOSE} and state.before == 4
     assert state.to_dict() == old  # new fields left out while unset: the same token as before
+
+
+def test_a_line_that_did_not_give_a_piece_is_kept_only_until_the_piece_is_given():
+    state = DeskState(scenario="unknown-charge")
+    state.said[answered_key(Fact.PURPOSE)] = "hi there"
+    assert state.to_dict()["q"] == {"when-purpose": "hi there"}
+    state.note(Fact.PURPOSE, "i'm calling about a charge")
+    assert state.to_dict()["q"] == {"purpose": "i'm calling about a charge"}  # the vague line is not carried on
+
+
+@pytest.mark.parametrize("due, facts, heard", [
+    (Fact.PURPOSE, [], {}),
+    (Fact.DETAILS, ["purpose"], {}),
+    (Fact.OUTCOME, ["details", "details-ok", "purpose", "read-back"], {"amount": "84.20"}),
+    (None, ["answered", "details", "details-ok", "outcome", "purpose", "read-back"], {"amount": "84.20"}),
+])
+def test_a_rehearsal_is_tried_again_from_the_moment_a_piece_was_due_or_from_the_pushback(due, facts, heard):
+    state = DeskState(scenario="unknown-charge", persona="rushed", heard={"amount": "84.20"}, turns=9,
+                      facts={Fact.PURPOSE, Fact.DETAILS, Fact.READ_BACK, Fact.DETAILS_OK, Fact.OUTCOME, Fact.ANSWERED,
+                             Fact.NAME, Fact.HOSTILE},
+                      said={"purpose": "p", "details": "d", "outcome": "o", "name": "n", "hostile": "h",
+                            "goodbye": "g"})
+    again = pushback_state(state, "r1", due=due).to_dict()
+    assert (again["f"], again.get("h", {}), again["t"], again["p"], again["r"]) == (facts, heard, 0, "rushed", "r1")
+    assert again["q"] == {fact: state.said[fact] for fact in facts if fact in state.said}
+    assert pushback_state(DeskState(scenario="unknown-charge", facts={Fact.PURPOSE}), due=due) is None  # no pushback
 
 
 @pytest.mark.parametrize("facts, desk, ended, phase", [

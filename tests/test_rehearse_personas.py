@@ -127,8 +127,14 @@ def test_against_the_rushed_persona_no_reference_is_marked_on_holding_the_line(c
     assert items["held-the-line"] == (False, "")
     assert items["asked-reference"] == (False, "")
     tips = {i["id"]: i["tip"] for i in hang_up_in_the_browser(client, caller)["report"]["items"]}
-    # The tip for this persona quotes the caller's own line.
-    assert tips["held-the-line"] == f"{book.text('tip-held-the-line')} (You said “{GOODBYE}” before you had them.)"
+    # The tips for this persona say what to do against it, and quote the line the caller hung up on.
+    ended = "You ended the call with: “thank you that's all”"
+    assert tips["held-the-line"] == f"Calmly, politely: Could I have a reference number and the next steps? {ended}"
+    assert tips["asked-reference"] == ("They'll try to wrap up. Before any goodbye, ask: "
+                                       f"Could I have a reference number for this call? {ended}")
+    # Asked for, so met: the persona's advice, with nothing quoted.
+    assert tips["asked-next-steps"] == ("They'll try to wrap up. Before any goodbye, ask: What should I expect now, "
+                                        "and by when?")
 
 
 def test_the_rushed_persona_talks_over_a_vague_line(caller, book):
@@ -267,7 +273,159 @@ def test_try_again_in_the_terminal(runner, book):
     assert unknown.exit_code == 2 and "no saved rehearsal 'no-such-report'" in unknown.output
 
 
+def tips_and_verdicts(client, caller) -> tuple[dict, dict]:
+    """The finished call's report (as saved) and its items: id -> (met, said, tip)."""
+    body = hang_up_in_the_browser(client, caller)
+    return body, {i["id"]: (i["met"], i["said"], i["tip"]) for i in body["report"]["items"]}
+
+
+def details_first(caller, client) -> dict:
+    """A rehearsal that opens with the details, never saying what the call is about, then hangs up after the
+    pushback: stated-purpose, due at the start, is the first item missed."""
+    _purpose, details, outcome, _confirm = GUIDE_WORDS["unknown-charge"]
+    caller.start(scenario_start_url("unknown-charge"))
+    for said in (details, YES, outcome, GOODBYE):
+        caller.say(said)
+    return hang_up_in_the_browser(client, caller)
+
+
+def test_try_again_from_a_miss_at_the_start_on_the_phone_page(client, book):
+    """The first item missed was due at the start: the new attempt starts there (same label, same URL)."""
+    first = details_first(RecordingCaller(client), client)
+    items = {item["id"]: item["met"] for item in first["report"]["items"]}
+    assert (items["stated-purpose"], items["gave-details"], items["stated-outcome"]) == (False, True, True)
+    assert first["report"]["resume"]["f"] == [] and first["report"]["resume"]["q"] == {}  # nothing known yet
+    html = client.get(f"/phone?retry={first['report_id']}").get_data(as_text=True)
+    config = json.loads(html.split('<script id="phone-config" type="application/json">')[1].split("</script>")[0])
+    assert config["startUrl"].startswith("/voice/rehearse/unknown-charge?resume=")
+    assert "Trying again from the pushback" in html
+    again = RecordingCaller(client)
+    start = again.start(config["startUrl"])
+    assert start.said == ["Let's go back to the start of the call. Here's the representative again.",
+                          "Could you tell me what the call is about?"]
+    purpose, details, outcome, _confirm = GUIDE_WORDS["unknown-charge"]
+    assert again.say(purpose).said == [book.words("unknown-charge", "ask_details")]
+    for said in (details, YES):
+        again.say(said)
+    assert again.say(outcome).said == [book.words("unknown-charge", "can"), book.words("unknown-charge", "cannot")]
+    for said in (SUPERVISOR, REFERENCE, GOODBYE):
+        again.say(said)
+    second = hang_up_in_the_browser(client, again)
+    assert second["report"]["retry_of"] == first["report_id"]
+    verdicts = {item["id"]: item["met"] for item in second["report"]["items"]}
+    assert verdicts["stated-purpose"] and verdicts["gave-details"] and verdicts["escalated-well"]
+
+
+def test_try_again_from_the_details_on_the_saved_report(client, book):
+    """Details given in part (no amount): the new attempt starts where the representative asked for them,
+    with the purpose already said; the saved report's link is the same as ever."""
+    purpose, details, outcome, _confirm = GUIDE_WORDS["unknown-charge"]
+    caller = RecordingCaller(client)
+    caller.start(scenario_start_url("unknown-charge"))
+    caller.say(purpose)
+    assert caller.say("it was at bright lake electronics on march third").said == [
+        "Thank you, I have that.", "How much was it?"]
+    caller.say(outcome)  # asked twice already: the representative answers without the amount
+    caller.say(GOODBYE)
+    first, items = tips_and_verdicts(client, caller)
+    assert items["gave-details"][:2] == (False, "it was at bright lake electronics on march third")
+    assert first["report"]["resume"]["f"] == ["purpose"] and "h" not in first["report"]["resume"]
+    html = client.get(f"/rehearse/reports/{first['report_id']}").get_data(as_text=True)
+    link = f'<a class="button" id="try-again" href="/phone?retry={first["report_id"]}">Try again from the pushback</a>'
+    assert link in html
+    phone = client.get(f"/phone?retry={first['report_id']}").get_data(as_text=True)
+    config = json.loads(phone.split('<script id="phone-config" type="application/json">')[1].split("</script>")[0])
+    again = RecordingCaller(client)
+    assert again.start(config["startUrl"]).said == [
+        "Let's go back to where the representative asked for the details. Here it is again.",
+        book.words("unknown-charge", "ask_details")]
+    assert again.say(details).said == [
+        "So that's eighty-four dollars and twenty cents at Bright Lake Electronics, on March 3rd.", "Is that right?"]
+    for said in (YES, outcome, GOODBYE):
+        again.say(said)
+    _second, verdicts = tips_and_verdicts(client, again)
+    assert verdicts["stated-purpose"][:2] == (True, purpose)  # kept from the first attempt
+    assert verdicts["gave-details"][0] is True
+
+
+def test_try_again_from_the_outcome_in_the_terminal(runner, book):
+    """Never said what they wanted: the representative answered without it, and the new attempt starts
+    where it asked, the purpose and the details kept."""
+    purpose, details, outcome, _confirm = GUIDE_WORDS["unknown-charge"]
+    keys = f'"{purpose}" "{details}" "yes" "{purpose}" "{purpose}" 2'
+    first = json.loads(runner.invoke(args=["practice", "--scenario", "unknown-charge", "--json", "--keys", keys]).output)
+    verdicts = {item["id"]: item["met"] for item in first["report"]["items"]}
+    assert (verdicts["stated-purpose"], verdicts["gave-details"], verdicts["stated-outcome"]) == (True, True, False)
+    tips = {item["id"]: item["tip"] for item in first["report"]["items"]}
+    assert tips["stated-outcome"].endswith(f"Asked what you wanted done, you said: “{purpose}”")
+    assert first["retry"] == f"flask --app app practice --retry {first['report_id']}"
+    plain = runner.invoke(args=["practice", "--scenario", "unknown-charge", "--keys", keys])
+    assert "Try again from the pushback: flask --app app practice --retry " in plain.output
+    result = runner.invoke(args=["practice", "--retry", first["report_id"], "--json", "--keys", f'"{outcome}" 2'])
+    assert result.exit_code == 0, result.output
+    again = json.loads(result.output)
+    said = [entry["text"] for entry in again["transcript"] if entry["who"] == "line"]
+    assert said[:4] == ["Let's go back to where the representative asked what you'd like done. Here it is again.",
+                        "And what would you like us to do about it?", book.words("unknown-charge", "can"),
+                        book.words("unknown-charge", "cannot")]
+    verdicts = {item["id"]: item["met"] for item in again["report"]["items"]}
+    assert (verdicts["stated-purpose"], verdicts["gave-details"], verdicts["stated-outcome"]) == (True, True, True)
+
+
 # --- Tips fit the call; a re-ask acknowledges --------------------------------------------------
+
+def test_against_the_rushed_persona_the_purpose_tip_quotes_the_vague_opening(caller, client):
+    _purpose, details, outcome, _confirm = GUIDE_WORDS["unknown-charge"]
+    caller.start(scenario_start_url("unknown-charge", "rushed"))
+    assert caller.say("something weird happened with 4417").said in (
+        ["Okay, sure. So, is there anything else?"], ["Right, got it. Anything else today?"])  # talked over
+    for said in (details, YES, outcome, GOODBYE):
+        caller.say(said)
+    body, items = tips_and_verdicts(client, caller)
+    # The line is quoted as the desk kept it: digits masked.
+    assert items["stated-purpose"] == (False, "", "This representative talks over vague answers: open with your "
+                                       "purpose in one sentence, like: I'm calling about a charge I don't recognize. "
+                                       "You began with: “something weird happened with ••••”")
+    assert "4417" not in json.dumps(body["report"])
+    # Spoken, the tip leaves the quote out: the summary stays within its 30 seconds.
+    end = caller.history[-1].said
+    assert ("This representative talks over vague answers: open with your purpose in one sentence, like: "
+            "I'm calling about a charge I don't recognize.") in end
+
+
+def test_a_details_tip_quotes_the_line_that_gave_only_part_of_them(caller, client):
+    purpose, _details, outcome, _confirm = GUIDE_WORDS["unknown-charge"]
+    caller.start(scenario_start_url("unknown-charge"))
+    for said in (purpose, "it was at bright lake electronics on march third", outcome, GOODBYE):
+        caller.say(said)
+    _body, items = tips_and_verdicts(client, caller)
+    assert items["gave-details"] == (
+        False, "it was at bright lake electronics on march third",
+        "Give the details up front, like: eighty-four dollars and twenty cents, March 3rd, Bright Lake Electronics, "
+        "the card's last four digits. You gave only part of them: “it was at bright lake electronics on march third”")
+    # Against the helpful persona, the outcome's advice is to say it plainly (met here: nothing quoted).
+    assert items["stated-outcome"] == (True, outcome, "This representative sorts it out once you plainly say what "
+                                       "you want, like: I'd like to have the charge investigated, and not pay it "
+                                       "while it is checked.")
+
+
+def test_against_by_the_book_the_tips_quote_the_hostile_ask_after_the_second_no(caller, client):
+    purpose, details, outcome, _confirm = GUIDE_WORDS["unknown-charge"]
+    hostile = "get me your useless manager now you idiot"
+    caller.start(scenario_start_url("unknown-charge", "by-the-book"))
+    for said in (purpose, details, YES, outcome, SUPERVISOR, hostile, GOODBYE):
+        caller.say(said)
+    _body, items = tips_and_verdicts(client, caller)
+    assert items["escalated-calmly"] == (False, "", "After a second no, ask calmly: I understand. Could I speak "
+                                         f"with a supervisor, please? You said: “{hostile}”")
+    assert items["stayed-polite"] == (False, hostile, "Blame the situation, not the person: this one refuses "
+                                      "hostile asks. Try: I'm really frustrated with this situation. "
+                                      f"You said: “{hostile}”")
+    assert items["escalated-well"] == (False, "", "Let them answer, then ask for a supervisor. Expect a second "
+                                       f"no, then ask again, calmly. You said: “{hostile}”")
+    assert items["asked-name"] == (False, "", "Ask who you're speaking with: Could I have your name, please?")
+
+
 
 def test_the_confirm_tip_quotes_what_was_agreed_in_this_scenario(caller, client, book):
     """The stolen-card rehearsal's tip names its own hotel in Lisbon, never another scenario's letter."""
@@ -277,7 +435,8 @@ def test_the_confirm_tip_quotes_what_was_agreed_in_this_scenario(caller, client,
         caller.say(said)
     tips = {i["id"]: i["tip"] for i in hang_up_in_the_browser(client, caller)["report"]["items"]}
     assert tips["confirmed"] == ("Repeat back what was agreed, like: So, just to confirm, you can arrange an "
-                                 "emergency replacement card, delivered to my hotel in Lisbon within 2 business days?")
+                                 "emergency replacement card, delivered to my hotel in Lisbon within 2 business days? "
+                                 "You ended the call with: “thank you that's all”")
 
 
 @pytest.mark.parametrize("scenario_id", list(GUIDE_WORDS))

@@ -149,6 +149,20 @@ def test_the_rubric_must_list_every_item(config_copy):
                          "confirmed, escalated-well, held-the-line, escalated-calmly")]
 
 
+def test_a_persona_s_tip_must_be_a_rubric_item_with_a_prompt(config_copy):
+    def change(data):
+        data["personas"]["rushed"]["tips"].update({"held-teh-line": "tip-held-the-line",
+                                                   "asked-name": "tip-rushed-asked-nope"})
+    problems = broken(config_copy, change, "personas.yaml")
+    where = config_copy / "config" / "personas.yaml"
+    assert problems == [
+        f"{where}: persona rushed, tips.asked-name: prompt 'tip-rushed-asked-nope' not found "
+        "(expected prompts/coach/tip-rushed-asked-nope.txt)",
+        f"{where}: persona rushed, tips.held-teh-line: not a rubric item (known: stated-purpose, gave-details, "
+        "stated-outcome, stayed-polite, asked-name, asked-reference, asked-next-steps, confirmed, escalated-well, "
+        "held-the-line, escalated-calmly)"]
+
+
 def test_a_coach_prompt_with_an_unknown_placeholder_names_its_file(config_copy):
     (config_copy / "prompts" / "coach" / "trip-delay-formal.txt").write_text("Write to {mail_adress}.\n")
     problems = broken(config_copy, lambda d: None)

@@ -6,7 +6,7 @@ from ..line.practice_line import Segment
 from .details import shown
 from .rubric import score
 from .scenarios import ScenarioBook
-from .state import DeskState, pushback_state
+from .state import DeskState, Fact, pushback_state
 from .tips import fitted_tip
 
 MAX_WELL = 2  # things that went well, said on the phone
@@ -15,6 +15,9 @@ MAX_TRY = 2  # things to try next time, said on the phone
 # from there instead of from the start.
 AFTER_PUSHBACK = frozenset({"escalated-well", "escalated-calmly", "held-the-line", "asked-name", "asked-reference",
                             "asked-next-steps", "confirmed"})
+# Items due before it, each when the representative asked for its piece, in the order they are asked for:
+# missing one, the attempt starts there instead.
+DUE_BEFORE_PUSHBACK = {"stated-purpose": Fact.PURPOSE, "gave-details": Fact.DETAILS, "stated-outcome": Fact.OUTCOME}
 
 
 def build_report(book: ScenarioBook, state: DeskState) -> dict:
@@ -23,16 +26,18 @@ def build_report(book: ScenarioBook, state: DeskState) -> dict:
     Only the items that applied are listed, so out_of == len(items); `said` quotes the caller's own
     words (digit runs masked); `summary` is the text of the spoken summary. When the representative took
     details down, "details" shows them ({"amount": "$149.99", "date": "November 24th", "merchant": ...}).
-    "persona" / "persona_title" name the representative; "resume" is the state at the pushback when an item
-    missed was due after it (to try again from there); "retry_of" the report this attempt tried again.
+    "persona" / "persona_title" name the representative; "resume" is the state to try again from: at the
+    moment the first missed item was due, when that was before the pushback (the representative asking for
+    the purpose, details or outcome), else at the pushback when an item missed was due after it; only for a
+    call that reached the pushback. "retry_of" is the report this attempt tried again.
     """
     items = score(book, state)
     report = {
         "scenario": state.scenario or book.file.default_scenario,
         "score": sum(1 for item in items if item.met),
         "out_of": len(items),
-        "items": [{"id": i.id, "met": i.met, "said": i.said, "tip": _words(book, fitted_tip(book, state, i.id))}
-                  for i in items],
+        "items": [{"id": i.id, "met": i.met, "said": i.said,
+                   "tip": _words(book, fitted_tip(book, state, i.id, quote=not i.met))} for i in items],
         "summary": " ".join(_words(book, p) for p in spoken_summary(book, state)),
     }
     if state.heard:
@@ -41,8 +46,10 @@ def build_report(book: ScenarioBook, state: DeskState) -> dict:
     report["persona_title"] = book.persona(state.persona).title
     if state.echo:
         report["retry_of"] = state.echo  # the report this attempt tried again from its pushback
-    resume = pushback_state(state)
-    if resume is not None and any(not item.met and item.id in AFTER_PUSHBACK for item in items):
+    missed = [item.id for item in items if not item.met]
+    due = next((DUE_BEFORE_PUSHBACK[i] for i in DUE_BEFORE_PUSHBACK if i in missed), None)
+    resume = pushback_state(state, due=due)
+    if resume is not None and (due is not None or AFTER_PUSHBACK.intersection(missed)):
         report["resume"] = resume.to_dict()  # "Try again from the pushback" (signed again when offered)
     return report
 

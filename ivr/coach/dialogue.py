@@ -17,7 +17,7 @@ from ..line.masking import mask_digits
 from .coach_report import spoken_summary
 from .details import differs, extract, is_no, is_yes, read_back, retell, scenario_heard
 from .scenarios import REP, SUP, Scenario, ScenarioBook
-from .state import HOLD, INFO, REFERENCE, DeskState, Fact, Heard, Reply
+from .state import GOODBYE, HOLD, HOSTILE_ASK, INFO, REFERENCE, DeskState, Fact, Heard, Reply, answered_key
 from .turn_taking import Event, Phase, Say, lookup, persona_traits, phase_of
 from .wording import vary
 
@@ -64,10 +64,15 @@ def enter(book: ScenarioBook, scenario: str | None, desk: str = REP, via: Iterab
 
 
 def resume(book: ScenarioBook, state: DeskState, today: date | None = None) -> tuple[DeskState, Reply]:
-    """Try again from the pushback: a state from pushback_state() (signed), and the representative's no again."""
+    """Try again: a state from pushback_state() (signed), and the representative's no again; or, from the
+    moment a piece was due, the representative asking for it again."""
     s = state.copy()
     s.day, s.last = (today or date.today()).isoformat(), ""
-    reply = Reply(["desk-try-again", *_words(book, s, Say.CAN), *_words(book, s, Say.CANNOT)])
+    if Fact.ANSWERED in s.facts:
+        reply = Reply(["desk-try-again", *_words(book, s, Say.CAN), *_words(book, s, Say.CANNOT)])
+    else:
+        due = _missing(book, s) or Fact.OUTCOME  # (a snapshot always lacks a piece; outcome is the last)
+        reply = Reply([f"desk-try-again-{due}", *_words(book, s, Say.QUESTION)])
     reply.say = vary(book, s, reply.say)
     return s, reply
 
@@ -89,6 +94,8 @@ def _events(book: ScenarioBook, s: DeskState, heard: Heard, recognize: Recognize
     s.silent = 0
     if s.turns > MAX_TURNS:
         return [Event.TOO_MANY_TURNS]
+    # The piece the representative is asking for as this line comes: a tip quotes a line that did not give it.
+    due = _missing(book, s) if speech and not key and s.desk == REP and Fact.ANSWERED not in s.facts else None
     if key:
         action = key_action(book, s.desk, key)
         if action in ("back", "repeat", "already"):
@@ -102,9 +109,13 @@ def _events(book: ScenarioBook, s: DeskState, heard: Heard, recognize: Recognize
             _pick_scenario(book, s, speech, moves, quote)
         _take_details(book, s, speech, moves)
     if not moves and not finish:
-        return [_unclear(s, Event.UNCLEAR)]
-    s.idle = 0
-    return _heard_events(book, s, moves, quote, finish, speech)
+        events = [_unclear(s, Event.UNCLEAR)]
+    else:
+        s.idle = 0
+        events = _heard_events(book, s, moves, quote, finish, speech)
+    if due is not None and Fact(due) not in s.facts and not finish:
+        s.said.setdefault(answered_key(Fact(due)), quote)  # only the first: the state stays small
+    return events
 
 
 def _silence(s: DeskState) -> Event:
@@ -140,7 +151,7 @@ def _heard_events(book: ScenarioBook, s: DeskState, moves: set[str], quote: str,
     if "formal-complaint" in moves and s.desk == SUP and Fact.OFFERED in s.facts:
         s.note(Fact.FORMAL_AFTER, quote)
     if finish:
-        s.said.setdefault("goodbye", quote)  # a tip may quote it: "you said 'that's all' before..."
+        s.said.setdefault(GOODBYE, quote)  # a tip may quote it: "you ended the call with 'that's all'"
         return [*events, Event.GOODBYE]
     if "ask-supervisor" in moves:
         events.append(_supervisor_asked(book, s, quote, "hostile" in moves))
@@ -216,6 +227,8 @@ def _supervisor_asked_by_the_book(s: DeskState, quote: str, hostile: bool) -> Ev
     if Fact.ANSWERED not in s.facts:
         s.note(Fact.SUP_EARLY, quote)
         return Event.SUPERVISOR_TOO_EARLY
+    if hostile:
+        s.said.setdefault(HOSTILE_ASK, quote)  # the escalated-calmly tip quotes it
     if Fact.SECOND_NO not in s.facts or hostile:
         s.facts.add(Fact.SECOND_NO)
         return Event.SUPERVISOR_REFUSED

@@ -29,6 +29,7 @@ class Persona(StrictModel):
     pushbacks: int = Field(default=1, ge=1, le=2)
     wraps_up_early: bool = False
     words: dict[PromptId, Wordings] = {}
+    tips: dict[Id, PromptId] = {}  # rubric item -> the coach's advice against this representative
 
 
 class PersonasFile(StrictModel):
@@ -58,6 +59,8 @@ def load_personas(path: Path, prompt_ids: Collection[str]) -> tuple[PersonasFile
         for reply, ways in persona.words.items():
             for prompt_id in (reply, *ways):
                 need(prompt_id, f"{place}, words.{reply}")
+        for item_id, prompt_id in persona.tips.items():
+            need(prompt_id, f"{place}, tips.{item_id}")
     for reply, ways in data.wordings.items():
         for prompt_id in (reply, *ways):
             need(prompt_id, f"wordings.{reply}")

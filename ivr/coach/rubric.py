@@ -30,7 +30,7 @@ def score(book: ScenarioBook, state: DeskState) -> list[Item]:
         judged = _judge(book, state, item_id)
         if judged is not None:
             met, said = judged
-            items.append(Item(item_id, met, said, book.file.rubric[item_id].tip))
+            items.append(Item(item_id, met, said, book.tip(item_id, state.persona)))
     return items
 
 
@@ -47,6 +47,9 @@ def _judge(book: ScenarioBook, state: DeskState, item_id: str) -> tuple[bool, st
         if persona.pushbacks < 2 or Fact.ANSWERED not in facts:
             return None
         return Fact.CALM_AFTER_SECOND_NO in facts, said.get(Fact.CALM_AFTER_SECOND_NO, "")
+    if item_id == "gave-details":  # where the representative takes them down, every one of them
+        lacking = [p for p in book.get(state.scenario or book.file.default_scenario).capture if p not in state.heard]
+        return Fact.DETAILS in facts and not lacking, said.get(Fact.DETAILS, "")
     if item_id in BY_FACT:
         fact = BY_FACT[item_id]
         return fact in facts, said.get(fact, "")

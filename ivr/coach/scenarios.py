@@ -155,6 +155,10 @@ class ScenarioBook:
         """The scenario with this id (KeyError if there is none)."""
         return self.file.scenarios[scenario_id]
 
+    def tip(self, item_id: str, persona_id: str | None) -> str:
+        """The tip's prompt for a rubric item against a persona: the persona's own advice, else the rubric's."""
+        return self.persona(persona_id).tips.get(item_id) or self.file.rubric[item_id].tip
+
     def text(self, prompt_id: str) -> str:
         """The final words of a prompt (placeholders filled from contacts.yaml)."""
         return self.line.text(prompt_id)
@@ -193,6 +197,9 @@ def load_scenarios(path: Path, line: PracticeLine, reason_nodes: dict[str, str])
     problems = _check(data, line, reason_nodes, path)
     personas, persona_problems = load_personas(path.parent / "personas.yaml", line.texts)
     problems += persona_problems
+    for persona_id, persona in personas.personas.items():
+        problems += [f"{path.parent / 'personas.yaml'}: persona {persona_id}, tips.{item_id}: not a rubric item "
+                     f"(known: {', '.join(RUBRIC_ITEMS)})" for item_id in persona.tips if item_id not in RUBRIC_ITEMS]
     if problems:
         raise ConfigError(problems)
     by_node = {node_id: scenario_id

@@ -59,7 +59,7 @@ class DeskState:
     """Everything the conversation needs to carry from one turn to the next (it goes in the URL).
 
     `facts` holds what has happened (Fact). `said` keeps the caller's own words (digit runs masked) that
-    earned each fact. `heard` keeps the details the representative took from what was said (amount, date,
+    earned each fact, and the few other lines a tip quotes (GOODBYE, HOSTILE_ASK, answered_key). `heard` keeps the details the representative took from what was said (amount, date,
     merchant; as ivr.coach.details writes them, digits of any account number masked).
     """
 
@@ -114,24 +114,44 @@ class DeskState:
         """Record a fact and, the first time, the caller's words that earned it."""
         self.facts.add(fact)
         self.said.setdefault(fact.value, quote)
+        self.said.pop(answered_key(fact), None)  # given now: the line that did not give it is no longer needed
 
 
-# What the conversation knew when the representative pushed back: a rehearsal tried again starts from it.
-BEFORE_PUSHBACK = frozenset({*INFO, Fact.SKIP_PURPOSE, Fact.SKIP_DETAILS, Fact.SKIP_OUTCOME, Fact.READ_BACK,
-                             Fact.DETAILS_OK, Fact.ANSWERED})
+# Keys of `said` besides the facts': lines a tip quotes when an item was missed.
+GOODBYE = "goodbye"  # the line the caller ended the call with
+HOSTILE_ASK = "hostile-ask"  # by the book: an ask for the supervisor, after the pushback, that blamed the person
 
 
-def pushback_state(state: DeskState, report_id: str = "") -> DeskState | None:
-    """The state just after the representative's pushback, for "Try again from the pushback"; None before it.
+def answered_key(piece: Fact) -> str:
+    """The `said` key of the caller's first line that answered the ask for `piece` without giving it."""
+    return f"when-{piece}"
 
-    Only what was known then is kept (the three pieces, their quotes, the details heard, the persona);
-    `report_id` is the report this attempt tries again, so the new one links to it.
+
+# What the conversation knew at each moment a rehearsal can be tried again from: when a piece was due
+# (only the pieces before it were known), and when the representative pushed back (None).
+KNOWN_WHEN_DUE: dict[Fact | None, frozenset[Fact]] = {
+    Fact.PURPOSE: frozenset(),
+    Fact.DETAILS: frozenset({Fact.PURPOSE, Fact.SKIP_PURPOSE}),
+    Fact.OUTCOME: frozenset({Fact.PURPOSE, Fact.SKIP_PURPOSE, Fact.DETAILS, Fact.SKIP_DETAILS, Fact.READ_BACK,
+                             Fact.DETAILS_OK}),
+    None: frozenset({*INFO, Fact.SKIP_PURPOSE, Fact.SKIP_DETAILS, Fact.SKIP_OUTCOME, Fact.READ_BACK,
+                     Fact.DETAILS_OK, Fact.ANSWERED}),
+}
+
+
+def pushback_state(state: DeskState, report_id: str = "", due: Fact | None = None) -> DeskState | None:
+    """The state to try a rehearsal again from: just before `due` (purpose, details or outcome) was asked
+    for, or (None) just after the representative's pushback; None when the call never reached the pushback.
+
+    Only what was known then is kept (the pieces given, their quotes, the details heard once the outcome
+    was due, the persona); `report_id` is the report this attempt tries again, so the new one links to it.
     """
     if Fact.ANSWERED not in state.facts or state.scenario is None:
         return None
-    facts = state.facts & BEFORE_PUSHBACK
+    facts = state.facts & KNOWN_WHEN_DUE[due]
     said = {fact: quote for fact, quote in state.said.items() if fact in {f.value for f in facts}}
-    return DeskState(scenario=state.scenario, facts=set(facts), said=said, heard=dict(state.heard),
+    heard = dict(state.heard) if due is None or Fact.DETAILS in facts else {}
+    return DeskState(scenario=state.scenario, facts=set(facts), said=said, heard=heard,
                      persona=state.persona, echo=report_id)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..line.practice_line import Segment
 from .details import facts_for_ear, retell
 from .scenarios import ScenarioBook
-from .state import DeskState, Fact
+from .state import GOODBYE, HOSTILE_ASK, DeskState, Fact, answered_key
 from .wording import sentences
 
 # The caller's side of what the representative said: "I've sent your card" -> "you've sent my card".
@@ -19,20 +19,42 @@ _OBJECT_AFTER = frozenset({"to", "for", "with", "at", "from", "send", "give", "t
 _AGREEING = ("i'll", "i've", "i can", "we'll", "you'll", "the ")
 
 
-def fitted_tip(book: ScenarioBook, state: DeskState, item_id: str) -> str | Segment:
-    """The tip for `item_id` in this call: its prompt, with an example made from the scenario where it has one."""
-    tip = book.file.rubric[item_id].tip
-    example = _example(book, state, item_id)
-    return Segment(tip, f"{book.text(tip)} {example}") if example else tip
+# For a missed item, the caller's own line that was about it, and the words that introduce it: the first
+# key of `said` the call has (facts' values, or state's other keys), with its prompt.
+QUOTED: dict[str, tuple[tuple[str, str], ...]] = {
+    "stated-purpose": ((answered_key(Fact.PURPOSE), "tip-said-began"),),
+    "gave-details": ((Fact.DETAILS.value, "tip-said-part"), (answered_key(Fact.DETAILS), "tip-said-when-details")),
+    "stated-outcome": ((answered_key(Fact.OUTCOME), "tip-said-when-outcome"),),
+    "stayed-polite": ((Fact.HOSTILE.value, "tip-said"),),
+    "escalated-well": ((Fact.SUP_EARLY.value, "tip-said-early"), (HOSTILE_ASK, "tip-said"),
+                       (GOODBYE, "tip-said-goodbye")),
+    "escalated-calmly": ((HOSTILE_ASK, "tip-said"), (GOODBYE, "tip-said-goodbye")),
+    **{item_id: ((GOODBYE, "tip-said-goodbye"),)
+       for item_id in ("held-the-line", "asked-reference", "asked-next-steps", "confirmed")},
+}
+
+
+def fitted_tip(book: ScenarioBook, state: DeskState, item_id: str, quote: bool = False) -> str | Segment:
+    """The tip for `item_id` in this call: the persona's advice (else the rubric's), with an example made from
+    the scenario where it has one; with `quote` (an item missed), the caller's own line about it, where one is."""
+    tip = book.tip(item_id, state.persona)
+    words = [part for part in (_example(book, state, item_id), _quoted(book, state, item_id) if quote else None)
+             if part]
+    return Segment(tip, " ".join([book.text(tip), *words])) if words else tip
+
+
+def _quoted(book: ScenarioBook, state: DeskState, item_id: str) -> str | None:
+    """The caller's own line about a missed item, introduced ("You ended the call with: “that's all”"), or None.
+
+    The line is as the desk kept it in `said`: digit runs already masked."""
+    for key, prompt_id in QUOTED.get(item_id, ()):
+        if state.said.get(key):
+            return f"{book.text(prompt_id)} “{state.said[key]}”"
+    return None
 
 
 def _example(book: ScenarioBook, state: DeskState, item_id: str) -> str | None:
     scenario = book.get(state.scenario or book.file.default_scenario)
-    # Against a persona, the tip quotes the caller's own line where it went wrong.
-    if item_id == "held-the-line" and state.said.get("goodbye"):
-        return f"(You said “{state.said['goodbye']}” before you had them.)"
-    if item_id == "escalated-calmly" and state.said.get(Fact.HOSTILE):
-        return f"(You said “{state.said[Fact.HOSTILE]}”.)"
     if item_id == "stated-purpose":  # "A charge you don't recognize" -> "I'm calling about a charge I don't recognize."
         about = " ".join("I" if word == "you" else word for word in scenario.title.split())
         return f"I'm calling about {about[0].lower()}{about[1:]}."
