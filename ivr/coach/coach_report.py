@@ -46,7 +46,7 @@ def build_report(book: ScenarioBook, state: DeskState) -> dict:
     report["persona"] = book.persona_id(state.persona)
     report["persona_title"] = book.persona(state.persona).title
     if state.echo:
-        report["retry_of"] = state.echo  # the report this attempt tried again from its pushback
+        report["retry_of"] = state.echo  # the report this attempt tried again (from either start)
     missed = [item.id for item in items if not item.met]
     due = next((DUE_BEFORE_PUSHBACK[i] for i in DUE_BEFORE_PUSHBACK if i in missed), None)
     resume = pushback_state(state)
