@@ -90,6 +90,31 @@ def _trying_again(page) -> None:
     page.wait_for_url("**/phone?retry=*")
 
 
+def _rehearsed_missing_the_purpose(page) -> None:
+    """A rehearsal that opened with the details, never the purpose, and ended after the representative's no:
+    its report offers both starts (the pushback, and where it first went wrong)."""
+    _rehearse_until_listening(page, ("it's from bright lake electronics on march third for eighty four dollars "
+                                     "and twenty cents", "yes", "i'd like the charge removed while it's investigated"))
+    page.keyboard.press("Escape")
+    page.locator("#report-retry-early-link").wait_for()
+
+
+def _trying_again_from_the_first_miss(page) -> None:
+    """The phone page that "Try again from where it first went wrong" opens."""
+    _rehearsed_missing_the_purpose(page)
+    page.locator("#report-retry-early-link").click()
+    page.wait_for_url("**/phone?retry=*&from=first-miss")
+    page.locator("#retrying").wait_for()
+
+
+def _saved_report_with_both_starts(page) -> None:
+    """A saved report whose page offers both starts."""
+    _rehearsed_missing_the_purpose(page)
+    page.locator("#report-saved a").first.click()
+    page.wait_for_url("**/rehearse/reports/*")
+    page.locator("#try-again-early").wait_for()
+
+
 def _saved_report_to_try_again(page) -> None:
     """A saved report whose page offers to try again from the pushback."""
     _rehearsed_past_the_pushback(page)
@@ -148,6 +173,11 @@ PAGES = [
          then=_rehearsed_past_the_pushback),
     Page("phone, trying again from the pushback", "/phone?scenario=unknown-charge", then=_trying_again),
     Page("saved report offering to try again", "/phone?scenario=unknown-charge", then=_saved_report_to_try_again),
+    Page("phone, report offering both starts", "/phone?scenario=unknown-charge", then=_rehearsed_missing_the_purpose),
+    Page("phone, trying again from where it first went wrong", "/phone?scenario=unknown-charge",
+         then=_trying_again_from_the_first_miss),
+    Page("saved report offering both starts", "/phone?scenario=unknown-charge", then=_saved_report_with_both_starts),
+    Page("phone, unknown try-again start", "/phone?retry=no-such-report&from=the-middle", status=400),
     Page("phone, mid-rehearsal", "/phone?scenario=unknown-charge", then=_rehearse_until_listening),
     Page("phone, rehearsal report", "/phone?scenario=unknown-charge", then=_rehearsed),
     Page("saved rehearsal report", "/phone?scenario=unknown-charge", then=_saved_report),

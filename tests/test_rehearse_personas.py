@@ -1,6 +1,6 @@
 """Every scenario against every persona, through the real webhooks: a good caller and a poor one, each
-item's verdict spelled out; a person who talks like a person; and trying again from the pushback on the
-phone page, the saved report and the terminal."""
+item's verdict spelled out; a person who talks like a person; and trying again, from the pushback and
+from where it first went wrong, on the phone page, the saved report and the terminal."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ def test_a_caller_who_follows_the_guide_scores_every_item_against_every_persona(
     assert [(item["id"], item["met"]) for item in report["items"]] == [(item, True) for item in expected]
     assert (report["score"], report["out_of"]) == (len(expected), len(expected))
     assert (report["persona"], report["persona_title"]) == (persona, book.persona(persona).title)
-    assert "resume" not in report  # nothing missed after the pushback: nothing to try again
+    assert "resume" not in report and "resume_early" not in report  # nothing missed: nothing to try again
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -204,7 +204,7 @@ def test_the_phone_page_names_the_persona_and_starts_with_it(client):
     assert "There is no representative called “grumpy”" in unknown
 
 
-# --- Try again from the pushback ----------------------------------------------------------------
+# --- Try again: from the pushback, and from where it first went wrong -------------------------
 
 def missed_after_the_pushback(caller, client, persona: str = "helpful") -> dict:
     """A rehearsal that reaches the pushback, then hangs up without a reference or the next steps."""
@@ -246,6 +246,7 @@ def test_try_again_is_on_the_saved_report(client):
     html = client.get(f"/rehearse/reports/{first['report_id']}").get_data(as_text=True)
     link = f'<a class="button" id="try-again" href="/phone?retry={first["report_id"]}">Try again from the pushback</a>'
     assert link in html
+    assert 'id="try-again-early"' not in html  # nothing was missed before the pushback
     assert "with the\n  <strong>helpful</strong> representative" in html
 
 
@@ -289,16 +290,41 @@ def details_first(caller, client) -> dict:
     return hang_up_in_the_browser(client, caller)
 
 
-def test_try_again_from_a_miss_at_the_start_on_the_phone_page(client, book):
-    """The first item missed was due at the start: the new attempt starts there (same label, same URL)."""
+def phone_config(html: str) -> dict:
+    return json.loads(html.split('<script id="phone-config" type="application/json">')[1].split("</script>")[0])
+
+
+def test_a_miss_at_the_start_offers_both_starts_on_the_phone_page(client, book):
+    """The first item missed was due at the start: "Try again from the pushback" still starts at the no,
+    and "Try again from where it first went wrong" (from=first-miss) starts at the start of the call."""
     first = details_first(RecordingCaller(client), client)
     items = {item["id"]: item["met"] for item in first["report"]["items"]}
     assert (items["stated-purpose"], items["gave-details"], items["stated-outcome"]) == (False, True, True)
-    assert first["report"]["resume"]["f"] == [] and first["report"]["resume"]["q"] == {}  # nothing known yet
-    html = client.get(f"/phone?retry={first['report_id']}").get_data(as_text=True)
-    config = json.loads(html.split('<script id="phone-config" type="application/json">')[1].split("</script>")[0])
+    assert first["report"]["resume"]["f"] == ["answered", "details", "details-ok", "outcome", "read-back"]
+    assert first["report"]["resume_early"]["f"] == [] and first["report"]["resume_early"]["q"] == {}
+    report_id = first["report_id"]
+    # The report panel's two links, as the page's script fills them in.
+    config = phone_config(client.get("/phone?scenario=unknown-charge").get_data(as_text=True))
+    assert (config["retryUrl"], config["retryLabel"]) == ("/phone?retry=REPORT_ID", "Try again from the pushback")
+    assert (config["retryEarlyUrl"], config["retryEarlyLabel"]) == (
+        "/phone?retry=REPORT_ID&from=first-miss", "Try again from where it first went wrong")
+
+    # From the pushback, even though the purpose was missed before it.
+    html = client.get(f"/phone?retry={report_id}").get_data(as_text=True)
+    notice = html.split('id="retrying">')[1].split("</p>")[0]
+    assert notice == "Trying again from the pushback: the call starts where the\n    representative said no."
+    again = RecordingCaller(client)
+    start = again.start(phone_config(html)["startUrl"])
+    assert start.said == ["Let's pick up where the representative turned you down. Here it is again.",
+                          book.words("unknown-charge", "can"), book.words("unknown-charge", "cannot")]
+
+    # From where it first went wrong: the start of the call, nothing known yet.
+    html = client.get(f"/phone?retry={report_id}&from=first-miss").get_data(as_text=True)
+    config = phone_config(html)
     assert config["startUrl"].startswith("/voice/rehearse/unknown-charge?resume=")
-    assert "Trying again from the pushback" in html
+    assert html.split('id="retrying">')[1].split("</p>")[0] == (
+        "Trying again from where it first went wrong: the call\n    starts where the representative asked for "
+        "the first thing you missed.")
     again = RecordingCaller(client)
     start = again.start(config["startUrl"])
     assert start.said == ["Let's go back to the start of the call. Here's the representative again.",
@@ -311,14 +337,38 @@ def test_try_again_from_a_miss_at_the_start_on_the_phone_page(client, book):
     for said in (SUPERVISOR, REFERENCE, GOODBYE):
         again.say(said)
     second = hang_up_in_the_browser(client, again)
-    assert second["report"]["retry_of"] == first["report_id"]
+    assert second["report"]["retry_of"] == report_id  # its own report, linked to the first
     verdicts = {item["id"]: item["met"] for item in second["report"]["items"]}
     assert verdicts["stated-purpose"] and verdicts["gave-details"] and verdicts["escalated-well"]
+    assert "resume_early" not in second["report"]  # nothing missed before the pushback this time
+    # It counts: the progress page shows the purpose learned across the two attempts.
+    progress = client.get(f"/rehearse/progress?ids={report_id},{second['report_id']}").get_data(as_text=True)
+    row = progress.split('<th scope="row">Said what the call is about</th>')[1].split("</tr>")[0]
+    assert re.findall(r"<td[^>]*>([^<]+)</td>", row) == ["Not met", "Met", "Learned"]
 
 
-def test_try_again_from_the_details_on_the_saved_report(client, book):
-    """Details given in part (no amount): the new attempt starts where the representative asked for them,
-    with the purpose already said; the saved report's link is the same as ever."""
+def test_an_unknown_start_is_a_bad_request_that_says_what_to_fix(client):
+    first = details_first(RecordingCaller(client), client)
+    response = client.get(f"/phone?retry={first['report_id']}&from=the-middle")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert ("There is no try-again start called “the-middle”. Use from=first-miss to try again from where it "
+            "first went wrong, or leave out from= to try again from the pushback.") in html
+    assert f'<a href="/phone?retry={first["report_id"]}">Try again from the pushback</a>' in html
+    assert phone_config(html)["startUrl"] == "/voice/incoming"  # nothing is started from a wrong address
+    # A report with nothing missed before the pushback offers no early start.
+    later = missed_after_the_pushback(RecordingCaller(client), client)
+    assert "resume" in later["report"] and "resume_early" not in later["report"]
+    gone = client.get(f"/phone?retry={later['report_id']}&from=first-miss")
+    assert gone.status_code == 200
+    assert (f"There is no saved rehearsal “{later['report_id']}” to try again from where it first went wrong"
+            in gone.get_data(as_text=True))
+
+
+def test_a_partial_details_line_offers_both_starts_on_the_saved_report(client, book):
+    """Details given in part (no amount): the saved report links both starts; the pushback one is the same
+    link as ever and starts at the no, the other starts where the representative asked for the details,
+    with the purpose already said."""
     purpose, details, outcome, _confirm = GUIDE_WORDS["unknown-charge"]
     caller = RecordingCaller(client)
     caller.start(scenario_start_url("unknown-charge"))
@@ -329,28 +379,54 @@ def test_try_again_from_the_details_on_the_saved_report(client, book):
     caller.say(GOODBYE)
     first, items = tips_and_verdicts(client, caller)
     assert items["gave-details"][:2] == (False, "it was at bright lake electronics on march third")
-    assert first["report"]["resume"]["f"] == ["purpose"] and "h" not in first["report"]["resume"]
-    html = client.get(f"/rehearse/reports/{first['report_id']}").get_data(as_text=True)
-    link = f'<a class="button" id="try-again" href="/phone?retry={first["report_id"]}">Try again from the pushback</a>'
-    assert link in html
-    phone = client.get(f"/phone?retry={first['report_id']}").get_data(as_text=True)
-    config = json.loads(phone.split('<script id="phone-config" type="application/json">')[1].split("</script>")[0])
+    assert first["report"]["resume_early"]["f"] == ["purpose"] and "h" not in first["report"]["resume_early"]
+    report_id = first["report_id"]
+    html = client.get(f"/rehearse/reports/{report_id}").get_data(as_text=True)
+    assert f'<a class="button" id="try-again" href="/phone?retry={report_id}">Try again from the pushback</a>' in html
+    assert (f'<a class="button secondary" id="try-again-early" href="/phone?retry={report_id}&amp;from=first-miss">'
+            f"Try again from where it first went wrong</a>") in html
+
+    pushback = phone_config(client.get(f"/phone?retry={report_id}").get_data(as_text=True))
+    assert RecordingCaller(client).start(pushback["startUrl"]).said[:2] == [
+        "Let's pick up where the representative turned you down. Here it is again.",
+        book.words("unknown-charge", "can")]
+
+    early = phone_config(client.get(f"/phone?retry={report_id}&from=first-miss").get_data(as_text=True))
     again = RecordingCaller(client)
-    assert again.start(config["startUrl"]).said == [
+    assert again.start(early["startUrl"]).said == [
         "Let's go back to where the representative asked for the details. Here it is again.",
         book.words("unknown-charge", "ask_details")]
     assert again.say(details).said == [
         "So that's eighty-four dollars and twenty cents at Bright Lake Electronics, on March 3rd.", "Is that right?"]
     for said in (YES, outcome, GOODBYE):
         again.say(said)
-    _second, verdicts = tips_and_verdicts(client, again)
+    second, verdicts = tips_and_verdicts(client, again)
+    assert second["report"]["retry_of"] == report_id
     assert verdicts["stated-purpose"][:2] == (True, purpose)  # kept from the first attempt
     assert verdicts["gave-details"][0] is True
+    saved = client.get(f"/rehearse/reports/{second['report_id']}").get_data(as_text=True)
+    assert f'This attempt started again partway through\n  <a href="/rehearse/reports/{report_id}">' in saved
 
 
-def test_try_again_from_the_outcome_in_the_terminal(runner, book):
-    """Never said what they wanted: the representative answered without it, and the new attempt starts
-    where it asked, the purpose and the details kept."""
+def test_a_call_that_missed_only_an_early_item_still_offers_the_pushback(caller, client, book):
+    """Everything after the no done well, only the amount never given: both starts are offered."""
+    purpose, _details, outcome, confirmation = GUIDE_WORDS["unknown-charge"]
+    caller.start(scenario_start_url("unknown-charge"))
+    for said in (purpose, "it was at bright lake electronics on march third", outcome, SUPERVISOR, NAME,
+                 REFERENCE, NEXT_STEPS, confirmation):
+        caller.say(said)
+    assert caller.say(GOODBYE).hung_up
+    body = hang_up_in_the_browser(client, caller)
+    assert [item["id"] for item in body["report"]["items"] if not item["met"]] == ["gave-details"]
+    assert body["report"]["resume"]["f"] == ["answered", "details", "outcome", "purpose", "skip-details"]
+    assert body["report"]["resume_early"]["f"] == ["purpose"]
+    config = phone_config(client.get(f"/phone?retry={body['report_id']}").get_data(as_text=True))
+    assert RecordingCaller(client).start(config["startUrl"]).said[0] == book.text("desk-try-again")
+
+
+def test_a_missed_outcome_offers_both_starts_in_the_terminal(runner, book):
+    """Never said what they wanted: --retry starts at the no; --retry --from first-miss where the
+    representative asked, the purpose and the details kept."""
     purpose, details, outcome, _confirm = GUIDE_WORDS["unknown-charge"]
     keys = f'"{purpose}" "{details}" "yes" "{purpose}" "{purpose}" 2'
     first = json.loads(runner.invoke(args=["practice", "--scenario", "unknown-charge", "--json", "--keys", keys]).output)
@@ -358,10 +434,24 @@ def test_try_again_from_the_outcome_in_the_terminal(runner, book):
     assert (verdicts["stated-purpose"], verdicts["gave-details"], verdicts["stated-outcome"]) == (True, True, False)
     tips = {item["id"]: item["tip"] for item in first["report"]["items"]}
     assert tips["stated-outcome"].endswith(f"Asked what you wanted done, you said: “{purpose}”")
-    assert first["retry"] == f"flask --app app practice --retry {first['report_id']}"
-    plain = runner.invoke(args=["practice", "--scenario", "unknown-charge", "--keys", keys])
-    assert "Try again from the pushback: flask --app app practice --retry " in plain.output
-    result = runner.invoke(args=["practice", "--retry", first["report_id"], "--json", "--keys", f'"{outcome}" 2'])
+    report_id = first["report_id"]
+    assert list(first)[-2:] == ["retry", "retry_early"]
+    assert first["retry"] == f"flask --app app practice --retry {report_id}"
+    assert first["retry_early"] == f"flask --app app practice --retry {report_id} --from first-miss"
+    plain = runner.invoke(args=["practice", "--scenario", "unknown-charge", "--keys", keys]).output.splitlines()
+    plain_id = plain[-1].split("--retry ")[1].split()[0]
+    assert plain[-2:] == [f"Try again from the pushback: flask --app app practice --retry {plain_id}",
+                          "Try again from where it first went wrong: flask --app app practice --retry "
+                          f"{plain_id} --from first-miss"]
+
+    result = runner.invoke(args=["practice", "--retry", report_id, "--json", "--keys", f'"{SUPERVISOR}" 2'])
+    assert result.exit_code == 0, result.output
+    said = [entry["text"] for entry in json.loads(result.output)["transcript"] if entry["who"] == "line"]
+    assert said[:3] == ["Let's pick up where the representative turned you down. Here it is again.",
+                        book.words("unknown-charge", "can"), book.words("unknown-charge", "cannot")]
+
+    result = runner.invoke(args=["practice", "--retry", report_id, "--from", "first-miss", "--json", "--keys",
+                                 f'"{outcome}" 2'])
     assert result.exit_code == 0, result.output
     again = json.loads(result.output)
     said = [entry["text"] for entry in again["transcript"] if entry["who"] == "line"]
@@ -370,6 +460,16 @@ def test_try_again_from_the_outcome_in_the_terminal(runner, book):
                         book.words("unknown-charge", "cannot")]
     verdicts = {item["id"]: item["met"] for item in again["report"]["items"]}
     assert (verdicts["stated-purpose"], verdicts["gave-details"], verdicts["stated-outcome"]) == (True, True, True)
+    assert "retry_early" not in again and again["retry"] == f"flask --app app practice --retry {again['report_id']}"
+
+    wrong = runner.invoke(args=["practice", "--retry", report_id, "--from", "the-middle"])
+    assert wrong.exit_code == 2
+    assert "Invalid value for '--from': 'the-middle' is not one of 'pushback', 'first-miss'." in wrong.output
+    alone = runner.invoke(args=["practice", "--from", "first-miss"])
+    assert alone.exit_code == 2 and "give --retry too" in alone.output
+    none_early = runner.invoke(args=["practice", "--retry", again["report_id"], "--from", "first-miss"])
+    assert none_early.exit_code == 2
+    assert f"no saved rehearsal '{again['report_id']}' to try again from where it first went wrong" in none_early.output
 
 
 # --- Tips fit the call; a re-ask acknowledges --------------------------------------------------

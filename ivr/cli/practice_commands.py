@@ -13,8 +13,7 @@ from ..phone.summary import parse_report, summarize
 from ..runtime import runtime
 from ..voice.desk import rehearsal_of_call, scenario_start_url
 from ..voice.security import TOKEN_HEADER, issue_practice_token
-from ..rehearse.try_again import LABEL as TRY_AGAIN
-from ..rehearse.try_again import try_again
+from ..rehearse.try_again import FIRST_MISS, LABELS, PUSHBACK, STARTS, retry_command, try_again
 from .terminal import CallRecord, TerminalCall, scripted_answers
 
 
@@ -28,11 +27,14 @@ from .terminal import CallRecord, TerminalCall, scripted_answers
               help="With --scenario: the representative to rehearse against (see `coach scenarios`).")
 @click.option("--retry", "retry_id", default=None,
               help="Try a saved rehearsal again from its pushback (the report id a rehearsal printed).")
+@click.option("--from", "start", type=click.Choice(list(STARTS)), default=None,
+              help=f"With --retry: where the new attempt starts ({FIRST_MISS}: where it first went wrong, when "
+                   f"that was before the pushback; {PUSHBACK} when not given).")
 @click.option("--sound", is_flag=True, help="Also play the prompt audio, if a player (mpg123, ffplay, play) exists.")
 @click.option("--json", "as_json", is_flag=True,
               help="Print only one JSON object at the end: transcript, path, references and (rehearsals) report.")
 def practice_command(keys: str | None, start_node: str | None, scenario_id: str | None, persona_id: str | None,
-                     retry_id: str | None, sound: bool, as_json: bool) -> None:
+                     retry_id: str | None, start: str | None, sound: bool, as_json: bool) -> None:
     """Place a practice call in the terminal (interactive unless --keys is given)."""
     rt = runtime()
     if scenario_id is not None and scenario_id not in rt.scenarios:
@@ -44,10 +46,14 @@ def practice_command(keys: str | None, start_node: str | None, scenario_id: str 
     if persona_id is not None and persona_id not in personas:
         raise click.BadParameter(f"unknown persona '{persona_id}' (known: {', '.join(personas)})",
                                  param_hint="--persona")
-    again = try_again(rt, retry_id) if retry_id is not None else None
+    if start is not None and retry_id is None:
+        raise click.UsageError("--from picks where a try-again starts: give --retry too")
+    again = try_again(rt, retry_id, start or PUSHBACK) if retry_id is not None else None
     if retry_id is not None and again is None:
-        raise click.BadParameter(f"no saved rehearsal '{retry_id}' to try again from its pushback (it may have "
-                                 f"expired, or had nothing to practice after the pushback)", param_hint="--retry")
+        where, why = (("where it first went wrong", "missed nothing before the pushback") if start == FIRST_MISS
+                      else ("its pushback", "had nothing to practice again"))
+        raise click.BadParameter(f"no saved rehearsal '{retry_id}' to try again from {where} (it may have "
+                                 f"expired, or {why})", param_hint="--retry")
     if keys is not None:
         answers = scripted_answers(keys)
 
@@ -78,8 +84,10 @@ def practice_command(keys: str | None, start_node: str | None, scenario_id: str 
     out = _call_json(call.call_sid, record)
     if as_json:
         click.echo(json.dumps(out))
-    elif out.get("report", {}).get("resume"):
-        show(f"{TRY_AGAIN}: flask --app app practice --retry {out['report_id']}")
+    else:
+        for key, start_at in (("retry", PUSHBACK), ("retry_early", FIRST_MISS)):
+            if key in out:
+                show(f"{LABELS[start_at]}: {out[key]}")
 
 
 def _call_json(call_sid: str, record: CallRecord) -> dict:
@@ -99,7 +107,9 @@ def _call_json(call_sid: str, record: CallRecord) -> dict:
                          "persona": report["persona"], "resume": bool(report.get("resume"))}
         out["report_id"] = report_id
         if report.get("resume"):
-            out["retry"] = f"flask --app app practice --retry {report_id}"
+            out["retry"] = retry_command(report_id)
+        if report.get("resume") and report.get("resume_early"):
+            out["retry_early"] = retry_command(report_id, FIRST_MISS)
     return out
 
 

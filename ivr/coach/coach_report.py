@@ -16,7 +16,7 @@ MAX_TRY = 2  # things to try next time, said on the phone
 AFTER_PUSHBACK = frozenset({"escalated-well", "escalated-calmly", "held-the-line", "asked-name", "asked-reference",
                             "asked-next-steps", "confirmed"})
 # Items due before it, each when the representative asked for its piece, in the order they are asked for:
-# missing one, the attempt starts there instead.
+# missing one, the caller can also try again from where the first of them was due.
 DUE_BEFORE_PUSHBACK = {"stated-purpose": Fact.PURPOSE, "gave-details": Fact.DETAILS, "stated-outcome": Fact.OUTCOME}
 
 
@@ -26,10 +26,11 @@ def build_report(book: ScenarioBook, state: DeskState) -> dict:
     Only the items that applied are listed, so out_of == len(items); `said` quotes the caller's own
     words (digit runs masked); `summary` is the text of the spoken summary. When the representative took
     details down, "details" shows them ({"amount": "$149.99", "date": "November 24th", "merchant": ...}).
-    "persona" / "persona_title" name the representative; "resume" is the state to try again from: at the
-    moment the first missed item was due, when that was before the pushback (the representative asking for
-    the purpose, details or outcome), else at the pushback when an item missed was due after it; only for a
-    call that reached the pushback. "retry_of" is the report this attempt tried again.
+    "persona" / "persona_title" name the representative; "resume" is the state to try again from at the
+    pushback, for a call that reached it and missed an item due before it or after it; "resume_early"
+    (beside it) the state at the moment the first missed item was due, when that was before the pushback
+    (the representative asking for the purpose, details or outcome). "retry_of" is the report this attempt
+    tried again.
     """
     items = score(book, state)
     report = {
@@ -45,12 +46,14 @@ def build_report(book: ScenarioBook, state: DeskState) -> dict:
     report["persona"] = book.persona_id(state.persona)
     report["persona_title"] = book.persona(state.persona).title
     if state.echo:
-        report["retry_of"] = state.echo  # the report this attempt tried again from its pushback
+        report["retry_of"] = state.echo  # the report this attempt tried again (from either start)
     missed = [item.id for item in items if not item.met]
     due = next((DUE_BEFORE_PUSHBACK[i] for i in DUE_BEFORE_PUSHBACK if i in missed), None)
-    resume = pushback_state(state, due=due)
+    resume = pushback_state(state)
     if resume is not None and (due is not None or AFTER_PUSHBACK.intersection(missed)):
         report["resume"] = resume.to_dict()  # "Try again from the pushback" (signed again when offered)
+        if due is not None:  # "Try again from where it first went wrong": before the pushback, from `due`
+            report["resume_early"] = pushback_state(state, due=due).to_dict()
     return report
 
 

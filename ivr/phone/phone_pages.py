@@ -10,8 +10,7 @@ from .. import store
 from ..map import map_url
 from ..coach.keypad import desk_keys
 from ..rehearse.report_pages import ITEM_TITLES, MAX_IDS, MOVE_NAMES
-from ..rehearse.try_again import LABEL as TRY_AGAIN
-from ..rehearse.try_again import try_again
+from ..rehearse.try_again import FIRST_MISS, LABELS, PUSHBACK, STARTS, retry_url, try_again
 from ..runtime import runtime
 from ..voice.desk import rehearsal_of_call, scenario_start_url
 from ..voice.security import TOKEN_HEADER, issue_practice_token
@@ -31,10 +30,14 @@ def phone():
     known = start in line.nodes
     wanted = request.args.get("scenario", "").strip()[:100]
     retry = request.args.get("retry", "").strip()[:100]
-    again = try_again(rt, retry) if retry else None
-    if again is not None:  # "Try again from the pushback": the report's scenario and persona
+    start_from = request.args.get("from", "").strip()[:40] or PUSHBACK
+    problem = None if start_from in STARTS else (  # the address is wrong: say how to fix it (400)
+        f"There is no try-again start called “{start_from}”. Use from={FIRST_MISS} to try again from where it "
+        f"first went wrong, or leave out from= to try again from the pushback.")
+    again = try_again(rt, retry, start_from) if retry and problem is None else None
+    if again is not None:  # "Try again from ...": the report's scenario and persona
         wanted = again.scenario
-    card = rt.scenarios.card(wanted) if wanted in rt.scenarios else None
+    card = rt.scenarios.card(wanted) if wanted in rt.scenarios and problem is None else None
     asked_persona = request.args.get("persona", "").strip()[:40]
     persona = again.persona if again else asked_persona if asked_persona in rt.scenarios.personas.personas else ""
     start_url = again.start_url if again else scenario_start_url(card.id, persona or None) if card else None
@@ -50,8 +53,10 @@ def phone():
         # A rehearsal's report: how to show it, where its page is, and how many ids the browser keeps.
         "scenario": card.id if card else None,
         "persona": rt.scenarios.persona_id(persona) if card else None,
-        "retryUrl": url_for("phone.phone", retry="REPORT_ID"),
-        "retryLabel": TRY_AGAIN,
+        "retryUrl": retry_url("REPORT_ID"),
+        "retryLabel": LABELS[PUSHBACK],
+        "retryEarlyUrl": retry_url("REPORT_ID", FIRST_MISS),
+        "retryEarlyLabel": LABELS[FIRST_MISS],
         "reportUrl": url_for("rehearse.report", report_id="REPORT_ID"),
         "progressUrl": url_for("rehearse.progress"),
         "movesUrl": url_for("rehearse.moves"),
@@ -59,15 +64,21 @@ def phone():
         "itemTitles": ITEM_TITLES,
         "moveNames": MOVE_NAMES,
     }
-    return render_template("phone/phone.html", config=config, scenario=card,
-                           persona=rt.scenarios.persona(persona) if card else None, retrying=again is not None,
+    page = render_template("phone/phone.html", config=config, scenario=card,
+                           persona=rt.scenarios.persona(persona) if card else None,
+                           retrying=again is not None, retrying_early=again is not None and again.start == FIRST_MISS,
+                           problem=problem,
+                           pushback_url=retry_url(retry) if problem and retry else None,
+                           try_again_label=LABELS[PUSHBACK],
                            unknown_persona=asked_persona if card and asked_persona and not persona else None,
                            desk_keys=desk_keys(rt.scenarios) if card else [],
                            unknown_scenario=wanted if wanted and not card else None,
-                           unknown_retry=retry if retry and again is None else None,
+                           unknown_retry=retry if retry and again is None and problem is None else None,
+                           retry_early=start_from == FIRST_MISS,
                            start_label=line.nodes[start].label if known and not card else None,
                            unknown_start=start if start and not known and not card else None,
                            keep_days=rt.settings.phone.keep_days)
+    return (page, 400) if problem else page
 
 
 @bp.post("/token")

@@ -9,7 +9,7 @@ from flask import Blueprint, jsonify, render_template, request
 from .. import store
 from ..runtime import runtime
 from .chart import describe, score_chart
-from .try_again import LABEL as TRY_AGAIN
+from .try_again import FIRST_MISS, LABELS, PUSHBACK, retry_url
 from .report_pages import (
     MAX_IDS,
     REPORT_ID,
@@ -70,7 +70,9 @@ def report(report_id: str):
         return render_template("rehearse/missing.html", keep_days=keep_days), 404
     saved, created = found
     return render_template("rehearse/report.html", report=saved, items=item_views(saved), report_id=report_id,
-                           try_again_label=TRY_AGAIN, default_persona=runtime().scenarios.personas.default_persona,
+                           try_again_label=LABELS[PUSHBACK], try_again_url=retry_url(report_id),
+                           try_again_early_label=LABELS[FIRST_MISS], try_again_early_url=retry_url(report_id, FIRST_MISS),
+                           default_persona=runtime().scenarios.personas.default_persona,
                            title=_titles().get(saved.get("scenario"), saved.get("scenario")),
                            scenario=saved.get("scenario"), keep_days=keep_days,
                            created=datetime.fromtimestamp(created, timezone.utc).strftime("%Y-%m-%d %H:%M UTC"))

@@ -70,7 +70,8 @@ function showDetails(details) {
   $("report-details-title").hidden = rows.length === 0;
 }
 
-/** "Try again from the pushback", when the report offers it (an item missed after the pushback). */
+/** "Try again from the pushback", when the report offers it (an item missed that can be practiced again),
+ * and beside it "Try again from where it first went wrong", when that was before the pushback. */
 function showRetry(report, reportId, config) {
   const retry = $("report-retry");
   if (!retry) return;
@@ -79,6 +80,12 @@ function showRetry(report, reportId, config) {
   const link = $("report-retry-link");
   link.textContent = config.retryLabel;
   link.href = config.retryUrl.replace("REPORT_ID", encodeURIComponent(reportId));
+  const early = $("report-retry-early-link");
+  if (!early) return;
+  early.hidden = !(report.resume_early && config.retryEarlyUrl);
+  if (early.hidden) return;
+  early.textContent = config.retryEarlyLabel;
+  early.href = config.retryEarlyUrl.replace("REPORT_ID", encodeURIComponent(reportId));
 }
 
 /** Show the report beside the transcript, keep its id in this browser, and link to the progress page. */
