@@ -326,3 +326,30 @@ def test_calls_pending_lists_what_has_not_been_shipped(make_app, blackhole):
     assert (listed["pending"], listed["lost"], len(listed["events"])) == (3, 0, 1)
     assert listed["events"][0]["call"] == hashed(caller.call_sid)
 
+
+
+def test_many_connections_making_a_new_spool_file_at_once_all_open_it(tmp_path):
+    """The first connections to a new file race to switch it to WAL; SQLite answers one of them "locked"
+    at once (no busy wait), and connect() must try again rather than lose that worker's events."""
+    spool = Spool(tmp_path / "new.sqlite")
+    start = threading.Barrier(6)
+    opened, failed = [], []
+
+    def open_it():
+        start.wait()
+        try:
+            connection = spool.connect()
+            opened.append(connection.execute("PRAGMA journal_mode").fetchone()[0])
+            connection.close()
+        except Exception as error:  # noqa: BLE001 - the test reports whatever went wrong
+            failed.append(repr(error))
+
+    for _round in range(3):
+        (tmp_path / "new.sqlite").unlink(missing_ok=True)
+        threads = [threading.Thread(target=open_it) for _ in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert failed == []
+    assert opened == ["wal"] * 18

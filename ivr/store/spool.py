@@ -90,6 +90,23 @@ class Spool:
         """A new connection to the spool (made, in WAL mode, if it does not exist)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         connection = sqlite3.connect(self.path, timeout=OPEN_SECONDS, isolation_level=None, check_same_thread=False)
+        deadline = time.monotonic() + OPEN_SECONDS
+        while True:
+            try:
+                self._set_up(connection, autocheckpoint)
+                break
+            except sqlite3.OperationalError as error:
+                # Two connections switching a new file to WAL at once: SQLite answers one of them "locked"
+                # at once, without its busy timeout (waiting could deadlock), so it tries again here.
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    connection.close()
+                    raise
+                time.sleep(0.01)
+        connection.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
+        return connection
+
+    @staticmethod
+    def _set_up(connection: sqlite3.Connection, autocheckpoint: bool) -> None:
         connection.execute("PRAGMA journal_mode=WAL")
         # WAL with synchronous=NORMAL: a committed event survives the process being killed (it is in
         # the OS's hands); only a power cut can take the last moments. No fsync per webhook.
@@ -98,8 +115,6 @@ class Spool:
             connection.execute("PRAGMA wal_autocheckpoint=0")
         if connection.execute("SELECT count(*) FROM sqlite_master WHERE name = 'spool'").fetchone()[0] == 0:
             connection.executescript(_SCHEMA)
-        connection.execute(f"PRAGMA busy_timeout={int(BUSY_SECONDS * 1000)}")
-        return connection
 
     def close(self) -> None:
         """Close this process's connection for the webhooks (the next add() opens the file afresh)."""
