@@ -18,6 +18,7 @@ import pytest
 import requests
 import responses
 import yaml
+from filelock import FileLock
 
 from ivr import create_app, store
 
@@ -382,20 +383,38 @@ def google():
         yield FakeGoogle(mock)
 
 
-@pytest.fixture(scope="session")
-def espeak_library(tmp_path_factory):
-    """Every prompt rendered by the real espeak-ng once per session (about 3 s); copy it before changing it."""
+def render_espeak_library(folder: Path, instance: Path) -> None:
+    """Render every prompt of the line into `folder` with the real espeak-ng (MP3 and phone copy)."""
     from ivr.audio.build import Builder
     from ivr.cli.audio_commands import build_items
 
-    if shutil.which("espeak-ng") is None:
-        pytest.fail("espeak-ng is missing: run ./scripts/test.sh, which installs it")
-    folder = tmp_path_factory.mktemp("espeak-library")
     app = create_app({"TESTING": True, "AUDIO_DIR": str(folder), "SECRET_KEY": "test-secret",
-                      "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance"))})
+                      "INSTANCE_PATH": str(instance)})
     rt = app.extensions["practice_line"]
     report = Builder(rt.settings.audio, folder, engine="espeak").run(build_items(rt), progress=False)
     assert not report.failed, report.notes
+
+
+@pytest.fixture(scope="session")
+def espeak_library(tmp_path_factory, worker_id):
+    """Every prompt rendered by the real espeak-ng once per session, for all xdist workers together (about
+    10 s); shared, so never change it: copy it first (audio_dir does)."""
+    if shutil.which("espeak-ng") is None:
+        pytest.fail("espeak-ng is missing: run ./scripts/test.sh, which installs it")
+    if worker_id == "master":  # not under xdist: this process is the whole session
+        folder = tmp_path_factory.mktemp("espeak-library")
+        render_espeak_library(folder, tmp_path_factory.mktemp("instance"))
+        return folder
+    # pytest-xdist's documented pattern for a session fixture: the first worker makes it under a file lock
+    # in the directory all workers' temp folders share; the others wait for it, then use what it made.
+    shared = tmp_path_factory.getbasetemp().parent
+    folder = shared / "espeak-library"
+    with FileLock(str(shared / "espeak-library.lock")):
+        if not folder.is_dir():
+            # Rendered aside and renamed in whole, so a failed build never leaves a half library to share.
+            staging = tmp_path_factory.mktemp("espeak-library")
+            render_espeak_library(staging, tmp_path_factory.mktemp("instance"))
+            staging.rename(folder)
     return folder
 
 
