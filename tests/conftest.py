@@ -90,18 +90,20 @@ def build_app(folder: Path, settings: dict | None = None, audio_dir: Path | None
 
 @pytest.fixture
 def make_app(tmp_path):
-    """Build a test app of its own (see build_app), in tmp_path."""
+    """Build a test app of its own (see build_app), in tmp_path; flush_seconds=0 for an app whose database
+    is unreachable on purpose (its teardown would only wait: nothing it spooled can be shipped)."""
     made = []
 
-    def make(settings: dict | None = None, audio_dir: Path | None = None, **config):
-        made.append(build_app(tmp_path, settings, audio_dir, **config))
-        return made[-1]
+    def make(settings: dict | None = None, audio_dir: Path | None = None,
+             flush_seconds: float = TEARDOWN_FLUSH_SECONDS, **config):
+        made.append((build_app(tmp_path, settings, audio_dir, **config), flush_seconds))
+        return made[-1][0]
 
     yield make
-    # Write what the call log still holds and close database connections. A test's app whose database is
-    # unreachable on purpose would wait out the whole flush: what it could not ship stays in its spool.
-    for app in made:
-        store.shutdown(app, timeout=TEARDOWN_FLUSH_SECONDS)
+    # Write what the call log still holds and close database connections. What an app could not ship in
+    # time stays in its spool.
+    for app, flush_seconds in made:
+        store.shutdown(app, timeout=flush_seconds)
 
 
 @pytest.fixture(scope="session")
