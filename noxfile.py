@@ -14,7 +14,7 @@ CORE_TESTS = ["tests/test_voice_calls.py", "tests/test_voice_robustness.py", "te
               "tests/test_audio_calls.py", "tests/test_checklist_web.py", "tests/test_map_page.py",
               "tests/test_layout.py"]
 # What the core tests need on top of requirements.txt (the versions requirements-dev.txt pins).
-TEST_PACKAGES = ["pytest", "pytest-xdist", "responses", "pypdf", "cssselect"]
+TEST_PACKAGES = ["pytest", "pytest-xdist", "filelock", "responses", "pypdf", "cssselect"]
 
 
 @nox.session(reuse_venv=True)

@@ -18,6 +18,7 @@ import pytest
 import requests
 import responses
 import yaml
+from filelock import FileLock
 
 from ivr import create_app, store
 
@@ -89,18 +90,20 @@ def build_app(folder: Path, settings: dict | None = None, audio_dir: Path | None
 
 @pytest.fixture
 def make_app(tmp_path):
-    """Build a test app of its own (see build_app), in tmp_path."""
+    """Build a test app of its own (see build_app), in tmp_path; flush_seconds=0 for an app whose database
+    is unreachable on purpose (its teardown would only wait: nothing it spooled can be shipped)."""
     made = []
 
-    def make(settings: dict | None = None, audio_dir: Path | None = None, **config):
-        made.append(build_app(tmp_path, settings, audio_dir, **config))
-        return made[-1]
+    def make(settings: dict | None = None, audio_dir: Path | None = None,
+             flush_seconds: float = TEARDOWN_FLUSH_SECONDS, **config):
+        made.append((build_app(tmp_path, settings, audio_dir, **config), flush_seconds))
+        return made[-1][0]
 
     yield make
-    # Write what the call log still holds and close database connections. A test's app whose database is
-    # unreachable on purpose would wait out the whole flush: what it could not ship stays in its spool.
-    for app in made:
-        store.shutdown(app, timeout=TEARDOWN_FLUSH_SECONDS)
+    # Write what the call log still holds and close database connections. What an app could not ship in
+    # time stays in its spool.
+    for app, flush_seconds in made:
+        store.shutdown(app, timeout=flush_seconds)
 
 
 @pytest.fixture(scope="session")
@@ -253,6 +256,9 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
 ARTIFACTS = ROOT / "test-artifacts"
+# How often a live server's loop looks for shutdown(): each browser test's teardown waits up to this
+# (socketserver's default is 0.5 s).
+LIVE_POLL_SECONDS = 0.05
 
 
 @pytest.fixture
@@ -263,7 +269,7 @@ def live_server(app):
     from werkzeug.serving import make_server
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": LIVE_POLL_SECONDS}, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"
@@ -382,20 +388,38 @@ def google():
         yield FakeGoogle(mock)
 
 
-@pytest.fixture(scope="session")
-def espeak_library(tmp_path_factory):
-    """Every prompt rendered by the real espeak-ng once per session (about 3 s); copy it before changing it."""
+def render_espeak_library(folder: Path, instance: Path) -> None:
+    """Render every prompt of the line into `folder` with the real espeak-ng (MP3 and phone copy)."""
     from ivr.audio.build import Builder
     from ivr.cli.audio_commands import build_items
 
-    if shutil.which("espeak-ng") is None:
-        pytest.fail("espeak-ng is missing: run ./scripts/test.sh, which installs it")
-    folder = tmp_path_factory.mktemp("espeak-library")
     app = create_app({"TESTING": True, "AUDIO_DIR": str(folder), "SECRET_KEY": "test-secret",
-                      "INSTANCE_PATH": str(tmp_path_factory.mktemp("instance"))})
+                      "INSTANCE_PATH": str(instance)})
     rt = app.extensions["practice_line"]
     report = Builder(rt.settings.audio, folder, engine="espeak").run(build_items(rt), progress=False)
     assert not report.failed, report.notes
+
+
+@pytest.fixture(scope="session")
+def espeak_library(tmp_path_factory, worker_id):
+    """Every prompt rendered by the real espeak-ng once per session, for all xdist workers together (about
+    10 s); shared, so never change it: copy it first (audio_dir does)."""
+    if shutil.which("espeak-ng") is None:
+        pytest.fail("espeak-ng is missing: run ./scripts/test.sh, which installs it")
+    if worker_id == "master":  # not under xdist: this process is the whole session
+        folder = tmp_path_factory.mktemp("espeak-library")
+        render_espeak_library(folder, tmp_path_factory.mktemp("instance"))
+        return folder
+    # pytest-xdist's documented pattern for a session fixture: the first worker makes it under a file lock
+    # in the directory all workers' temp folders share; the others wait for it, then use what it made.
+    shared = tmp_path_factory.getbasetemp().parent
+    folder = shared / "espeak-library"
+    with FileLock(str(shared / "espeak-library.lock")):
+        if not folder.is_dir():
+            # Rendered aside and renamed in whole, so a failed build never leaves a half library to share.
+            staging = tmp_path_factory.mktemp("espeak-library")
+            render_espeak_library(staging, tmp_path_factory.mktemp("instance"))
+            staging.rename(folder)
     return folder
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 
 import pytest
 from conftest import Caller
@@ -12,8 +13,10 @@ from conftest import Caller
 from ivr.audio import cache
 from ivr.audio.cache import mark_built
 from ivr.audio.probe import probe
+from ivr.audio.renderers import EspeakEngine
 from ivr.cli.audio_commands import build_items
 from ivr.line.navigator import reference_number
+from ivr.line.settings import AudioSettings
 
 AUDIO_URL = re.compile(r"^http://localhost/audio/([0-9a-f]{40})\.(mp3|wav)$")
 SIGNED = {"X-Twilio-Signature": "not-checked-without-a-token"}
@@ -200,14 +203,24 @@ def test_terminal_practice_plays_sound_when_a_player_exists(make_app, audio_dir,
     assert all(os.path.exists(mp3) for mp3, _ in heard)
 
 
-def test_a_running_app_picks_up_a_build_from_another_process(make_app, tmp_path, monkeypatch):
+def test_a_running_app_picks_up_a_build_from_another_process(make_app, espeak_library, tmp_path, monkeypatch, line):
     from ivr.audio import cache as audio_cache
 
     monkeypatch.setattr(audio_cache, "RECHECK_SECONDS", 0.0)
-    serving = make_app(audio_dir=tmp_path / "shared-audio")  # started before any audio exists
+    shared = tmp_path / "shared-audio"
+    serving = make_app(audio_dir=shared)  # started before any audio exists
     assert Caller(serving.test_client()).start().played == []
-    builder = make_app(audio_dir=tmp_path / "shared-audio")  # `audio build` in another shell
+    # Most files arrive without a build's stamp (the session's library, less the welcome's two files, so the
+    # build has something to render): a running app does not look yet...
+    shutil.copytree(espeak_library, shared, ignore=shutil.ignore_patterns(cache.BUILD_STAMP, cache.CHECKED),
+                    dirs_exist_ok=True)
+    spec = EspeakEngine(AudioSettings()).spec(phone=True)
+    for kind in (cache.WEB, cache.PHONE):
+        (shared / spec.filename(line.text("welcome"), kind)).unlink()
+    assert Caller(serving.test_client()).start().played == []
+    builder = make_app(audio_dir=shared)  # `audio build` in another shell
     result = builder.test_cli_runner().invoke(args=["audio", "build", "--engine", "espeak", "--no-progress"])
     assert result.exit_code == 0
-    reply = Caller(serving.test_client()).start()
+    assert "rendered with espeak-ng: 1" in result.output
+    reply = Caller(serving.test_client()).start()  # ...until the build's stamp says so
     assert reply.said == [] and len(reply.played) >= 3

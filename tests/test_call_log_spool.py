@@ -310,7 +310,7 @@ def test_without_an_auth_token_status_callbacks_are_limited_per_address(make_app
 
 
 def test_calls_pending_lists_what_has_not_been_shipped(make_app, blackhole):
-    app = make_app(DATABASE_URL=blackhole)
+    app = make_app(DATABASE_URL=blackhole, flush_seconds=0)
     caller = Caller(app.test_client())
     caller.walk(["1"])
     caller.post("/voice/status", CallStatus="completed", CallDuration="12")

@@ -47,10 +47,15 @@ def fresh(app, turn, call_sid) -> bytes:
     return str(twiml.render(rt.line, replies.speaker, rt.settings.voice, turn, call_sid)).encode()
 
 
+def audio_folder(request, tmp_path, with_audio: bool):
+    """A copy of the espeak-ng library, or an empty folder (then neither the copy nor the library is made)."""
+    return request.getfixturevalue("audio_dir") if with_audio else tmp_path / "no-audio"
+
+
 @pytest.mark.parametrize("headers", [None, SIGNED], ids=["browser", "twilio"])
 @pytest.mark.parametrize("with_audio", [False, True], ids=["say", "play"])
-def test_every_turn_served_from_the_cache_equals_a_fresh_render(make_app, audio_dir, tmp_path, headers, with_audio):
-    app = make_app(audio_dir=audio_dir if with_audio else tmp_path / "no-audio")
+def test_every_turn_served_from_the_cache_equals_a_fresh_render(make_app, request, tmp_path, headers, with_audio):
+    app = make_app(audio_dir=audio_folder(request, tmp_path, with_audio))
     rt, replies = app.extensions["practice_line"], app.extensions[EXTENSION]
     checked = 0
     with app.test_request_context("/voice/incoming", method="POST", headers=headers or {}):
@@ -127,11 +132,11 @@ def test_without_a_public_url_gunicorn_renders_for_the_addresses_it_listens_on(m
 
 
 @pytest.mark.parametrize("with_audio", [False, True], ids=["say", "play"])
-def test_a_desks_first_reply_from_the_cache_equals_a_fresh_render(make_app, audio_dir, tmp_path, with_audio):
+def test_a_desks_first_reply_from_the_cache_equals_a_fresh_render(make_app, request, tmp_path, with_audio):
     from ivr.coach.dialogue import REP, enter
     from ivr.voice import desk
 
-    app = make_app(audio_dir=audio_dir if with_audio else tmp_path / "no-audio")
+    app = make_app(audio_dir=audio_folder(request, tmp_path, with_audio))
     rt, replies = app.extensions["practice_line"], app.extensions[EXTENSION]
     with app.test_request_context("/voice/node/representative", method="POST", headers=SIGNED):
         for scenario in [None, *rt.scenarios.scenarios]:

@@ -18,6 +18,8 @@ from ivr.ear.menu_report import intent_scores, main_menu_score
 from ivr.ear.moves_ear import MovesEar
 from ivr.line import load_line
 
+pytestmark = pytest.mark.shared_app  # its tests only call the app: they share one (conftest.py)
+
 ROOT = Path(__file__).resolve().parent.parent
 MOVES_SETS = (ROOT / "tests" / "data" / "moves" / "heldout.tsv", ROOT / "tests" / "data" / "moves" / "fresh.tsv")
 

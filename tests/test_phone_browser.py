@@ -176,26 +176,28 @@ def no_answer_heard(page) -> int:
     return page.locator("#transcript li.who-note", has_text="No answer heard.").count()
 
 
+@pytest.mark.parametrize("app_config", [{"settings": {"voice": {"gather_timeout_cap": 3}}}])
 def test_a_slow_typist_is_waited_for_and_a_line_left_in_the_box_is_sent(page, live_server, line):
-    """A caller typing 0.2 s a key, slower than the 5 s the line listens: like Twilio's speechTimeout="auto"
-    for a speaker, the line waits while they type and answers a pause after they stop."""
+    """A caller typing 0.1 s a key, for longer than the 3 s the line listens (its timeouts capped at 3 s here,
+    the typed answer's pause stays 3 s): like Twilio's speechTimeout="auto" for a speaker, the line waits while
+    they type and answers a pause after they stop."""
     page.goto(f"{live_server}/phone?scenario=unknown-charge")
     expect(page.get_by_text("No hurry")).to_have_count(1)  # the page says it once
     page.locator("#call").click()
     expect(page.locator("#call-state")).to_have_text("In call: listening")
     greeted = page.locator("#transcript li.who-line").count()
-    first = "hi I'm calling about a charge I don't recognize"  # 48 keys: 9.6 s of typing
-    page.wait_for_timeout(1500)  # thinking first, as people do
+    first = "hi I'm calling about a charge I don't recognize"  # 48 keys: 4.8 s of typing
+    page.wait_for_timeout(500)  # thinking first, as people do
     page.locator("#say-text").focus()
-    page.keyboard.type(first, delay=200)
+    page.keyboard.type(first, delay=100)
     page.keyboard.press("Enter")
     expect(page.locator("#transcript li.who-caller", has_text=f"You said: “{first}”")).to_be_visible()
     expect(page.locator("#transcript li.who-line").nth(greeted)).to_be_attached()  # the representative answered
     expect(page.locator("#call-state")).to_have_text("In call: listening")
 
-    second = "it was from bright lake electronics"  # 35 keys, and no Enter: the pause after them sends it
-    page.wait_for_timeout(1500)
-    page.keyboard.type(second, delay=200)
+    second = "it was from bright lake electronics"  # 35 keys (3.5 s), and no Enter: the pause after them sends it
+    page.wait_for_timeout(500)
+    page.keyboard.type(second, delay=100)
     expect(page.locator("#transcript li.who-caller", has_text=f"You said: “{second}”")).to_be_visible(timeout=10_000)
     expect(page.locator("#say-text")).to_have_value("")
     expect(page.locator("#call-state")).to_have_text("In call: listening")

@@ -16,6 +16,10 @@ from conftest import Caller
 from ivr.line.navigator import reference_number
 from ivr.voice.desk import scenario_start_url
 
+# A test that only calls the app (no settings, nothing rate-limited such as saving a call, nothing counted
+# back from the database) shares one with the others so marked (conftest.py: shared_app).
+CALLS_ONLY = pytest.mark.shared_app
+
 ITEMS = ["stated-purpose", "gave-details", "stated-outcome", "stayed-polite", "asked-name", "asked-reference",
          "asked-next-steps", "confirmed", "escalated-well"]
 
@@ -161,6 +165,7 @@ def words(book, scenario_id, field):
     return book.words(scenario_id, field)
 
 
+@CALLS_ONLY
 def test_every_scenario_has_scripted_callers(book):
     assert list(GUIDE_WORDS) == list(book.scenarios)
 
@@ -295,6 +300,7 @@ def test_a_hostile_caller_gets_a_calm_reply_and_loses_stayed_polite(caller, clie
     assert items["stayed-polite"] == (False, "this is ridiculous you're an idiot")
 
 
+@CALLS_ONLY
 def test_the_representative_pushes_back_before_any_supervisor(caller, line):
     purpose, details, outcome, _confirm = GUIDE_WORDS["payment-not-posted"]
     rehearse(caller, "payment-not-posted", purpose, details, outcome, SUPERVISOR)
@@ -304,6 +310,7 @@ def test_the_representative_pushes_back_before_any_supervisor(caller, line):
     assert heard.index(line.text("supervisor-hold")) > pushback
 
 
+@CALLS_ONLY
 def test_a_reference_number_is_read_only_when_asked_for(caller, line):
     caller.call_sid = "CA" + "0123456789abcdef" * 2
     purpose, details, outcome, _confirm = GUIDE_WORDS["missing-points"]
@@ -316,6 +323,7 @@ def test_a_reference_number_is_read_only_when_asked_for(caller, line):
                           "Nine.", "Seven.", line.text("desk-anything-else")]
 
 
+@CALLS_ONLY
 def test_silence_at_the_desk_prompts_then_ends_politely(caller, line):
     reply = rehearse(caller, "name-change", "-")
     # After a silence, and only then, the keypad is offered again, in one sentence.
@@ -327,6 +335,7 @@ def test_silence_at_the_desk_prompts_then_ends_politely(caller, line):
     assert "call again" in end.said[0]  # says what to do next
 
 
+@CALLS_ONLY
 def test_a_silent_caller_from_the_welcome_is_done_within_sixty_webhooks(caller):
     reply = caller.start()
     for _ in range(59):
@@ -337,6 +346,7 @@ def test_a_silent_caller_from_the_welcome_is_done_within_sixty_webhooks(caller):
     assert len(caller.history) <= 60
 
 
+@CALLS_ONLY
 def test_nonsense_at_the_desk_ends_politely(caller, line):
     reply = rehearse(caller, "trip-delay", "banana bread recipe")
     assert reply.said[0] == line.text("desk-not-sure")
@@ -346,6 +356,7 @@ def test_nonsense_at_the_desk_ends_politely(caller, line):
     assert end.hung_up and end.said[0] == line.text("desk-goodbye-unclear")
 
 
+@CALLS_ONLY
 def test_zero_at_the_desk_says_you_are_already_speaking_with_a_representative(caller, line):
     reply = rehearse(caller, "unknown-charge", "0")
     assert reply.said == [line.text("desk-already-representative")]
@@ -356,12 +367,14 @@ def test_zero_at_the_desk_says_you_are_already_speaking_with_a_representative(ca
     assert caller.press("0").said == [line.text("desk-already-supervisor")]
 
 
+@CALLS_ONLY
 def test_star_at_the_desk_goes_back_to_the_menu(caller, line):
     reply = rehearse(caller, "unknown-charge", "*")
     assert reply.redirect == "/voice/node/main?turn=1&met=1"  # the call's webhook count goes on
     assert reply.gather is None and not reply.hung_up
 
 
+@CALLS_ONLY
 def test_keys_alone_can_escalate_and_finish(caller, line):
     reply = rehearse(caller, "call-went-nowhere", "1")
     assert reply.said == [line.text("desk-try-first"), line.text("desk-ask-purpose")]
@@ -372,6 +385,7 @@ def test_keys_alone_can_escalate_and_finish(caller, line):
     assert caller.press("2").said[0] == line.text("desk-goodbye")
 
 
+@CALLS_ONLY
 def test_a_branch_gives_the_desk_its_scenario(caller, line):
     caller.start()
     caller.press("2")  # dispute
@@ -380,6 +394,7 @@ def test_a_branch_gives_the_desk_its_scenario(caller, line):
     assert caller.say("i'm calling about a charge i don't recognize").said == [line.text("unknown-charge-details")]
 
 
+@CALLS_ONLY
 def test_zero_at_the_main_menu_asks_and_the_purpose_picks_the_scenario(caller, line):
     caller.start()
     caller.press("0")
@@ -387,12 +402,14 @@ def test_zero_at_the_main_menu_asks_and_the_purpose_picks_the_scenario(caller, l
     assert reply.said == [line.text("stolen-abroad-details")]
 
 
+@CALLS_ONLY
 def test_a_state_we_did_not_sign_is_an_apology_not_an_error(caller, line):
     reply = caller.post("/voice/desk/input?state=forged.token", SpeechResult="hello")
     assert reply.status == 200
     assert reply.said[0] == line.text("apology")
 
 
+@CALLS_ONLY
 @pytest.mark.parametrize("quotes", [0, 40], ids=["short", "long"])
 def test_a_state_token_round_trips_and_refuses_alteration(app, quotes):
     from ivr.coach.dialogue import DeskState
@@ -407,6 +424,7 @@ def test_a_state_token_round_trips_and_refuses_alteration(app, quotes):
         assert read_state(token[:-2] + ("AA" if token[-2:] != "AA" else "BB")) is None  # altered: refused
 
 
+@CALLS_ONLY
 def test_the_spoken_summary_is_about_thirty_seconds_at_most(caller, line, book):
     reply = rehearse(caller, "unknown-charge", GUIDE_WORDS["unknown-charge"][0], GOODBYE)
     summary = reply.said[reply.said.index(line.text("coach-intro")):]
@@ -519,6 +537,7 @@ def test_practice_scenario_json_prints_one_object_with_the_report(runner, line):
     assert all(set(i) == {"id", "met", "said", "tip"} for i in report["items"])
 
 
+@CALLS_ONLY
 def test_practice_scenario_starts_at_the_desk_after_the_situation(runner, line):
     result = runner.invoke(args=["practice", "--scenario", "trip-delay", "--keys", "2"])
     lines = result.output.splitlines()
@@ -527,6 +546,7 @@ def test_practice_scenario_starts_at_the_desk_after_the_situation(runner, line):
     assert result.output.rstrip().endswith("(the line hangs up)")
 
 
+@CALLS_ONLY
 def test_practice_names_an_unknown_scenario(runner):
     result = runner.invoke(args=["practice", "--scenario", "nope", "--keys", "2"])
     assert result.exit_code == 2
@@ -535,6 +555,7 @@ def test_practice_names_an_unknown_scenario(runner):
 
 # --- Whatever arrives at a desk, spoken TwiML that Twilio accepts ---
 
+@CALLS_ONLY
 def test_hostile_posts_to_a_real_desk_get_spoken_twiml(client, caller):
     from test_voice_robustness import HOSTILE, assert_spoken_twiml
     desk_url = caller.start(scenario_start_url("unknown-charge")).action

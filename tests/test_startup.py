@@ -133,7 +133,7 @@ def test_warm_up_loads_the_database_layer_for_the_workers_to_share(make_app):
 
 def test_warm_up_with_a_database_it_cannot_open_warns_and_the_line_still_answers(make_app, tmp_path, caplog):
     (tmp_path / "not-a-folder").write_text("a file where the database's folder should be")
-    app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'not-a-folder' / 'line.sqlite'}")
+    app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'not-a-folder' / 'line.sqlite'}", flush_seconds=0)
     warm_up(app)  # nothing raised: gunicorn's master must start
     warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert any(m.startswith("database not reached while warming up (") for m in warned), warned

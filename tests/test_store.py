@@ -505,7 +505,7 @@ def test_healthz_answers_at_once_from_the_spool_when_the_database_hangs(make_app
     monkeypatch.setattr("ivr.store.health.STUCK_SECONDS", 0.3)
     # The probe's first check hangs for the whole test (not just 2 s), however slowly the machine runs it.
     monkeypatch.setattr("ivr.store.database.CONNECT_TIMEOUT_SECONDS", 20)
-    app = make_app(DATABASE_URL=blackhole)
+    app = make_app(DATABASE_URL=blackhole, flush_seconds=0)
     client = app.test_client()
     from conftest import Caller
 

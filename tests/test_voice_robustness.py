@@ -6,6 +6,8 @@ import pytest
 from conftest import ROOT
 from lxml import etree
 
+pytestmark = pytest.mark.shared_app  # its tests only call the app: they share one (conftest.py)
+
 ROUTES = ["/voice/incoming", "/voice/node/main", "/voice/node/main/input", "/voice/node/dispute-identity/input",
           "/voice/node/dispute-merchant/input", "/voice/node/end-dispute/input", "/voice/node/no-such-node",
           "/voice/node/no-such-node/input", "/voice/", "/voice/not/a/route", "/voice/node/%00%ff",
@@ -68,8 +70,11 @@ def test_nonsense_failure_counts_are_ignored(client, failures):
     assert b"lost and stolen card team" in response.data
 
 
-def test_an_unexpected_error_still_answers_with_an_apology(client, monkeypatch, line):
+def test_an_unexpected_error_still_answers_with_an_apology(make_app, monkeypatch, line):
     from ivr.voice import twiml
+
+    client = make_app().test_client()  # an app of its own: the shared one may have this reply cached,
+    # and would never render it
 
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
