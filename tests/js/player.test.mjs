@@ -28,6 +28,7 @@ function makeCall(routes, { speakMs = 5, timeScale = 0.01, ...options } = {}) {
   const line = fakeLine(routes);
   const events = [];
   const spoken = [];
+  const voices = [];
   const played = [];
   const cut = [];
   const wait = (ms, signal) => new Promise((resolve) => {
@@ -39,8 +40,9 @@ function makeCall(routes, { speakMs = 5, timeScale = 0.01, ...options } = {}) {
     fetch: line.fetch,
     timeScale,
     dialUrl: "/voice/node/representative",
-    speak: async (text, signal) => {
+    speak: async (text, signal, voice) => {
       spoken.push(text);
+      voices.push(voice);
       await wait(speakMs, signal);
       if (signal.aborted) cut.push(text);
     },
@@ -51,7 +53,7 @@ function makeCall(routes, { speakMs = 5, timeScale = 0.01, ...options } = {}) {
   const captions = () => events.filter((e) => e.type === "caption").map((e) => e.text);
   const notes = () => events.filter((e) => e.type === "note").map((e) => e.text);
   const ended = () => events.find((e) => e.type === "end")?.reason;
-  return { player, line, events, spoken, played, cut, captions, notes, ended };
+  return { player, line, events, spoken, voices, played, cut, captions, notes, ended };
 }
 
 /** Resolves once `predicate()` is true (polling), or fails after `ms`. */
@@ -395,4 +397,13 @@ test("Words sent while nothing listens for them answer the next gather that does
   assert.deepEqual(call.cut, [], "the representative's words are heard to the end first");
   assert.equal(call.line.requests[1].form.SpeechResult, "I lost my card");
   assert.equal(call.events.filter((e) => e.type === "silence").length, 0);
+});
+
+test("A <Say> in a persona's voice is spoken with that voice; the line's own <Say> with none", async () => {
+  const doc = `${XML}<Response><Say>Please hold.</Say><Say voice="Polly.Matthew">Hi, this is Sam.</Say>`
+    + "<Hangup/></Response>";
+  const call = makeCall({ "/desk": doc });
+  await call.player.start("/desk");
+  assert.deepEqual(call.spoken, ["Please hold.", "Hi, this is Sam."]);
+  assert.deepEqual(call.voices, [undefined, "Polly.Matthew"]);
 });

@@ -49,8 +49,23 @@ function addLine(who, text) {
   return item;
 }
 
+/**
+ * The browser's voice for a <Say voice="...">: each representative's Twilio voice gets a voice of its
+ * own where the browser has several US English ones (the same one every time), and its own pitch
+ * where it has only one, so a persona never sounds like the line.
+ */
+function browserVoice(utterance, synth, voice) {
+  if (!voice) return;
+  const us = synth.getVoices().filter((v) => v.lang === "en-US" || v.lang === "en_US");
+  let hash = 0;
+  for (const ch of voice) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  if (us.length > 1) utterance.voice = us[1 + (hash % (us.length - 1))]; // us[0] stays the line's
+  utterance.pitch = PITCHES[hash % PITCHES.length];
+}
+const PITCHES = [0.8, 1.2, 0.9, 1.1];
+
 /** Speak with the browser's voice where it has one; never wait on it for ever. */
-function speak(text, signal) {
+function speak(text, signal, voice) {
   const words = text.split(/\s+/).filter(Boolean).length;
   const reading = words * config.captionSecondsPerWord * 1000;
   const synth = config.browserSpeech ? window.speechSynthesis : null;
@@ -58,6 +73,7 @@ function speak(text, signal) {
   return new Promise((resolve) => {
     const utterance = new SpeechSynthesisUtterance(text);
     utterance.lang = "en-US";
+    browserVoice(utterance, synth, voice);
     let settled = false;
     const done = () => {
       if (settled) return;

@@ -149,7 +149,8 @@ function loops(el) {
  * One practice call. Options:
  *  baseUrl      the page origin, to resolve relative webhook URLs
  *  fetch        (url, {method, headers, body, signal}) -> Response   (window.fetch)
- *  speak        (text, signal) -> Promise, resolved when spoken (or cut short)
+ *  speak        (text, signal, voice) -> Promise, resolved when spoken (or cut short); voice is
+ *               the <Say>'s voice attribute (undefined: the line's own)
  *  play         (url, signal) -> Promise, resolved when played (or cut short)
  *  sleep        (ms, signal) -> Promise
  *  timeScale    multiplies every Twilio duration (tests make calls fast)
@@ -355,7 +356,7 @@ export class TwimlPlayer {
     for (let i = 0; i < loops(verb) && !signal.aborted; i += 1) {
       if (verb.tag === "Say") {
         this.emit("caption", { verb: "Say", text });
-        await this.o.speak(text, signal);
+        await this.o.speak(text, signal, verb.attrs.voice); // a persona's <Say voice="Polly....">
       } else {
         const caption = this.captions[audioName(text)] ?? "(recorded prompt)";
         this.emit("caption", { verb: "Play", text: caption, url: text });
