@@ -26,6 +26,7 @@ from ivr.store.recorder import call_hash  # noqa: E402
 
 pytestmark = pytest.mark.slow
 CALLS, CALLERS, OUTAGE = 16, 4, 2.5
+DID_NOT_WAIT = 1.0  # seconds: under CONNECT_TIMEOUT_SECONDS (2) and OUTAGE, so a webhook that waited fails
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +63,10 @@ def test_a_database_stopped_or_frozen_for_seconds_loses_nothing_and_holds_up_no_
     assert found["outage_seconds"] >= OUTAGE
     slowest = found["slowest"]
     assert slowest["count"] >= 20  # webhooks were answered while the database was out...
-    assert slowest["status"] < 0.3 and slowest["menu"] < 0.3  # ...each within 300 ms
+    # ...and none waited on it: one that did would take the database's 2 s connect timeout or the
+    # 2.5 s outage. The bound sits well under both and well over a loaded 2-core machine's hiccups
+    # (300 ms was missed by 4 ms once, with another suite running).
+    assert slowest["status"] < DID_NOT_WAIT and slowest["menu"] < DID_NOT_WAIT
     # /healthz while it was out: failing, at once, with the same spool figures from every worker.
     assert found["outage_health_status"] == ["failing"]
     assert found["outage_health_median"] < 0.1 and found["outage_health_slowest"] < 0.5
@@ -139,7 +143,7 @@ def test_a_status_callback_is_answered_while_the_database_is_frozen_without_wait
             cluster.thaw()
             line.stop()
     assert [status for status, _ in took] == [200] * 6
-    assert max(seconds for _, seconds in took) < 0.3
+    assert max(seconds for _, seconds in took) < DID_NOT_WAIT  # none waited on the frozen database
     assert answer["call_log"]["pending"] == 6
 
 
