@@ -44,18 +44,18 @@ def _pruned(coef, prune: float):
     return np.where(np.abs(coef) >= prune, coef, 0.0)
 
 
-def fit_menu(examples=None):
-    """A fitted (vectorizer, LogisticRegression) on the menu's training examples."""
+def fit_menu(examples=None, settings: dict | None = None):
+    """A fitted (vectorizer, LogisticRegression) on the menu's training examples (MENU_SETTINGS unless `settings`)."""
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
     examples = examples if examples is not None else datasets.training_examples()
-    s = MENU_SETTINGS
+    s = settings or MENU_SETTINGS
     vectorizer = _vectorizer(s["min_df"])
     matrix = vectorizer.fit_transform([e.text for e in examples])
     weights = np.array([s["own_weight"] if not e.origin.split(":")[0] in ("banking77", "clinc150") else 1.0
                         for e in examples])
-    model = LogisticRegression(C=s["C"], max_iter=3000)
+    model = LogisticRegression(C=s["C"], max_iter=3000, class_weight=s.get("class_weight"))
     model.fit(matrix, [e.intent for e in examples], sample_weight=weights)
     return vectorizer, model
 
