@@ -182,13 +182,19 @@ def thresholds(sure: float, margin: float, ask: float, weight: float):
         menu_ear.WEIGHTS.update(saved[3])
 
 
-def outcomes(ear: MenuEar, probs: dict, job_rows: list[tuple[str, list[Example]]]) -> dict:
-    """Per branch (and no-branch, out-of-scope), the counts of what the main menu did, and the misses."""
+def outcomes(ear: MenuEar, probs: dict, job_rows: list[tuple[str, list[Example]]], ranks: dict | None = None) -> dict:
+    """Per branch (and no-branch, out-of-scope), the counts of what the main menu did, and the misses.
+
+    `ranks` (job -> text -> MenuEar.rank at the main menu) saves ranking again when only SURE, MARGIN
+    or ASK change: hear() then decides on the remembered ranking.
+    """
     counts: dict[str, Counter] = defaultdict(Counter)
     misses: dict[str, list] = defaultdict(list)
     places = ear.places["main"]
     for job, rows in job_rows:
         ear.model = Remembered(probs["labels"], probs["rows"][job])
+        if ranks is not None:
+            ear.rank = lambda node_id, said, known=ranks[job]: known[said]
         for example in rows:
             group = example.intent if example.intent in (NO_BRANCH, OUT_OF_SCOPE) else places.get(example.intent)
             if group is None:
@@ -197,7 +203,17 @@ def outcomes(ear: MenuEar, probs: dict, job_rows: list[tuple[str, list[Example]]
             counter = score.in_scope or score.no_branch or score.out_of_scope
             counts[group].update(counter)
             misses[group] += [(example.origin, *miss) for miss in score.misses]
+    ear.__dict__.pop("rank", None)
     return {"counts": counts, "misses": misses}
+
+
+def rankings(ear: MenuEar, probs: dict, job_rows: list[tuple[str, list[Example]]]) -> dict:
+    """job -> text -> the main menu's ranking of places under the current WEIGHTS."""
+    out = {}
+    for job, rows in job_rows:
+        ear.model = Remembered(probs["labels"], probs["rows"][job])
+        out[job] = {e.text: ear.rank("main", e.text) for e in rows}
+    return out
 
 
 def figures(counts: dict[str, Counter]) -> dict[str, float]:
@@ -248,18 +264,21 @@ def sweep(ear: MenuEar, probs: dict, jobs: dict) -> None:
     """Every threshold combination on cv, best right share first among those within LIMITS; with by-source beside."""
     grid = itertools.product((0.5, 0.55, 0.6, 0.65, 0.7), (0.1, 0.15, 0.2, 0.25, 0.3), (0.3, 0.35, 0.4, 0.45, 0.5),
                              (0.4, 0.5, 0.6, 0.7, 0.8))
-    found = []
-    for combo in tqdm(list(grid), desc="thresholds", unit="setting"):
+    found, ranked = [], {}
+    for combo in tqdm(sorted(grid, key=lambda c: c[3]), desc="thresholds", unit="setting"):
         if combo[2] > combo[0]:
             continue
         with thresholds(*combo):
-            cv = figures(outcomes(ear, probs, jobs["cv"])["counts"])
+            if combo[3] not in ranked:  # the ranking depends on WEIGHTS alone
+                ranked = {combo[3]: {name: rankings(ear, probs, jobs[name]) for name in ("cv", "by-source")}}
+            cv = figures(outcomes(ear, probs, jobs["cv"], ranked[combo[3]]["cv"])["counts"])
             if all(cv[k] <= limit for k, limit in LIMITS.items()):
-                src = figures(outcomes(ear, probs, jobs["by-source"])["counts"])
+                src = figures(outcomes(ear, probs, jobs["by-source"], ranked[combo[3]]["by-source"])["counts"])
                 found.append((cv["right"], combo, cv, src))
-    found.sort(key=lambda x: -x[0])
+    found.sort(key=lambda x: (x[1][3], -x[0]))
+    best = [row for i, row in enumerate(found) if i < 3 or row[1][3] != found[i - 3][1][3]]  # three per WEIGHT
     print("SURE MARGIN ASK WEIGHT | cv right asked wrong oos nobranch | by-source right asked wrong oos nobranch")
-    for _, combo, cv, src in found[:15]:
+    for _, combo, cv, src in best:
         print(f"{combo[0]:.2f} {combo[1]:.2f} {combo[2]:.2f} {combo[3]:.2f} | " + " ".join(
             f"{f[k]:.1%}" for f in (cv, src) for k in ("right", "asked", "wrong", OUT_OF_SCOPE, NO_BRANCH)))
 
@@ -305,7 +324,7 @@ def main() -> None:
             if name in ("cv", "by-source", "clinc-val"):
                 print("    " + ", ".join(f"{k[7:]} {v[0]:.1%} (asked {v[1]:.0%}, wrong {v[2]:.1%}) of {v[3]}"
                                          for k, v in f.items() if k.startswith("branch:")))
-            if args.errors and name == "cv":
+            if args.errors and name in ("cv", "heldout"):
                 for origin, text, meant, outcome in found["misses"].get(args.errors, []):
                     print(f"      {origin:<16} {meant:<18} {outcome:<24} {text}")
     if args.json:
