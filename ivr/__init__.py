@@ -97,8 +97,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 def warm_up(app: Flask, served_at: Iterable[str] = ()) -> None:
     """Do now what the first requests would: load the rate limits' library, the ear's two models and the
-    libraries that read a caller's details, index the audio library, load the database layer, and compile every node's reply for the URL requests
-    will use: PUBLIC_BASE_URL, else each base URL in `served_at` (the addresses the server listens on).
+    libraries that read a caller's details, work out the menu map, index the audio library, load the
+    database layer, and compile every node's reply for the URL requests will use: PUBLIC_BASE_URL, else
+    each base URL in `served_at` (the addresses the server listens on).
 
     gunicorn calls this in its master before the workers fork, so they share all of it and no webhook pays.
     """
@@ -108,6 +109,7 @@ def warm_up(app: Flask, served_at: Iterable[str] = ()) -> None:
     rt, replies = app.extensions[EXTENSION], app.extensions[reply_cache.EXTENSION]
     rt.recognizer.warm()
     rt.line.ear.warm()
+    rt.menu_map  # noqa: B018 - the menu map (it probes every menu by speech) and the checklist's links
     coach_details.warm()
     if rt.audio is not None:
         rt.audio.index()

@@ -5,7 +5,6 @@ above it; it imports only the layers below them (line, ear, audio, checklist, co
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 from flask import current_app
@@ -14,7 +13,7 @@ from .audio.cache import AudioLibrary
 from .checklist.reasons import ReasonBook
 from .coach.scenarios import ScenarioBook
 from .ear.moves_ear import MovesEar
-from .line.menumap import MenuMap, build_map
+from .line.menumap import MenuMap
 from .line.practice_line import PracticeLine
 from .line.settings import Settings
 
@@ -33,10 +32,10 @@ class Runtime:
     scenarios: ScenarioBook  # config/scenarios.yaml: rehearsals at the representative's desk
     recognizer: MovesEar  # config/moves.yaml's rules with the trained moves model: what a caller said, as moves
 
-    @cached_property
+    @property
     def menu_map(self) -> MenuMap:
         """The menu as a tree with every route, worked out on first use (the map, its page, its links)."""
-        return build_map(self.line)
+        return self.reasons.menu_map
 
 
 def runtime() -> Runtime:

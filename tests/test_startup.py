@@ -93,6 +93,17 @@ def test_warm_up_loads_the_rate_limits_and_the_fuzzy_matcher_before_any_request(
     assert _partial_ratio.cache_info().currsize == 1
 
 
+def test_the_ear_model_and_the_menu_map_wait_for_warm_up_or_first_use(make_app):
+    rt = make_app().extensions["practice_line"]
+    # Both are cached properties: absent from the instance until something asks.
+    assert "model" not in vars(rt.line.ear) and "menu_map" not in vars(rt.reasons)
+    app = make_app()
+    warm_up(app)
+    warmed = app.extensions["practice_line"]
+    assert "model" in vars(warmed.line.ear) and "menu_map" in vars(warmed.reasons)
+    assert warmed.reasons.walks["dispute"][0] == warmed.line.flow.start  # a checklist's map link starts the call
+
+
 # No pattern matches these slips; only the fuzzy match on an example does.
 @pytest.mark.parametrize("said, moves", [
     ("Can I speak to a supervisr?", ["ask-supervisor"]),

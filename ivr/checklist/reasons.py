@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -11,7 +13,7 @@ from pydantic import Field
 from ..line.practice_line import PracticeLine, Step
 from ..line.errors import ConfigError
 from ..line.flows import NodeId, StrictModel
-from ..line.menumap import build_map
+from ..line.menumap import MenuMap, build_map
 from ..line.prompts import placeholders
 from ..line.yamlfile import load_model
 
@@ -121,9 +123,20 @@ class ReasonBook:
 
     file: ReasonsFile
     shortcuts: dict[str, tuple[Step, ...]]  # reason id -> keys from the start of a call to its node
-    walks: dict[str, tuple[str, ...]]  # reason id -> the nodes those keys pass through (for the menu map)
     faq_with_numbers: frozenset[str]  # FAQ ids whose answer shows a telephone number
     path: Path
+    line: PracticeLine = dataclasses.field(compare=False, repr=False)
+
+    @cached_property
+    def menu_map(self) -> MenuMap:
+        """The line's menu as a tree with every route, worked out on first use: probing the menus by
+        speech loads the ear's model, which start-up need not wait for."""
+        return build_map(self.line)
+
+    @cached_property
+    def walks(self) -> dict[str, tuple[str, ...]]:
+        """Reason id -> the nodes its keys pass through (for the menu map's links)."""
+        return {rid: self.menu_map.path_to(r.node) for rid, r in self.file.reasons.items()}
 
     @property
     def reasons(self) -> dict[str, Reason]:
@@ -145,7 +158,6 @@ def load_reasons(path: Path, line: PracticeLine) -> ReasonBook:
         raise ConfigError(problems)
     book_file = ReasonsFile.model_validate(filled)
     paths = line.key_paths()
-    menu = build_map(line)
     problems = _cross_check(book_file, line, paths, path)
     if problems:
         raise ConfigError(problems)
@@ -155,9 +167,9 @@ def load_reasons(path: Path, line: PracticeLine) -> ReasonBook:
     return ReasonBook(
         file=book_file,
         shortcuts={rid: paths[r.node] for rid, r in book_file.reasons.items()},
-        walks={rid: menu.path_to(r.node) for rid, r in book_file.reasons.items()},
         faq_with_numbers=with_numbers,
         path=path,
+        line=line,
     )
 
 
