@@ -24,7 +24,9 @@ import fault_calls  # noqa: E402
 
 from ivr.store.recorder import call_hash  # noqa: E402
 
-pytestmark = pytest.mark.slow
+# One xdist worker runs them all (./scripts/test.sh schedules by these groups), so the module's PostgreSQL
+# cluster is made once rather than by every worker that takes one of its tests.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("call-log-faults")]
 CALLS, CALLERS, OUTAGE = 16, 4, 2.5
 DID_NOT_WAIT = 1.0  # seconds: under CONNECT_TIMEOUT_SECONDS (2) and OUTAGE, so a webhook that waited fails
 
