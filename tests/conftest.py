@@ -388,8 +388,14 @@ def google():
         yield FakeGoogle(mock)
 
 
+# Where the espeak-ng library is kept between test runs. `audio build` names each file by its words and
+# settings and renders only what is missing, so a warm run renders nothing and a changed prompt only itself.
+ESPEAK_CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "practice-line-tests" / "espeak-library"
+
+
 def render_espeak_library(folder: Path, instance: Path) -> None:
-    """Render every prompt of the line into `folder` with the real espeak-ng (MP3 and phone copy)."""
+    """Render every prompt of the line into `folder` with the real espeak-ng (MP3 and phone copy); what
+    the folder already holds for the current words and settings is kept, as `audio build` keeps it."""
     from ivr.audio.build import Builder
     from ivr.cli.audio_commands import build_items
 
@@ -400,15 +406,24 @@ def render_espeak_library(folder: Path, instance: Path) -> None:
     assert not report.failed, report.notes
 
 
+def cached_espeak_library(target: Path, instance: Path) -> None:
+    """Bring the kept espeak-ng library up to date (under a lock: several runs may share it), then copy it
+    to `target`, so no test can change the kept one."""
+    ESPEAK_CACHE.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(ESPEAK_CACHE.parent / "espeak-library.lock")):
+        render_espeak_library(ESPEAK_CACHE, instance)
+        shutil.copytree(ESPEAK_CACHE, target)
+
+
 @pytest.fixture(scope="session")
 def espeak_library(tmp_path_factory, worker_id):
-    """Every prompt rendered by the real espeak-ng once per session, for all xdist workers together (about
-    10 s); shared, so never change it: copy it first (audio_dir does)."""
+    """Every prompt rendered by the real espeak-ng, for all xdist workers together (about 10 s when the
+    kept library is cold, a copy when it is warm); shared, so never change it: copy it first (audio_dir does)."""
     if shutil.which("espeak-ng") is None:
         pytest.fail("espeak-ng is missing: run ./scripts/test.sh, which installs it")
     if worker_id == "master":  # not under xdist: this process is the whole session
-        folder = tmp_path_factory.mktemp("espeak-library")
-        render_espeak_library(folder, tmp_path_factory.mktemp("instance"))
+        folder = tmp_path_factory.getbasetemp() / "espeak-library"
+        cached_espeak_library(folder, tmp_path_factory.mktemp("instance"))
         return folder
     # pytest-xdist's documented pattern for a session fixture: the first worker makes it under a file lock
     # in the directory all workers' temp folders share; the others wait for it, then use what it made.
@@ -416,9 +431,9 @@ def espeak_library(tmp_path_factory, worker_id):
     folder = shared / "espeak-library"
     with FileLock(str(shared / "espeak-library.lock")):
         if not folder.is_dir():
-            # Rendered aside and renamed in whole, so a failed build never leaves a half library to share.
-            staging = tmp_path_factory.mktemp("espeak-library")
-            render_espeak_library(staging, tmp_path_factory.mktemp("instance"))
+            # Copied aside and renamed in whole, so a failed build never leaves a half library to share.
+            staging = tmp_path_factory.getbasetemp() / "espeak-library-staging"
+            cached_espeak_library(staging, tmp_path_factory.mktemp("instance"))
             staging.rename(folder)
     return folder
 
