@@ -93,15 +93,24 @@ def test_warm_up_loads_the_rate_limits_and_the_fuzzy_matcher_before_any_request(
     assert _partial_ratio.cache_info().currsize == 1
 
 
-def test_the_ear_model_and_the_menu_map_wait_for_warm_up_or_first_use(make_app):
-    rt = make_app().extensions["practice_line"]
-    # Both are cached properties: absent from the instance until something asks.
-    assert "model" not in vars(rt.line.ear) and "menu_map" not in vars(rt.reasons)
+def test_the_ear_model_and_the_menu_map_wait_for_warm_up_and_are_made_once(make_app, monkeypatch):
+    from ivr.checklist import reasons
+    from ivr.ear import menu_ear
+
+    read, built = [], []
+    monkeypatch.setattr(menu_ear, "load_model", lambda path, real=menu_ear.load_model: read.append(path) or real(path))
+    monkeypatch.setattr(reasons, "build_map", lambda line, real=reasons.build_map: built.append(line) or real(line))
     app = make_app()
+    assert (read, built) == ([], [])  # start-up reads no model file and probes no menu
     warm_up(app)
-    warmed = app.extensions["practice_line"]
-    assert "model" in vars(warmed.line.ear) and "menu_map" in vars(warmed.reasons)
-    assert warmed.reasons.walks["dispute"][0] == warmed.line.flow.start  # a checklist's map link starts the call
+    assert [p.name for p in read] == ["menu-model.json"] and len(built) == 1
+    client = app.test_client()
+    assert client.get("/map").status_code == 200
+    page = client.get("/checklist?reason=dispute")
+    walk = app.extensions["practice_line"].reasons.walks["dispute"]
+    assert walk[0] == app.extensions["practice_line"].line.flow.start  # a checklist's map link starts the call
+    assert page.status_code == 200 and f"/map?path={','.join(walk)}" in page.get_data(as_text=True)
+    assert len(read) == 1 and len(built) == 1  # the map page and the checklist share what warm_up made
 
 
 # No pattern matches these slips; only the fuzzy match on an example does.
