@@ -50,16 +50,16 @@ function addLine(who, text) {
 }
 
 /**
- * The browser's voice for a <Say voice="...">: each representative's Twilio voice gets a voice of its
- * own where the browser has several US English ones (the same one every time), and its own pitch
- * where it has only one, so a persona never sounds like the line.
+ * The browser's voice for a <Say voice="...">: each representative's Twilio voice gets another US
+ * English voice than the browser's default where it has several (the same one every time), and a pitch
+ * of its own always: two personas may land on one voice, and a browser may have only one.
  */
 function browserVoice(utterance, synth, voice) {
   if (!voice) return;
   const us = synth.getVoices().filter((v) => v.lang === "en-US" || v.lang === "en_US");
   let hash = 0;
   for (const ch of voice) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
-  if (us.length > 1) utterance.voice = us[1 + (hash % (us.length - 1))]; // us[0] stays the line's
+  if (us.length > 1) utterance.voice = us[1 + (hash % (us.length - 1))]; // us[0] is left to the line
   utterance.pitch = PITCHES[hash % PITCHES.length];
 }
 const PITCHES = [0.8, 1.2, 0.9, 1.1];
