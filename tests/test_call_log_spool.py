@@ -19,6 +19,7 @@ from test_store import blackhole  # noqa: F401 - a fixture: a database that acce
 from ivr import store
 from ivr.store.recorder import CallRecorder
 from ivr.store.spool import Spool
+from ivr.store.spool import uid as spool_uid
 
 SID = "CA" + "1" * 32
 
@@ -329,27 +330,32 @@ def test_calls_pending_lists_what_has_not_been_shipped(make_app, blackhole):
 
 
 def test_many_connections_making_a_new_spool_file_at_once_all_open_it(tmp_path):
-    """The first connections to a new file race to switch it to WAL; SQLite answers one of them "locked"
-    at once (no busy wait), and connect() must try again rather than lose that worker's events."""
-    spool = Spool(tmp_path / "new.sqlite")
+    """The first connections to a new file race to switch it to WAL and to make its tables; SQLite
+    answers one of them "locked" at once (no busy wait), and connect() must try again rather than lose
+    that worker's events. Each one finds the file whole: the spool's uid row is made with its tables."""
     start = threading.Barrier(6)
     opened, failed = [], []
 
-    def open_it():
+    def open_it(spool):
         start.wait()
         try:
             connection = spool.connect()
-            opened.append(connection.execute("PRAGMA journal_mode").fetchone()[0])
+            opened.append((connection.execute("PRAGMA journal_mode").fetchone()[0], spool_uid(connection)))
             connection.close()
         except Exception as error:  # noqa: BLE001 - the test reports whatever went wrong
             failed.append(repr(error))
 
-    for _round in range(3):
-        (tmp_path / "new.sqlite").unlink(missing_ok=True)
-        threads = [threading.Thread(target=open_it) for _ in range(6)]
+    uids = []
+    for round_ in range(40):
+        spool = Spool(tmp_path / f"new-{round_}.sqlite")
+        opened.clear()
+        threads = [threading.Thread(target=open_it, args=(spool,)) for _ in range(6)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-    assert failed == []
-    assert opened == ["wal"] * 18
+        assert failed == []
+        assert [mode for mode, _uid in opened] == ["wal"] * 6
+        assert len({uid for _mode, uid in opened}) == 1  # one file, one uid, whoever made it
+        uids.append(opened[0][1])
+    assert len(set(uids)) == 40 and all(re.fullmatch(r"[0-9a-f]{16}", uid) for uid in uids)

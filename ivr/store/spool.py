@@ -20,7 +20,9 @@ BUSY_SECONDS = 0.5
 # others wait, and on a loaded machine that write can take more than BUSY_SECONDS.
 OPEN_SECONDS = 10.0
 
+# One transaction: another connection that finds the spool table finds its uid row too.
 _SCHEMA = """
+BEGIN IMMEDIATE;
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: with the spool's uid, an event's key for good
     at REAL NOT NULL,
@@ -39,6 +41,7 @@ CREATE TABLE IF NOT EXISTS spool (
     lost INTEGER NOT NULL     -- events not spooled (spool full, disk full) since the file was made
 );
 INSERT OR IGNORE INTO spool VALUES (1, lower(hex(randomblob(8))), 0);
+COMMIT;
 """
 COLUMNS = "at, call, steps, outcome, duration, sequence, stamp, rehearsal, finish"
 # One statement: the event goes in unless the spool already holds CAPACITY events (max and min of the
@@ -114,7 +117,12 @@ class Spool:
         if not autocheckpoint:  # checkpoints (which fsync) are the shipper's, never a webhook's
             connection.execute("PRAGMA wal_autocheckpoint=0")
         if connection.execute("SELECT count(*) FROM sqlite_master WHERE name = 'spool'").fetchone()[0] == 0:
-            connection.executescript(_SCHEMA)
+            try:
+                connection.executescript(_SCHEMA)
+            except sqlite3.Error:
+                if connection.in_transaction:  # a script stopped halfway leaves its transaction open
+                    connection.rollback()
+                raise
 
     def close(self) -> None:
         """Close this process's connection for the webhooks (the next add() opens the file afresh)."""
