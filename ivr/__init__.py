@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from .audio.cache import AudioLibrary
 from .audio.renderers import library_specs
 from .audio.voices import check_persona_voices
-from .coach.personas import voiced_texts
+from .coach.who_speaks import voiced_texts
 from .checklist.reasons import load_reasons
 from .coach.scenarios import load_scenarios
 from .coach.moves import load_recognizer
@@ -80,7 +80,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config["SECRET_KEY"] = secret or _instance_secret(app)
     audio_dir = Path(app.instance_path, app.config["AUDIO_DIR"] or settings.audio.cache_dir).resolve()
     # Indexed once here (and again after `audio build`), so a webhook only looks up a dict.
-    voiced = voiced_texts(scenarios.personas, line.texts)  # the personas' own prompts, in their own voices
+    voiced = voiced_texts(scenarios)  # what each persona's representative says, in its own voice
     audio = (AudioLibrary(audio_dir, line.spoken(), lambda voice=None: library_specs(settings.audio, voice), voiced)
              if settings.audio.enabled else None)
     app.extensions[EXTENSION] = Runtime(line, settings, audio=audio, audio_dir=audio_dir, reasons=reasons,

@@ -1,17 +1,20 @@
-"""Each persona says its own prompts in its own voice: built as files of their own by `audio build`, played
-at its desk, the default persona's audio as before, and a voice espeak-ng lacks stops start-up."""
+"""Each persona's representative speaks in its own voice for the whole call, built as files of their own by
+`audio build`; the line (situation, holds, keypad aside, coach) and the supervisor keep the line's voice; the
+default persona's audio is as before, and a voice espeak-ng lacks stops start-up."""
 
 from __future__ import annotations
 
 import pytest
 from conftest import Caller
+from test_rehearsals import GUIDE_WORDS, NAME, NEXT_STEPS, REFERENCE, SUPERVISOR, YES
 from test_scenarios import broken, config_copy  # noqa: F401 - the fixture: a copy of config/ and prompts/
 
 from ivr.audio.build import Builder
 from ivr.audio.cache import WEB
 from ivr.audio.renderers import EspeakEngine, GttsEngine
 from ivr.cli.audio_commands import build_items
-from ivr.coach.personas import own_voice
+from ivr.coach.state import HOLD
+from ivr.coach.who_speaks import LINE, REP, SUP, speakers, voice_of, voiced_texts
 from ivr.line.settings import AudioSettings, Voice
 from ivr.voice.desk import scenario_start_url
 
@@ -29,12 +32,39 @@ def test_personas_yaml_gives_the_rushed_and_by_the_book_personas_us_voices_of_th
     assert personas.personas["rushed"].voice == RUSHED
     assert personas.personas["by-the-book"].voice == BY_THE_BOOK
     assert personas.personas["helpful"].voice is None
-    # Their own prompts only: the shared ones stay in the line's voice.
-    assert own_voice(personas, "rushed", "persona-rushed-greeting") == RUSHED
-    assert own_voice(personas, "by-the-book", "desk-anything-else") == BY_THE_BOOK  # in its words
-    assert own_voice(personas, "by-the-book", "persona-by-the-book-second-no") == BY_THE_BOOK
-    assert own_voice(personas, "rushed", "desk-insist") is None
-    assert own_voice(personas, "", "desk-name-representative") is None
+    # The representative talks in the persona's voice; the supervisor and the line in the line's.
+    assert voice_of(book, "rushed", REP) == RUSHED
+    assert voice_of(book, "by-the-book", REP) == BY_THE_BOOK
+    assert voice_of(book, "rushed", SUP) is None and voice_of(book, "rushed", LINE) is None
+    assert voice_of(book, "", REP) is None  # the default (helpful) has the line's voice
+
+
+def test_who_says_each_part_of_a_reply(book):
+    scenario = book.get("unknown-charge")
+    start = [scenario.situation, scenario.goal, "representative-hold", HOLD, "persona-rushed-greeting",
+             "desk-keypad-representative"]
+    assert speakers(book, start, REP) == [LINE, LINE, LINE, LINE, REP, LINE]
+    # Put on hold for the supervisor: the representative says "please hold", the supervisor answers.
+    transfer = ["supervisor-hold", HOLD, "supervisor-greeting"]
+    assert speakers(book, transfer, SUP, desk_before=REP) == [REP, LINE, SUP]
+    assert speakers(book, ["reference-intro", "$reference", scenario.next_steps], REP) == [REP, REP, REP]
+    assert speakers(book, ["desk-try-again", scenario.can, scenario.cannot], REP) == [LINE, REP, REP]
+    assert speakers(book, ["desk-goodbye", "coach-intro", "well-asked-name", "tip-confirmed"], REP) == [
+        REP, LINE, LINE, LINE]
+
+
+def test_the_build_renders_what_each_representative_says_in_its_voice_and_no_other_persona_s_words(book):
+    voiced = voiced_texts(book)
+    rushed = {text for text, voice in voiced if voice == RUSHED}
+    by_the_book = {text for text, voice in voiced if voice == BY_THE_BOOK}
+    for prompt_id in ("desk-ask-purpose", "desk-anything-else-v2", "persona-rushed-wrap-up", "reference-intro",
+                      "digit-7", "supervisor-hold", "unknown-charge-cannot", "late-fee-next-steps"):
+        assert book.text(prompt_id) in rushed, prompt_id
+    assert book.text("persona-by-the-book-second-no") in by_the_book
+    assert book.text("persona-by-the-book-second-no") not in rushed  # another persona's own words
+    for prompt_id in ("desk-keypad-representative", "unknown-charge-situation", "coach-intro", "representative-hold",
+                      "supervisor-greeting"):
+        assert book.text(prompt_id) not in rushed, prompt_id  # the line's or the supervisor's
 
 
 def test_the_build_renders_a_persona_s_prompts_as_separate_files_in_its_voice(espeak_library, book):
@@ -95,6 +125,37 @@ def test_without_audio_a_persona_s_own_prompts_use_its_twilio_voice(client, book
     voices = {(el.text or "").strip(): el.get("voice") for el in reply.root.iter("Say")}
     assert voices[book.text("persona-rushed-greeting")] == "Polly.Salli"
     assert voices[book.text("desk-keypad-representative")] == "Polly.Joanna"  # the line's voice
+
+
+def rushed_call(caller) -> list:
+    """A rushed rehearsal by phone: purpose, details, yes, outcome, reference, next steps, name, supervisor."""
+    purpose, details, outcome, _confirmation = GUIDE_WORDS["unknown-charge"]
+    caller.start(scenario_start_url("unknown-charge", "rushed"))
+    for words in (purpose, details, YES, outcome, REFERENCE, NEXT_STEPS, NAME):
+        caller.say(words)
+    transfer = caller.say(SUPERVISOR)
+    return caller.history[1:-1], transfer
+
+
+def test_without_audio_the_rushed_representative_keeps_its_voice_for_the_whole_call(client, book):
+    turns, transfer = rushed_call(Caller(client))
+    said = [(el.text or "").strip() for reply in turns for el in reply.root.iter("Say")]
+    voices = {el.get("voice") for reply in turns for el in reply.root.iter("Say")}
+    assert len(said) >= 12 and voices == {"Polly.Salli"}, said  # every word, read-backs and digits too
+    in_transfer = {(el.text or "").strip(): el.get("voice") for el in transfer.root.iter("Say")}
+    assert in_transfer[book.text("supervisor-hold")] == "Polly.Salli"  # "please hold", by the representative
+    assert in_transfer[book.text("supervisor-greeting")] == "Polly.Joanna"  # the supervisor, another person
+
+
+def test_with_audio_every_line_the_rushed_representative_says_plays_in_its_own_voice(make_app, audio_dir, book):
+    turns, transfer = rushed_call(Caller(make_app(audio_dir=audio_dir).test_client()))
+    played = [url.rsplit("/", 1)[1] for reply in turns for url in reply.played]
+    own = {file_of(text, RUSHED) for text, voice in voiced_texts(book) if voice == RUSHED}
+    assert len(played) >= 15 and set(played) <= own, sorted(set(played) - own)
+    assert file_of(book.text("reference-intro"), RUSHED) in played
+    assert {el.get("voice") for reply in turns for el in reply.root.iter("Say")} <= {"Polly.Salli"}  # read-backs
+    assert [url.rsplit("/", 1)[1] for url in transfer.played][:2] == [
+        file_of(book.text("supervisor-hold"), RUSHED), file_of(book.text("supervisor-greeting"))]
 
 
 def start_up_problems(config_copy, voice) -> list[str]:

@@ -6,16 +6,16 @@ import click
 from flask.cli import AppGroup
 
 from ..audio.build import Builder, Items, check_library
-from ..coach.personas import voiced_texts
+from ..coach.who_speaks import voiced_texts
 from ..runtime import Runtime, runtime
 
 audio = AppGroup("audio", help="Render every prompt into the audio library, or check it.")
 
 
 def build_items(rt: Runtime) -> Items:
-    """What `audio build` renders: every text the line speaks, then each persona's own prompts in its own
-    voice (the same words in two voices are two files)."""
-    return {**rt.line.spoken(), **voiced_texts(rt.scenarios.personas, rt.line.texts)}
+    """What `audio build` renders: every text the line speaks, then what each persona's representative
+    says, in its own voice (the same words in two voices are two files)."""
+    return {**rt.line.spoken(), **voiced_texts(rt.scenarios)}
 
 
 @audio.command("build")

@@ -73,29 +73,6 @@ def wordings(data: PersonasFile, persona_id: str, prompt_id: str) -> list[str]:
     return list(persona.words.get(prompt_id) or data.wordings.get(prompt_id) or [prompt_id])
 
 
-def own_voice(data: PersonasFile, persona_id: str | None, prompt_id: str) -> Voice | None:
-    """The voice `persona_id` says `prompt_id` in: its own for its greeting, name, words and persona-<id>-
-    prompts; None (the line's voice) for everything else, and for a persona with no voice."""
-    persona_id = persona_id or data.default_persona
-    persona = data.personas.get(persona_id)  # a signed state from before personas.yaml changed: the line's voice
-    if persona is None or persona.voice is None:
-        return None
-    own = prompt_id in (persona.greeting, persona.name) or any(prompt_id in ways for ways in persona.words.values())
-    return persona.voice if own or prompt_id.startswith(f"persona-{persona_id}-") else None
-
-
-def voiced_texts(data: PersonasFile, texts: dict[str, str]) -> dict[tuple[str, Voice], str]:
-    """Every (words, voice) a persona says in its own voice -> a label naming the prompt and the persona
-    (`texts`: prompt id -> words); what `audio build` renders and the audio library indexes besides the line's."""
-    found = {}
-    for persona_id in data.personas:
-        for prompt_id, text in texts.items():
-            voice = own_voice(data, persona_id, prompt_id)
-            if voice is not None:
-                found.setdefault((text, voice), f"{prompt_id} ({persona_id}'s voice)")
-    return found
-
-
 def first_choice(call: str, turn: int, count: int, default: bool) -> int:
     """Which wording a turn starts from: the first for the default persona (as the line always spoke),
     else one picked from the call and the turn, the same on every replay."""

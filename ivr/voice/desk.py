@@ -36,7 +36,7 @@ from ..coach.dialogue import (
     step,
 )
 from ..coach.coach_report import build_report
-from ..coach.personas import own_voice
+from ..coach.who_speaks import speakers, voice_of
 from ..line.practice_line import Segment
 from ..line.navigator import Call, reference_number
 from ..runtime import Runtime
@@ -135,11 +135,13 @@ def take_turn(rt: Runtime, token: str | None, digits: str | None, speech: str | 
     state = read_state(token)
     if state is None:
         return None
+    desk_before = state.desk
     state, reply = step(rt.scenarios, state, _heard(digits, speech), rt.recognizer.recognize)
-    return respond(rt, state, reply, call_sid)
+    return respond(rt, state, reply, call_sid, desk_before=desk_before)
 
 
-def respond(rt: Runtime, state: DeskState, reply: Reply, call_sid: str, shared: bool = False) -> bytes:
+def respond(rt: Runtime, state: DeskState, reply: Reply, call_sid: str, shared: bool = False,
+            desk_before: str | None = None) -> bytes:
     """The TwiML document for a desk's reply; the new state goes into the next URL (and, for Twilio, the store).
 
     `shared`: a desk's first reply, the same for every call that reaches the desk the same way (its state
@@ -152,29 +154,35 @@ def respond(rt: Runtime, state: DeskState, reply: Reply, call_sid: str, shared: 
     cache = replies()
 
     def render() -> bytes:
-        return str(draw(rt, cache.speaker, state, reply, token, call_sid)).encode()
+        return str(draw(rt, cache.speaker, state, reply, token, call_sid, desk_before)).encode()
 
     if not shared or REFERENCE in reply.say:
         return render()
     # The token stands for the whole state; with the words said, it is all draw() reads but the call.
-    return cache.reply(("desk", token, tuple(reply.say), reply.listen, reply.end, reply.leave), render)
+    return cache.reply(("desk", token, tuple(reply.say), reply.listen, reply.end, reply.leave, desk_before),
+                       render)
 
 
-def draw(rt: Runtime, speaker: Speaker, state: DeskState, reply: Reply, token: str, call_sid: str) -> VoiceResponse:
-    """A desk's reply as TwiML, spoken by `speaker`; its next webhook carries `token`."""
+def draw(rt: Runtime, speaker: Speaker, state: DeskState, reply: Reply, token: str, call_sid: str,
+         desk_before: str | None = None) -> VoiceResponse:
+    """A desk's reply as TwiML, spoken by `speaker`; its next webhook carries `token`. `desk_before`: the
+    desk the caller was at before this reply (None: they are only now reaching one)."""
     speaker = speaker.in_view(speaker.view())
     response = VoiceResponse()
     said = list(reply.say)
+    # One voice per person: the line's, the persona's representative's, the supervisor's.
+    voices = [voice_of(rt.scenarios, state.persona, who)
+              for who in speakers(rt.scenarios, said, state.desk, desk_before)]
     # Up to the last hold, the caller waits; after it, they may speak over the desk (barge-in).
     cut = len(said) - said[::-1].index(HOLD) if HOLD in said else 0
-    _speak(rt, speaker, response, said[:cut], call_sid, state.persona)
+    _speak(rt, speaker, response, said[:cut], voices[:cut], call_sid)
     if reply.listen:
         action = input_url(token)
         gather = response.gather(**_listening(rt, state, action))
-        _speak(rt, speaker, gather, said[cut:], call_sid, state.persona)
+        _speak(rt, speaker, gather, said[cut:], voices[cut:], call_sid)
         response.redirect(action, method="POST")  # Twilio goes on here after silence
         return response
-    _speak(rt, speaker, response, said[cut:], call_sid, state.persona)
+    _speak(rt, speaker, response, said[cut:], voices[cut:], call_sid)
     if reply.leave:
         # Back to the menu, still counting the call's webhooks, so every call ends whatever the caller does.
         response.redirect(node_url(reply.leave, call=Call(turns=state.before + state.turns, met=True)), method="POST")
@@ -192,17 +200,15 @@ def _listening(rt: Runtime, state: DeskState, action: str) -> dict:
             **voice.speech(), "hints": compiled.hints}
 
 
-def _speak(rt: Runtime, speaker: Speaker, parent, said: list, call_sid: str, persona: str) -> None:
-    # The persona's own prompts are in its own voice (config/personas.yaml); the rest in the line's.
-    for prompt_id in said:
+def _speak(rt: Runtime, speaker: Speaker, parent, said: list, voices: list, call_sid: str) -> None:
+    for prompt_id, voice in zip(said, voices):
         if prompt_id == HOLD:
             if rt.settings.voice.hold_pause_seconds:
                 parent.pause(length=rt.settings.voice.hold_pause_seconds)
         elif prompt_id == REFERENCE:
-            speak_digits(rt.line, speaker, parent, desk_reference(rt, call_sid))
+            speak_digits(rt.line, speaker, parent, desk_reference(rt, call_sid), voice)
         else:
-            segment = prompt_id if isinstance(prompt_id, Segment) else rt.line.segment(prompt_id)
-            speaker.speak(parent, segment, own_voice(rt.scenarios.personas, persona, segment.prompt_id))
+            speaker.speak(parent, prompt_id if isinstance(prompt_id, Segment) else rt.line.segment(prompt_id), voice)
 
 
 def desk_reference(rt: Runtime, call_sid: str) -> str:

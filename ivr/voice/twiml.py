@@ -8,7 +8,7 @@ from twilio.twiml.voice_response import VoiceResponse
 from ..line.flows import REFERENCE
 from ..line.navigator import Call, Turn, next_call, reference_number, spoken_nodes
 from ..line.practice_line import PracticeLine, Segment
-from ..line.settings import VoiceSettings
+from ..line.settings import Voice, VoiceSettings
 from .speech import Speaker
 
 TWIML_TYPE = "text/xml; charset=utf-8"
@@ -31,10 +31,10 @@ def capped_timeout(voice: VoiceSettings, seconds: int) -> int:
     return min(seconds, voice.gather_timeout_cap) if voice.gather_timeout_cap else seconds
 
 
-def speak_digits(line: PracticeLine, speaker: Speaker, parent, number: str) -> None:
-    """A reference number, digit by digit (the prompts digit-0 to digit-9)."""
+def speak_digits(line: PracticeLine, speaker: Speaker, parent, number: str, voice: Voice | None = None) -> None:
+    """A reference number, digit by digit (the prompts digit-0 to digit-9), in `voice` (None: the line's)."""
     for digit in number:
-        speaker.speak(parent, line.segment(f"digit-{digit}"))
+        speaker.speak(parent, line.segment(f"digit-{digit}"), voice)
 
 
 def render(line: PracticeLine, speaker: Speaker, voice: VoiceSettings, turn: Turn, call_sid: str) -> VoiceResponse:
