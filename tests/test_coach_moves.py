@@ -145,6 +145,10 @@ def test_ten_kilobytes_of_speech_is_answered_quickly(recognizer):
     ("twenty third of may", "ORD of may"),
     ("I'd like a new one", "i would like a new one"),
     ("im calling cause i cant find it", "i am calling because i can not find it"),
+    # A wish keeps its "like" with a word or two between: "I'd still like", "I would just like".
+    ("I understand, but I'd still like it removed", "i understand but i would still like it removed"),
+    ("i would just like a refund", "i would just like a refund"),
+    ("so like it is still like broken", "so it is still broken"),
 ])
 def test_normalize(said, plain):
     assert normalize(said) == plain

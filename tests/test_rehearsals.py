@@ -349,11 +349,21 @@ def test_a_silent_caller_from_the_welcome_is_done_within_sixty_webhooks(caller):
 @CALLS_ONLY
 def test_nonsense_at_the_desk_ends_politely(caller, line):
     reply = rehearse(caller, "trip-delay", "banana bread recipe")
-    assert reply.said[0] == line.text("desk-not-sure")
+    # While the representative still needs the purpose: "sorry, I missed that", then that one question.
+    assert reply.said == [line.text("desk-missed"), line.text("desk-ask-purpose")]
     reply = caller.say("purple monkey dishwasher")
-    assert reply.said[0] == line.text("desk-not-sure-v2")  # the same ask, in other words
+    assert reply.said == [line.text("desk-missed-v2"), line.text("desk-ask-purpose-v2")]  # in other words
     end = caller.say("blah blah blah")
     assert end.hung_up and end.said[0] == line.text("desk-goodbye-unclear")
+
+
+@CALLS_ONLY
+def test_after_the_no_an_unclear_line_is_asked_again_with_one_question_not_two(caller, line):
+    purpose, details, outcome, _confirm = GUIDE_WORDS["unknown-charge"]
+    rehearse(caller, "unknown-charge", purpose, details, YES, outcome)
+    reply = caller.say("banana bread recipe")
+    assert reply.said == [line.text("desk-not-sure")]  # no "is there anything else?" after the re-ask
+    assert caller.say("I understand, but I'd still like it removed").said == [line.text("desk-insist")]
 
 
 @CALLS_ONLY

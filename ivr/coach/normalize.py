@@ -40,6 +40,8 @@ S_IS = frozenset("it that what there who he she here where how everything nothin
 IRREGULAR = {"can't": "can not", "won't": "will not", "let's": "let us", "ain't": "is not"}
 # After "would", "I", "you"... "like" is a wish ("I'd like a refund"); elsewhere it is filler.
 LIKE_KEPT_AFTER = frozenset("would i you we they do did not really".split())
+# Words that may stand between those and the wish: "I'd still like it removed", "I would just like a refund".
+LIKE_ADVERBS = frozenset("still just also only really much very definitely simply rather certainly so".split())
 
 
 def normalize(text: str) -> str:
@@ -68,13 +70,23 @@ def _expand(word: str) -> str:
 
 
 def _drop_fillers(words: list[str]) -> list[str]:
-    """Drop fillers, and "like" unless it follows a word that makes it a wish."""
+    """Drop fillers, and "like" unless it follows a word that makes it a wish (adverbs between allowed)."""
     kept: list[str] = []
     for word in words:
-        if word in FILLERS or (word == "like" and (not kept or kept[-1] not in LIKE_KEPT_AFTER)):
+        if word in FILLERS or (word == "like" and not _wish(kept)):
             continue
         kept.append(word)
     return kept
+
+
+def _wish(before: list[str]) -> bool:
+    """Whether a "like" after the words `before` is a wish: "would like", "would still like"."""
+    for word in reversed(before):
+        if word in LIKE_KEPT_AFTER:
+            return True
+        if word not in LIKE_ADVERBS:
+            return False
+    return False
 
 
 def _is_number(word: str) -> bool:

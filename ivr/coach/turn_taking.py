@@ -115,7 +115,8 @@ TABLE: tuple[Row, ...] = (
     # The caller gives nothing usable: prompt, then a polite goodbye. A replayed URL hears goodbye again.
     Row(ANY, Event.SILENCE, None, ("desk-still-there", Say.KEYPAD)),  # the keys again, only after a silence
     Row(ANY, Event.SILENT_TOO_LONG, Phase.ENDED, ("desk-goodbye-silent", Say.SUMMARY)),
-    Row(ANY, Event.UNCLEAR, None, ("desk-not-sure", Say.QUESTION)),
+    Row(ANY, Event.UNCLEAR, None, ("desk-not-sure",)),  # "could you put it another way?"
+    Row(Phase.ASKING, Event.UNCLEAR, None, ("desk-missed", Say.QUESTION)),  # "sorry, I missed that", the ask again
     Row(ANY, Event.UNCLEAR_TOO_LONG, Phase.ENDED, ("desk-goodbye-unclear", Say.SUMMARY)),
     Row(ANY, Event.TOO_MANY_TURNS, Phase.ENDED, ("desk-wrap-up", Say.SUMMARY)),
     Row(Phase.ENDED, Event.REPLAYED, Phase.ENDED, ("desk-goodbye", Say.SUMMARY)),
