@@ -129,6 +129,19 @@ def test_the_caller_s_facts_win_over_the_scenario_s_in_what_the_supervisor_offer
                               "on November 24th."]
 
 
+def test_a_rough_amount_agreed_in_the_read_back_is_the_one_the_supervisor_credits(caller, line, book):
+    caller.start(scenario_start_url("unknown-charge"))
+    caller.say("hi i'm calling about a charge on my statement i don't recognize")
+    reply = caller.say("it was like sixty something dollars from some website called quickmart on november 24th")
+    assert reply.said[0] == "So that's about sixty dollars at Quickmart, on November 24th."
+    caller.say("yes")
+    caller.say("i'd like it taken off my bill")
+    caller.say("could i speak to a supervisor please")
+    offer = " ".join(caller.say("can i have your name please").said)
+    assert "a temporary credit of about sixty dollars today" in offer
+    assert "eighty-four dollars" not in offer
+
+
 def test_the_casual_rehearsal_from_the_issue_goes_well(caller, line, book, client):
     """In the caller's own words: no "I didn't quite follow", and the purpose is never asked for twice."""
     caller.start(scenario_start_url("unknown-charge"))

@@ -381,7 +381,9 @@ def retell(text: str, facts, heard: dict[str, str]) -> str:
     ours = scenario_heard(facts)
     ear = facts_for_ear(facts)
     for piece, value in heard.items():
-        if piece in ours and piece in ear and differs({piece: value}, ours):
+        # A rough amount ("like sixty something") wins too: it is what the caller agreed to in the read-back.
+        rough = piece == AMOUNT and value.startswith("~")
+        if piece in ours and piece in ear and (rough or differs({piece: value}, ours)):
             theirs = {AMOUNT: amount_for_ear, DATE: date_for_ear}.get(piece, str)(value)
             text = text.replace(ear[piece], theirs)
     return text
