@@ -14,6 +14,8 @@ from datetime import date
 from ..line.practice_line import BACK, HOME, REPEAT, REPRESENTATIVE, Segment
 from ..line.navigator import spoken_nodes
 from ..line.masking import mask_digits
+from .closing import (asks_anything_else, asks_to_repeat, keeps_going, names_the_end, no_more,
+                      only_thanks_or_closing)
 from .coach_report import spoken_summary
 from .details import differs, extract, is_no, is_yes, read_back, retell, scenario_heard
 from .scenarios import REP, SUP, Scenario, ScenarioBook
@@ -102,14 +104,16 @@ def _events(book: ScenarioBook, s: DeskState, heard: Heard, recognize: Recognize
             return [_unclear(s, Event.ALREADY) if action == "already" else Event(action)]
         moves = {action} if action in NOT_A_GOODBYE else set()
         quote, finish = f"(pressed {key})", action == "finish"
+    elif asks_to_repeat(speech):  # "sorry, what?": said again, not taken for a question of its own
+        return [Event.SAY_AGAIN]
     else:
         moves, quote = set(recognize(speech)), _quote(speech)
-        finish = not (moves & NOT_A_GOODBYE) and _says_goodbye(book, s.desk, speech)
+        finish = not (moves & NOT_A_GOODBYE) and _says_goodbye(book, s, speech)
         if s.scenario is None:
             _pick_scenario(book, s, speech, moves, quote)
         _take_details(book, s, speech, moves)
     if not moves and not finish:
-        events = [_unclear(s, Event.UNCLEAR)]
+        events = [Event.GOING_ON if speech and keeps_going(speech) else _unclear(s, Event.UNCLEAR)]
     else:
         s.idle = 0
         events = _heard_events(book, s, moves, quote, finish, speech)
@@ -142,6 +146,8 @@ def _heard_events(book: ScenarioBook, s: DeskState, moves: set[str], quote: str,
     events = []
     for move, event, fact in QUESTIONS:
         if move in moves:
+            if move == "confirm" and not _anything_agreed(s):
+                continue  # nothing has been offered to repeat back yet: the desk carries on (the offer comes)
             wrong = _wrong_restatement(book, s, speech) if move == "confirm" else None
             if wrong is not None:
                 events.append(wrong)  # corrected, not confirmed
@@ -207,9 +213,25 @@ def _wrong_restatement(book: ScenarioBook, s: DeskState, said: str) -> Event | N
     refused = any(fuzz.partial_ratio(words.lower(), said.lower()) >= 90 for words in scenario.refused)
     if refused and Fact.ANSWERED in s.facts and Fact.OFFERED not in s.facts:
         return Event.CONFIRM_REFUSED
-    if differs(extract(said, _today(s)), _agreed(book, s)):
+    claimed = extract(said, _today(s))
+    # What the desk itself said is agreed too: "you'll waive the 39 dollar late fee today" repeats the offer.
+    spoken = {(piece, value) for text in _desk_texts(book, s) for piece, value in extract(text, _today(s)).items()}
+    if differs({piece: value for piece, value in claimed.items() if (piece, value) not in spoken}, _agreed(book, s)):
         return Event.CONFIRM_OTHER_DETAILS
     return None
+
+
+def _desk_texts(book: ScenarioBook, s: DeskState) -> list[str]:
+    """The scenario's words that the desk has said by now in this call, as the caller heard them."""
+    scenario = _scenario(book, s)
+    fields = ["can", "cannot", "next_steps", "formal"] + (["supervisor"] if Fact.OFFERED in s.facts else [])
+    told = [_retold(book, s, getattr(scenario, field)) for field in fields]
+    return [part.text if isinstance(part, Segment) else book.text(part) for part in told]
+
+
+def _anything_agreed(s: DeskState) -> bool:
+    """Whether this desk has said what it will do: the representative's answer, or the supervisor's offer."""
+    return Fact.OFFERED in s.facts if s.desk == SUP else Fact.ANSWERED in s.facts
 
 
 def _agreed(book: ScenarioBook, s: DeskState) -> dict[str, str]:
@@ -293,6 +315,11 @@ def _play(book: ScenarioBook, s: DeskState, events: list[Event]) -> Reply:
         if row.to is not None:
             _move(book, s, row.to, reply)
     reply.say = vary(book, s, reply.say)
+    # Whether this reply asks "anything else?": a "no" to it is a goodbye.
+    last = reply.say[-1] if reply.say and reply.listen else None
+    asked = last is not None and last not in (HOLD, REFERENCE) and asks_anything_else(
+        last.text if isinstance(last, Segment) else book.text(last))
+    (s.facts.add if asked else s.facts.discard)(Fact.ASKED_ANYTHING)
     return reply
 
 
@@ -321,6 +348,8 @@ def _words(book: ScenarioBook, s: DeskState, part: Say) -> list[str | Segment]:
         case Say.QUESTION:
             question = _question(book, s)
             return question if isinstance(question, list) else [question]
+        case Say.ASK_AGAIN:  # nothing new was heard: no "thanks, I've noted that" before the question
+            return [part for part in _words(book, s, Say.QUESTION) if part != "desk-got-part"]
         case Say.READ_BACK:
             return [Segment("desk-read-back", read_back(s.heard))]
         case Say.AGREED_DETAILS:
@@ -469,10 +498,21 @@ def key_action(book: ScenarioBook, desk: str, key: str) -> str:
     return "formal-complaint"  # the desks' other way on is the formal route
 
 
-def _says_goodbye(book: ScenarioBook, desk: str, speech: str) -> bool:
-    """True when the words are the desk node's "that's all" / "goodbye" phrases (the flow's own)."""
-    choice = book.line.nodes[desk_node(book, desk)].phrases.match(speech)
-    return choice is not None and not choice.startswith("@") and key_target_ends(book, choice)
+def _says_goodbye(book: ScenarioBook, s: DeskState, speech: str) -> bool:
+    """True when the caller is done (ivr.coach.closing): a "no" to "anything else?", or the desk node's
+    "that's all" phrases or the line's ear hearing a goodbye there; never "I'm not done" or a thank-you
+    for something ("thank you, that would help a lot")."""
+    if keeps_going(speech):
+        return False
+    if no_more(speech) and (Fact.ASKED_ANYTHING in s.facts or names_the_end(speech)):
+        return True  # "no thanks" to "anything else?"; "no, that's it" anywhere
+    node = desk_node(book, s.desk)
+    choice = book.line.nodes[node].phrases.match(speech)
+    if (choice is None or choice.startswith("@")) and book.line.ear is not None:
+        heard = book.line.ear.hear(node, speech)
+        choice = heard.choice if heard.sure else None
+    ends = choice is not None and not choice.startswith("@") and key_target_ends(book, choice)
+    return ends and only_thanks_or_closing(speech)
 
 
 def key_target_ends(book: ScenarioBook, node_id: str) -> bool:

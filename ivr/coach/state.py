@@ -43,6 +43,7 @@ class Fact(StrEnum):
     CALM_AFTER_SECOND_NO = "calm-after-second-no"  # ... and the caller asked again, calmly
     READ_BACK = "read-back"  # the representative read the details back ("So that's ... Is that right?")
     DETAILS_OK = "details-ok"  # ... and the caller agreed (or moved on)
+    ASKED_ANYTHING = "asked-anything-else"  # the last reply asked "anything else?": a "no" to it is a goodbye
 
     @classmethod
     def skip(cls, piece: Fact) -> Fact:

@@ -46,6 +46,8 @@ class Event(StrEnum):
     TOO_MANY_TURNS = "too-many-turns"  # MAX_TURNS: every call ends
     REPLAYED = "replayed"  # a webhook after the goodbye
     REPEAT = "repeat"  # the repeat key
+    SAY_AGAIN = "say-again"  # "sorry, what?": the caller asks to hear the last thing again
+    GOING_ON = "going-on"  # "hold on a second", "I'm not done": and nothing else yet
     ALREADY = "already"  # the "representative" key, said to a person already
     BACK = "back"  # the back key
     HOSTILE = "hostile"
@@ -75,6 +77,7 @@ class Say(StrEnum):
     """Words in a row that depend on the scenario or the call (filled in by ivr.coach.dialogue)."""
 
     QUESTION = "QUESTION"  # what the desk asks next: the missing piece, or "anything else?"
+    ASK_AGAIN = "ASK_AGAIN"  # the same question after "sorry, I missed that", with no "thanks, I've noted that"
     NAME = "NAME"  # this desk's person's name
     REFERENCE = "REFERENCE"  # reference-intro, then the call's reference digits
     NEXT_STEPS = "NEXT_STEPS"  # the scenario's next steps
@@ -116,12 +119,17 @@ TABLE: tuple[Row, ...] = (
     Row(ANY, Event.SILENCE, None, ("desk-still-there", Say.KEYPAD)),  # the keys again, only after a silence
     Row(ANY, Event.SILENT_TOO_LONG, Phase.ENDED, ("desk-goodbye-silent", Say.SUMMARY)),
     Row(ANY, Event.UNCLEAR, None, ("desk-not-sure",)),  # "could you put it another way?"
-    Row(Phase.ASKING, Event.UNCLEAR, None, ("desk-missed", Say.QUESTION)),  # "sorry, I missed that", the ask again
+    Row(Phase.ASKING, Event.UNCLEAR, None, ("desk-missed", Say.ASK_AGAIN)),  # "sorry, I missed that", the ask again
     Row(ANY, Event.UNCLEAR_TOO_LONG, Phase.ENDED, ("desk-goodbye-unclear", Say.SUMMARY)),
     Row(ANY, Event.TOO_MANY_TURNS, Phase.ENDED, ("desk-wrap-up", Say.SUMMARY)),
     Row(Phase.ENDED, Event.REPLAYED, Phase.ENDED, ("desk-goodbye", Say.SUMMARY)),
     # Keys still work at a desk.
     Row(ANY, Event.REPEAT, None, (Say.QUESTION,)),
+    # Asked to say it again: the question, or what was last said that matters (the no, the offer).
+    Row(ANY, Event.SAY_AGAIN, None, (Say.QUESTION,)),
+    Row(Phase.PUSHED_BACK, Event.SAY_AGAIN, None, (Say.CANNOT, Say.QUESTION)),
+    Row(Phase.OFFERED, Event.SAY_AGAIN, None, (Say.OFFER, Say.QUESTION)),
+    Row(ANY, Event.GOING_ON, None, ("desk-go-on",)),
     Row(ANY, Event.ALREADY, None, (Say.ALREADY,)),
     *_rows(REP_PHASES, Event.BACK, Phase.LEFT, ()),
     *_rows(SUP_PHASES, Event.BACK, Phase.REPRESENTATIVE, (Say.GREETING,)),
