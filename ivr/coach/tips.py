@@ -56,7 +56,8 @@ def _quoted(book: ScenarioBook, state: DeskState, item_id: str) -> str | None:
 def _example(book: ScenarioBook, state: DeskState, item_id: str) -> str | None:
     scenario = book.get(state.scenario or book.file.default_scenario)
     if item_id == "stated-purpose":  # "A charge you don't recognize" -> "I'm calling about a charge I don't recognize."
-        about = " ".join("I" if word == "you" else word for word in scenario.title.split())
+        # A title's aside after its comma ("..., asked about again") is for the card, not for the caller to say.
+        about = " ".join("I" if word == "you" else word for word in scenario.title.split(",")[0].split())
         return f"I'm calling about {about[0].lower()}{about[1:]}."
     if item_id == "stated-outcome":  # the scenario's goal, in the caller's words
         goal = book.text(scenario.goal).removeprefix("Your goal: ").rstrip(".")
