@@ -345,7 +345,7 @@ def test_reminder_ics(client):
     assert event.decoded("dtend") == day + dt.timedelta(days=1)
     assert str(event["summary"]) == "Follow up: Dispute a charge"
     description = str(event["description"])
-    assert "call Card Member Customer Service on +1-623-492-5450 (24 hours a day, 7 days a week). " \
+    assert "call Card Member Customer Service at +1-623-492-5450 (24 hours a day, 7 days a week). " \
            "Collect calls are accepted from abroad." in description
     assert "The number on the back of your card is the one to trust. " + VERIFY in description
     # No PUBLIC_BASE_URL: a link to this machine would be useless on a phone's calendar, so none.

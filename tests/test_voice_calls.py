@@ -106,7 +106,7 @@ def test_silence_at_an_ending_says_goodbye_in_the_same_reply(caller):
 # --- Every call ends: the callers who give nothing ---
 
 SILENT_GOODBYE = ("I haven't heard anything, so I'll end the call here. When you're ready, call again with your "
-                  "details to hand, and say what the call is about.")
+                  "details ready, and say what the call is about.")
 UNCLEAR_GOODBYE = ("I'm sorry, I still can't follow, so I'll end the call here. When you're ready, call again and "
                    "start with what the call is about.")
 TIME_LIMIT = ("This practice call has reached its time limit, so we'll end it here. Call again whenever you like to "
