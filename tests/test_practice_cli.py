@@ -3,6 +3,8 @@
 import re
 import subprocess
 
+import pytest
+
 
 def test_scripted_call_walks_to_the_end_and_hangs_up(runner, line):
     result = runner.invoke(args=["practice", "--keys", "1 1234 1 2"])
@@ -36,6 +38,20 @@ def test_start_at_a_chosen_node(runner, line):
     lines = result.output.splitlines()
     assert lines[1] == f"  {line.text('abroad-numbers')}"
     assert f"  {line.text('end-goodbye')}" in lines
+
+
+@pytest.mark.parametrize("keys", ['"unclosed', "i'm lost"])
+def test_keys_with_an_open_quote_are_refused_before_the_call_starts(runner, line, keys):
+    result = runner.invoke(args=["practice", "--keys", keys])
+    assert result.exit_code == 2
+    assert "Invalid value for --keys: No closing quotation: quote each spoken answer whole" in result.output
+    assert line.text("welcome") not in result.output  # refused before the call began, not halfway through
+
+
+def test_an_unknown_start_node_is_a_usage_error(runner):
+    result = runner.invoke(args=["practice", "--start", "bogus"])
+    assert result.exit_code == 2
+    assert "Invalid value for --start: no menu node 'bogus' (`flask --app app flows map` shows them all)" in result.output
 
 
 def test_interactive_call_reads_typed_answers(runner, line):

@@ -54,8 +54,15 @@ def practice_command(keys: str | None, start_node: str | None, scenario_id: str 
                       else ("its pushback", "had nothing to practice again"))
         raise click.BadParameter(f"no saved rehearsal '{retry_id}' to try again from {where} (it may have "
                                  f"expired, or {why})", param_hint="--retry")
+    if start_node is not None and start_node not in rt.line.nodes:
+        raise click.BadParameter(f"no menu node '{start_node}' (`flask --app app flows map` shows them all)",
+                                 param_hint="--start")
     if keys is not None:
-        answers = scripted_answers(keys)
+        try:
+            answers = scripted_answers(keys)
+        except ValueError as exc:  # shlex: "No closing quotation"
+            raise click.BadParameter(f"{exc}: quote each spoken answer whole, e.g. --keys '1 \"i'\\''m lost\" -'",
+                                     param_hint="--keys") from exc
 
         def answer() -> str | None:
             return next(answers)

@@ -26,9 +26,10 @@ class CallRecord:
 
 
 def scripted_answers(keys: str) -> Iterator[str | None]:
-    """'1 1234 "lost card" -' -> '1', '1234', 'lost card', None (silence)."""
-    for token in shlex.split(keys):
-        yield None if token in SILENCE else token
+    """'1 1234 "lost card" -' -> '1', '1234', 'lost card', None (silence); read whole first, so unbalanced
+    quotes raise ValueError before the call starts, not halfway through it."""
+    tokens = shlex.split(keys)
+    return iter([None if token in SILENCE else token for token in tokens])
 
 
 class TerminalCall:
