@@ -194,3 +194,87 @@ def _ordinal(n: int) -> str:
 ])
 def test_numbers_are_said_in_words_as_num2words_said_them(n, said):
     assert number_words(n) == said
+
+
+# --- Amounts said as people say them, impossible dates, corrections, "about" ----------------------
+
+@pytest.mark.parametrize("said, found", [
+    ("It's 84.20 from Bright Lake Electronics on March 3rd",
+     {"amount": "84.20", "date": "2026-03-03", "merchant": "Bright Lake Electronics"}),
+    ("it was 84.20", {"amount": "84.20"}),
+    ("84 dollars 20", {"amount": "84.20"}),
+    ("eighty four dollars and twenty at quickmart", {"amount": "84.20", "merchant": "Quickmart"}),
+    ("eighty four twenty", {"amount": "84.20"}),
+    ("it was eighty four twenty at quickmart", {"amount": "84.20", "merchant": "Quickmart"}),
+    ("$84.20", {"amount": "84.20"}),
+])
+def test_common_ways_of_saying_an_amount_are_taken_down_with_their_cents(said, found):
+    assert extract(said, DEC_3) == found
+
+
+@pytest.mark.parametrize("said", [
+    "the refund takes 2 business days",
+    "my flight was delayed 9 hours",
+    "the last four digits are 1234",
+    "the last four digits are twelve thirty four",
+    "it ends in forty four seventeen",
+    "it was ten thirty at night",
+    "i've called twelve fifteen times",
+    "the rate went up to 24.99 percent",
+    "it was twenty twenty five",  # a year
+    "it was two fifty",  # $2.50 or $250 ("one forty nine" is 149), or ten to three: not taken down
+])
+def test_times_counts_and_card_digits_are_not_amounts(said):
+    assert "amount" not in extract(said, DEC_3)
+
+
+def test_a_count_after_dollars_is_not_its_cents():
+    assert extract("it was 84 dollars 20 days ago", DEC_3) == {"amount": "84", "date": "2026-11-13"}
+
+
+@pytest.mark.parametrize("said, found", [
+    ("on the 31st of november at quickmart for $5", {"amount": "5", "merchant": "Quickmart"}),
+    ("february 29th", {}),  # 2026 is not a leap year
+    ("february 30th", {}),
+    ("april 31st 20 dollars", {"amount": "20"}),
+])
+def test_an_impossible_date_is_not_taken_and_never_becomes_today(said, found):
+    assert extract(said, DEC_3) == found
+
+
+def test_february_29th_is_a_date_in_a_leap_year_and_not_the_28th_in_another():
+    assert extract("february 29th", date(2028, 3, 5)) == {"date": "2028-02-29"}
+    assert extract("february 29th", date(2027, 12, 3)) == {}
+
+
+def test_an_impossible_date_is_asked_for_again(caller, line):
+    caller.start(scenario_start_url("unknown-charge"))
+    caller.say("hi i'm calling about a charge on my statement that i don't recognize")
+    reply = caller.say("on the 31st of november at quickmart for $5")
+    assert reply.said == texts(line, "desk-got-part", "desk-ask-date")
+
+
+@pytest.mark.parametrize("said, found", [
+    ("84 dollars, sorry, 94 dollars", {"amount": "94"}),
+    ("march 3rd, no wait, march 4th", {"date": "2026-03-04"}),
+    ("it was 84 dollars at quickmart, I mean 94 dollars", {"amount": "94", "merchant": "Quickmart"}),
+    ("from quickmart, actually from corner coffee, on march 3rd",
+     {"merchant": "Corner Coffee", "date": "2026-03-03"}),
+    ("84 dollars or rather 94 dollars", {"amount": "94"}),
+    ("it was 94 dollars rather than 84", {"amount": "94"}),
+])
+def test_a_correction_within_a_line_wins(said, found):
+    assert extract(said, DEC_3) == found
+
+
+@pytest.mark.parametrize("said, found", [
+    ("I called on July 8th about 56 dollars", {"amount": "56", "date": "2026-07-08"}),
+    ("i'm calling about 56 dollars from quickmart", {"amount": "56", "merchant": "Quickmart"}),
+    ("calling about the 56 dollars charge", {"amount": "56"}),
+    ("it was about 56 dollars", {"amount": "~56"}),
+    ("about 56 dollars at quickmart", {"amount": "~56", "merchant": "Quickmart"}),
+    ("i'm calling about a charge of about 56 dollars", {"amount": "~56"}),
+    ("it posted on march 3rd for around 56 dollars", {"amount": "~56", "date": "2026-03-03"}),
+])
+def test_about_is_rough_only_right_before_an_amount_it_qualifies(said, found):
+    assert extract(said, DEC_3) == found

@@ -21,6 +21,25 @@ MAX_AMOUNT_DIGITS = 6  # no charge on a practice card is a million dollars; long
 MONEY_WORDS = frozenset({"dollars", "dollar", "bucks", "usd"})
 CENT_WORDS = frozenset({"cents", "cent"})
 ABOUT_WORDS = frozenset({"something", "ish", "odd", "about", "around", "like", "roughly"})
+# Words after which "about" means "concerning" ("calling about 56 dollars"), not "roughly".
+TALK_WORDS = frozenset({"call", "called", "calling", "phoned", "phoning", "rang", "ringing", "ask", "asked", "asking",
+                        "talk", "talking", "speak", "speaking", "question", "complain", "complained", "complaining",
+                        "worried", "here", "writing", "wrote", "contacted", "contacting", "inquiring", "enquiring"})
+# Units that make a number with cents ("24.99 percent") something other than money.
+NOT_MONEY = frozenset({"percent", "%", "apr", "hours", "hour", "minutes", "miles", "days", "points", "pounds"})
+# Where a bare "84 20" stands as an amount: after these words (or first in the line) ...
+BEFORE_AN_AMOUNT = frozenset({"was", "it's", "its", "that's", "for", "of", "cost", "costs", "charged", "paid",
+                              "spent", "just", "only", "maybe", "exactly", "um", "uh", "me", "total"})
+# ... and before these (or last in the line); "84 20 minutes" or "ends in 44 17" is no amount.
+AFTER_AN_AMOUNT = frozenset({"at", "from", "on", "for", "and", "to", "yesterday", "today", "last", "it", "i",
+                             "but", "which", "that", "was", "is", "charged", "posted", "please"})
+# A line with any of these talks of a time or of digits, so a bare "10 30" in it is no amount.
+NOT_AN_AMOUNT_LINE = frozenset({"am", "pm", "a.m", "p.m", "o'clock", "morning", "afternoon", "evening", "night",
+                                "tonight", "noon", "midnight", "digits", "ending", "ends", "number", "reference",
+                                "account", "pin", "code", "zip", "times", "minutes", "hours"})
+# What a caller says to take back what they just said: the later value wins ("84, sorry, 94 dollars").
+# "rather than" is left out: in "94 rather than 84" the earlier value is the one meant.
+CORRECTION = re.compile(r"\b(?:sorry|no,? wait|i mean|actually|rather(?!\s+than))\b", re.IGNORECASE)
 # Words that come before a merchant's name ("from some website called quickmart"), strongest last.
 MERCHANT_CUES = ("at", "from", "called", "named")
 # Words that end a merchant's name: what follows is the date, the amount, or the rest of the sentence.
@@ -48,6 +67,14 @@ class Amount:
 
 def extract(text: str, today: date) -> dict[str, str]:
     """The details in one line: {"amount": "149.99" (or "~60"), "date": "2026-11-24", "merchant": "Quickmart"}."""
+    found = {}
+    for part in CORRECTION.split(text):  # each piece as last said: a correction replaces what came before it
+        found.update(_details(part, today))
+    return found
+
+
+def _details(text: str, today: date) -> dict[str, str]:
+    """The details in a stretch of a line with no correction in it."""
     from text_to_num import alpha2digit  # loaded on first use: start-up stays quick
 
     digits = alpha2digit(text, "en", threshold=0)  # "december first" too
@@ -86,13 +113,22 @@ def _number(word: str) -> Decimal | None:
 
 
 def find_amount(words: list[str]) -> Amount | None:
-    """The amount in a line's words: a number before "dollars" (with "and N cents"), "$N", or a price said in
-    pairs as people do ("1 49 99" is 149.99)."""
+    """The amount in a line's words: a number before "dollars" (with "and N cents" or just "20"), "$N", a number
+    with cents ("84.20"), or a price said in pairs as people do ("1 49 99" is 149.99, "84 20" is 84.20)."""
     numbers = [_number(word) for word in words]
     for i, word in enumerate(words):
         if numbers[i] is not None and (word.startswith("$") or _money_follows(words, i)):
             return _with_cents(words, numbers, i)
+    for i, word in enumerate(words):
+        if numbers[i] is not None and _has_cents(word) and _word(words, i + 1) not in NOT_MONEY:
+            return Amount(numbers[i], _rough(words, i))
     return _said_in_pairs(words, numbers)
+
+
+def _has_cents(word: str) -> bool:
+    """True for a number written with two decimals ("84.20"): a price, as no count or date is written so."""
+    whole, dot, cents = word.lstrip("$").rpartition(".")
+    return bool(dot and whole and len(cents) == 2 and cents.isdigit())
 
 
 def _money_follows(words: list[str], i: int) -> bool:
@@ -102,20 +138,53 @@ def _money_follows(words: list[str], i: int) -> bool:
 
 
 def _with_cents(words: list[str], numbers: list[Decimal | None], i: int) -> Amount:
-    value = numbers[i]
-    about = words[i + 1] in ABOUT_WORDS if i + 1 < len(words) else False
-    about = about or (i > 0 and words[i - 1] in ABOUT_WORDS - {"like"})
+    """The amount whose dollars are the number at `i`, with the cents said after it ("and 20 cents", "20")."""
+    value = numbers[i] + _cents_after(words, numbers, i)
+    return Amount(value.quantize(Decimal("0.01")) if value % 1 else value, _rough(words, i))
+
+
+def _cents_after(words: list[str], numbers: list[Decimal | None], i: int) -> Decimal:
+    """The cents after the dollars at `i`: "N cents" within a few words, or two digits right after "dollars"
+    ("84 dollars 20", "84 dollars and 20") unless they count something ("84 dollars 20 days ago")."""
     for j in range(i + 1, min(i + 6, len(words) - 1)):
         if numbers[j] is not None and words[j + 1] in CENT_WORDS and numbers[j] < 100:
-            value += numbers[j] / 100
-            break
-    return Amount(value.quantize(Decimal("0.01")) if value % 1 else value, about)
+            return numbers[j] / 100
+    j = next((j for j in range(i + 1, min(i + 3, len(words))) if words[j] in MONEY_WORDS), None)
+    if j is not None and _word(words, j + 1) == "and":
+        j += 1
+    if j is None or not (_word(words, j + 1).isdigit() and len(words[j + 1]) == 2):
+        return Decimal(0)
+    return numbers[j + 1] / 100 if _word(words, j + 2) in AFTER_AN_AMOUNT | {""} else Decimal(0)
+
+
+def _word(words: list[str], i: int) -> str:
+    """The word at `i`, or "" past the end of the line."""
+    return words[i] if 0 <= i < len(words) else ""
+
+
+def _rough(words: list[str], i: int) -> bool:
+    """True when the number at `i` is only rough: "60 something", "60ish", "around 60", "it was about 60"."""
+    if i + 1 < len(words) and words[i + 1] in ABOUT_WORDS:
+        return True
+    if i == 0 or words[i - 1] not in ABOUT_WORDS - {"like"}:  # "like" before a number is filler, not rough
+        return False
+    return not (words[i - 1] == "about" and _talked_of(words, i - 1))
+
+
+def _talked_of(words: list[str], i: int) -> bool:
+    """True when the "about" at `i` means "concerning": it follows calling or asking, perhaps with when between
+    ("I called on July 8th about 56 dollars")."""
+    j = i - 1
+    while j >= 0 and (words[j] in _WHEN_WORDS or any(ch.isdigit() for ch in words[j])):
+        j -= 1
+    return j >= 0 and words[j] in TALK_WORDS
 
 
 def _said_in_pairs(words: list[str], numbers: list[Decimal | None]) -> Amount | None:
-    """Three or more numbers in a row whose last two are two-digit groups: dollars then cents ("1 49 99")."""
+    """Three or more numbers in a row whose last two are two-digit groups: dollars then cents ("1 49 99");
+    "149 99"; or "84 20" where it stands as an amount."""
     run: list[str] = []
-    for word, number in [*zip(words, numbers), ("", None)]:
+    for end, (word, number) in enumerate([*zip(words, numbers), ("", None)]):
         if number is not None and word.isdigit():
             run.append(word)
             continue
@@ -123,24 +192,31 @@ def _said_in_pairs(words: list[str], numbers: list[Decimal | None]) -> Amount | 
             return Amount(Decimal(f"{''.join(run[:-1])}.{run[-1]}"))
         if len(run) == 2 and len(run[0]) == 3 and len(run[1]) == 2:  # "149 99"
             return Amount(Decimal(f"{run[0]}.{run[1]}"))
+        if len(run) == 2 and len(run[0]) == len(run[1]) == 2 and _stands_as_amount(words, end - 2, end):
+            return Amount(Decimal(f"{run[0]}.{run[1]}"))
         run = []
     return None
 
 
+def _stands_as_amount(words: list[str], start: int, end: int) -> bool:
+    """True when the two numbers words[start:end] ("84 20") are said as a price: where an amount goes ("it was
+    84 20 at quickmart"), in a line that talks of no time or digits ("10 30 at night", "ends in 44 17")."""
+    # "2 50" is left alone: $2.50 or $250 ("one forty nine" is 149), or ten to three.
+    if words[start] == "20" and int(words[start + 1]) < 40:  # "twenty twenty five" is a year
+        return False
+    return (_word(words, start - 1) in BEFORE_AN_AMOUNT | {""} and _word(words, end) in AFTER_AN_AMOUNT | {""}
+            and not set(words) & NOT_AN_AMOUNT_LINE)
+
+
 def find_date(text: str, today: date) -> date | None:
     """The date in a line, on or before `today` ("march 3rd", "yesterday", "tuesday of last week"), or None."""
-    import parsedatetime  # loaded on first use: start-up stays quick
-
     # Searched near the first word that names a day: over the whole line a parser joins "9 hours" to a date.
     words = _DAY_OF_MONTH.sub(r"\2 \1", text).split()  # "the 28th of november" -> "november 28th"
     anchors = [i for i, word in enumerate(words) if word.lower().strip(",.!?") in _ANCHORS]
     if not anchors:
         return None
     window = " ".join(words[max(0, anchors[0] - 2):anchors[0] + 5])
-    calendar_ = parsedatetime.Calendar(_date_words(), version=parsedatetime.VERSION_CONTEXT_STYLE)
-    found = calendar_.nlp(window, sourceTime=datetime.combine(today, datetime.min.time())) or ()
-    found = [(said.lower().strip(), _in_the_past(when.date(), said.lower(), today))
-             for when, _accuracy, _start, _end, said in found if _is_a_date(said)]
+    found = _dates_in(window, today)
     if not found:
         return None
     weekday = next((when for said, when in found if said in _DAY_NAMES), None)
@@ -152,7 +228,19 @@ def find_date(text: str, today: date) -> date | None:
     return when if today - timedelta(days=2 * 366) <= when <= today else None
 
 
-def _in_the_past(when: date, said: str, today: date) -> date:
+def _dates_in(window: str, today: date) -> list[tuple[str, date]]:
+    """The dates parsedatetime finds in a few words, as (what was said, the day on or before `today`)."""
+    import parsedatetime  # loaded on first use: start-up stays quick
+
+    calendar_ = parsedatetime.Calendar(_date_words(), version=parsedatetime.VERSION_CONTEXT_STYLE)
+    found = calendar_.nlp(window, sourceTime=datetime.combine(today, datetime.min.time())) or ()
+    dates = [(said.lower().strip(), _in_the_past(when.date(), said.lower(), today))
+             for when, context, _start, _end, said in found
+             if _is_a_date(said) and _parsed_as_said(when, context, said)]
+    return [(said, when) for said, when in dates if when is not None]
+
+
+def _in_the_past(when: date, said: str, today: date) -> date | None:
     """A date the parser put after `today`, moved back to the one a caller means: a charge has already
     happened, so "monday" is this week's or last week's and "november 24th" last year's ("in 30 days" stays
     ahead, and is dropped)."""
@@ -163,8 +251,19 @@ def _in_the_past(when: date, said: str, today: date) -> date:
     if words & _DAY_NAMES and ahead >= 0 and not words & {"this", "today"}:
         return when - timedelta(days=7 * (ahead // 7 + 1))
     if ahead > 0 and (words & _MONTH_NAMES or "/" in said):
-        return when.replace(year=when.year - 1, day=28 if (when.month, when.day) == (2, 29) else when.day)
+        if (when.month, when.day) == (2, 29) and not calendar.isleap(when.year - 1):
+            return None  # no February 29th a year back: not a date, rather than the 28th
+        return when.replace(year=when.year - 1)
     return when
+
+
+def _parsed_as_said(when: datetime, context, said: str) -> bool:
+    """False for a date the parser could not make of what was said: an impossible one ("november 31st"), which
+    it gives as the time now and no accuracy, or one whose day is not the one said ("april 31st 20" as the 20th)."""
+    if not context.accuracy:
+        return False
+    days = [word[:-2] for word in said.lower().split() if word[:-2].isdigit() and word[-2:] in ("st", "nd", "rd", "th")]
+    return all(int(day) == when.day for day in days)
 
 
 @functools.cache
@@ -172,7 +271,11 @@ def _date_words():
     """parsedatetime's US English words, made once (a Calendar per call keeps threads apart)."""
     import parsedatetime
 
-    return parsedatetime.Constants("en_US")
+    words = parsedatetime.Constants("en_US")
+    # "february 29th" is read in the call's year, not the next one: a charge has happened, and the parser checks
+    # the day exists in the year it picks (_in_the_past moves a date still ahead back a year).
+    words.YearParseStyle = 0
+    return words
 
 
 _DAY_NAMES = frozenset(d.lower() for d in calendar.day_name)
@@ -192,6 +295,8 @@ def _is_a_date(said: str) -> bool:
 
 
 _DAYS_BACK = frozenset({"yesterday", "today", "ago", "week", "last"})
+# Words that say when, skipped between "called" and "about" ("called on July 8th about ...").
+_WHEN_WORDS = _MONTH_NAMES | _DAY_NAMES | _DAYS_BACK | {"on", "the", "of", "this", "back", "days", "weeks"}
 _ANCHORS = _MONTH_NAMES | _DAY_NAMES | {"yesterday", "today", "ago", "week", "weeks", "days"}
 
 
