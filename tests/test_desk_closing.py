@@ -113,3 +113,14 @@ def test_a_restatement_before_the_offer_is_answered_with_the_offer_not_a_yes(cal
     assert early.said == [book.text("fraud-alert-supervisor")]  # the offer, not "yes, that's right"
     items = {i["id"]: i["met"] for i in hang_up_in_the_browser(client, caller)["report"]["items"]}
     assert items["confirmed"] is False
+
+
+def test_a_caller_who_only_greets_is_greeted_back_and_never_hung_up_on(caller, book):
+    caller.walk(["0"])  # a representative, from the main menu
+    hello = {book.text("desk-hello"), book.text("desk-hello-v2")}
+    for words in ("hi", "hello?", "yes hi", "hi can you hear me", "good morning"):
+        reply = caller.say(words)
+        assert not reply.hung_up, words
+        assert reply.said[0] in hello and reply.said[-1].endswith("?"), (words, reply.said)
+    reply = caller.say("i'm calling about a charge i don't recognize")
+    assert book.text("unknown-charge-details") in reply.said  # the call goes on as if greeted once

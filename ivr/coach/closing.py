@@ -30,6 +30,10 @@ ASKS_AGAIN = re.compile(
 # What a desk asks when it offers to wrap up: "Is there anything else I can help with?", "What else...?"
 ANYTHING_ELSE = re.compile(r"\b(?:anything|something|what) (?:else|further)\b[^.!?]*\?$", re.IGNORECASE)
 NO_MORE = frozenset("no nope nah".split())
+# A line that only greets ("hi", "hello?", "yes hi, can you hear me"): answered in kind, never held against
+# the caller as unclear.
+HELLO = frozenset("hi hello hey hiya morning afternoon evening".split())
+GREETING = HELLO | frozenset("good there yes yeah okay so can you hear me".split())
 
 
 def asks_to_repeat(speech: str) -> bool:
@@ -54,6 +58,12 @@ def no_more(speech: str) -> bool:
     """True for a short "no" ("no thanks", "nope, that's it"): the answer to "anything else?"."""
     words = normalize(speech).split()
     return bool(words) and words[0] in NO_MORE and len(words) <= 5 and set(words[1:]) <= POLITE | CLOSING
+
+
+def only_greets(speech: str) -> bool:
+    """True when the whole line is a greeting ("hi", "hello?", "yes hi, good morning")."""
+    words = set(normalize(speech).split())
+    return bool(words & HELLO) and words <= GREETING
 
 
 def names_the_end(speech: str) -> bool:

@@ -14,7 +14,7 @@ from datetime import date
 from ..line.practice_line import BACK, HOME, REPEAT, REPRESENTATIVE, Segment
 from ..line.navigator import spoken_nodes
 from ..line.masking import mask_digits
-from .closing import (asks_anything_else, asks_to_repeat, keeps_going, names_the_end, no_more,
+from .closing import (asks_anything_else, asks_to_repeat, keeps_going, names_the_end, no_more, only_greets,
                       only_thanks_or_closing)
 from .coach_report import spoken_summary
 from .details import differs, extract, is_no, is_yes, read_back, retell, scenario_heard
@@ -113,7 +113,8 @@ def _events(book: ScenarioBook, s: DeskState, heard: Heard, recognize: Recognize
             _pick_scenario(book, s, speech, moves, quote)
         _take_details(book, s, speech, moves)
     if not moves and not finish:
-        events = [Event.GOING_ON if speech and keeps_going(speech) else _unclear(s, Event.UNCLEAR)]
+        events = [Event.GOING_ON if speech and keeps_going(speech) else Event.GREETED if speech and only_greets(speech)
+                  else _unclear(s, Event.UNCLEAR)]
     else:
         s.idle = 0
         events = _heard_events(book, s, moves, quote, finish, speech)

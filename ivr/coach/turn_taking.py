@@ -48,6 +48,7 @@ class Event(StrEnum):
     REPEAT = "repeat"  # the repeat key
     SAY_AGAIN = "say-again"  # "sorry, what?": the caller asks to hear the last thing again
     GOING_ON = "going-on"  # "hold on a second", "I'm not done": and nothing else yet
+    GREETED = "greeted"  # "hi", "hello?": a greeting back, then the question
     ALREADY = "already"  # the "representative" key, said to a person already
     BACK = "back"  # the back key
     HOSTILE = "hostile"
@@ -130,6 +131,7 @@ TABLE: tuple[Row, ...] = (
     Row(Phase.PUSHED_BACK, Event.SAY_AGAIN, None, (Say.CANNOT, Say.QUESTION)),
     Row(Phase.OFFERED, Event.SAY_AGAIN, None, (Say.OFFER, Say.QUESTION)),
     Row(ANY, Event.GOING_ON, None, ("desk-go-on",)),
+    Row(ANY, Event.GREETED, None, ("desk-hello", Say.QUESTION)),
     Row(ANY, Event.ALREADY, None, (Say.ALREADY,)),
     *_rows(REP_PHASES, Event.BACK, Phase.LEFT, ()),
     *_rows(SUP_PHASES, Event.BACK, Phase.REPRESENTATIVE, (Say.GREETING,)),
