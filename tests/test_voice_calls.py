@@ -425,3 +425,14 @@ def test_zero_on_a_desk_menu_url_says_who_is_speaking_not_an_apology(caller, cap
     assert reply.said[0].startswith(f"You're already speaking with {person}.")
     assert reply.action.startswith("/voice/desk/input?state=")
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+@pytest.mark.parametrize("node", ["main", "dispute", "payments"])
+def test_asking_for_help_hears_the_menu_s_options_again_and_never_counts_as_a_failure(caller, client, node):
+    fresh = type(caller)(client).start(f"/voice/node/{node}").said  # the menu as it is first spoken
+    assert any("press 1" in said for said in fresh)
+    caller.start(f"/voice/node/{node}")
+    for words in ("help", "can you help me please", "i need help", "help", "what are my options"):
+        reply = caller.say(words)
+        assert reply.said == fresh, words
+    assert caller.say("help").action.startswith(f"/voice/node/{node}/input")  # still here: nobody handed off

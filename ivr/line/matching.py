@@ -21,6 +21,11 @@ KEY_WORDS = {
 KEY_PREFIXES = frozenset({"press", "option", "number", "key", "dial"})
 
 
+def asks_for_help(text: str) -> bool:
+    """True for a plea for help and nothing more ("help", "can you help me please"): the options, again."""
+    return "help" in re.findall(r"[a-z']+", text.lower()) and not tokens(text)
+
+
 def tokens(text: str) -> tuple[str, ...]:
     """Lower-case words without punctuation, fillers or a plural 's'."""
     text = text.lower().replace("\u2019", "'")

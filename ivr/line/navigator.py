@@ -10,7 +10,7 @@ from typing import NamedTuple
 
 from .practice_line import BACK, HOME, REPEAT, REPRESENTATIVE, PracticeLine
 from .flows import CollectNode
-from .matching import Heard, spoken_digits, spoken_key
+from .matching import Heard, asks_for_help, spoken_digits, spoken_key
 
 MAX_INPUT = 2000  # longer speech is cut before matching; Twilio never sends more than this
 _DIGITS = re.compile(r"^[0-9]+$")
@@ -119,6 +119,8 @@ def _menu(line: PracticeLine, node_id: str, digits: str, speech: str, failures: 
     invalid = compiled.node.invalid_prompt or d.invalid_prompt
     if digits:
         choice = compiled.choices.get(digits[0]) if len(digits) == 1 else None
+    elif asks_for_help(speech):  # "help?": the menu's options again, with no failure counted
+        return Turn(node_id, failures, call=call)
     else:
         key = spoken_key(speech)
         choice = compiled.choices.get(key) if key else _heard(line, node_id, speech, confidence)
