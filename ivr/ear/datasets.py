@@ -11,7 +11,8 @@ import yaml
 
 DATA = Path(__file__).resolve().parent / "data"
 MENU = DATA / "menu"
-OWN_TRAINING = ("train-a.txt", "train-b.txt", "train-c.txt", "train-d.txt", "train-e.txt", "train-f.txt", "train-g.txt", "train-h.txt", "train-i.txt")
+OWN_TRAINING = ("train-a.txt", "train-b.txt", "train-c.txt", "train-d.txt", "train-e.txt", "train-f.txt",
+                "train-g.txt", "train-h.txt", "train-i.txt", "train-j.txt")
 HELDOUT = MENU / "heldout.txt"
 SOURCES = DATA / "sources.yaml"
 
