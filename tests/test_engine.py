@@ -97,9 +97,9 @@ def test_the_representative_desk_escalates_instead_of_giving_up(line):
     ("0000", None, Turn("dispute-date")),
     (None, "one two three four", Turn("dispute-date")),
     (None, "1 2 3 4", Turn("dispute-date")),
-    ("12", None, Turn("dispute-identity", failures=1, notice="invalid-choice")),
-    ("12345", None, Turn("dispute-identity", failures=1, notice="invalid-choice")),
-    ("12a4", None, Turn("dispute-identity", failures=1, notice="invalid-choice")),
+    ("12", None, Turn("dispute-identity", failures=1, notice="invalid-last-four")),
+    ("12345", None, Turn("dispute-identity", failures=1, notice="invalid-last-four")),
+    ("12a4", None, Turn("dispute-identity", failures=1, notice="invalid-last-four")),
     ("0", None, Turn("representative")),
     (None, "agent please", Turn("representative")),
 ])

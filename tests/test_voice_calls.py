@@ -436,3 +436,13 @@ def test_asking_for_help_hears_the_menu_s_options_again_and_never_counts_as_a_fa
         reply = caller.say(words)
         assert reply.said == fresh, words
     assert caller.say("help").action.startswith(f"/voice/node/{node}/input")  # still here: nobody handed off
+
+
+@pytest.mark.parametrize("node, wrong, says", [("lost-card-identity", "12", "Sorry, that isn't four digits."),
+                                               ("damaged-card-identity", "12345", "Sorry, that isn't four digits."),
+                                               ("application-status", "12345", "Sorry, that isn't six digits.")])
+def test_digits_of_the_wrong_length_are_told_how_many_are_wanted(caller, node, wrong, says):
+    caller.start(f"/voice/node/{node}")
+    reply = caller.press(wrong)
+    assert reply.said[0] == says and "isn't one of the options" not in reply.text
+    assert reply.action.startswith(f"/voice/node/{node}/input")  # asked again, at the same question
