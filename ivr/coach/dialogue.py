@@ -225,8 +225,8 @@ def _wrong_restatement(book: ScenarioBook, s: DeskState, said: str) -> Event | N
 def _desk_texts(book: ScenarioBook, s: DeskState) -> list[str]:
     """The scenario's words that the desk has said by now in this call, as the caller heard them."""
     scenario = _scenario(book, s)
-    fields = ["can", "cannot", "next_steps", "formal"] + (["supervisor"] if Fact.OFFERED in s.facts else [])
-    told = [_retold(book, s, getattr(scenario, field)) for field in fields]
+    fields = ["can", "cannot", "formal"] + (["supervisor"] if Fact.OFFERED in s.facts else [])
+    told = [_retold(book, s, getattr(scenario, field)) for field in fields] + [_retold(book, s, _next_steps(scenario, s))]
     return [part.text if isinstance(part, Segment) else book.text(part) for part in told]
 
 
@@ -362,7 +362,7 @@ def _words(book: ScenarioBook, s: DeskState, part: Say) -> list[str | Segment]:
         case Say.REFERENCE:
             return ["reference-intro", REFERENCE]
         case Say.NEXT_STEPS:
-            return [_retold(book, s, scenario.next_steps) if s.scenario else "desk-next-steps-unknown"]
+            return [_retold(book, s, _next_steps(scenario, s)) if s.scenario else "desk-next-steps-unknown"]
         case Say.FORMAL_ROUTE:
             return [_retold(book, s, scenario.formal)]
         case Say.CAN | Say.CANNOT | Say.OFFER:
@@ -379,6 +379,12 @@ def _words(book: ScenarioBook, s: DeskState, part: Say) -> list[str | Segment]:
         case Say.SUMMARY:
             return list(spoken_summary(book, s))
     raise ValueError(part)
+
+
+def _next_steps(scenario: Scenario, s: DeskState) -> str:
+    """What happens next as things stand: after the supervisor's offer, the offer's own next steps."""
+    offered = Fact.OFFERED in s.facts and scenario.next_steps_offered is not None
+    return scenario.next_steps_offered if offered else scenario.next_steps
 
 
 def _scenario(book: ScenarioBook, s: DeskState) -> Scenario:

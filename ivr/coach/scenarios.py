@@ -55,6 +55,8 @@ class Scenario(StrictModel):
     supervisor_resolves: bool
     formal: PromptId
     next_steps: PromptId
+    # What happens next once the supervisor has made the offer, where the offer changes it ("express: two days").
+    next_steps_offered: PromptId | None = None
     facts: Facts = Facts()
     # The details the representative takes down from what the caller says, reads back and asks for if missing.
     capture: list[Literal["amount", "date", "merchant"]] = []
@@ -237,6 +239,8 @@ def _check(data: ScenariosFile, line: PracticeLine, reason_nodes: dict[str, str]
                             f"(known: {', '.join(reason_nodes)})")
         for field in WORDS:
             need_prompt(getattr(scenario, field), f"{place}, {field}")
+        if scenario.next_steps_offered is not None:
+            need_prompt(scenario.next_steps_offered, f"{place}, next_steps_offered")
         if scenario.situation in line.texts:
             situation = line.text(scenario.situation)
             for name, spoken in facts_for_ear(scenario.facts).items():

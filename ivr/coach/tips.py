@@ -72,7 +72,8 @@ def _example(book: ScenarioBook, state: DeskState, item_id: str) -> str | None:
         source = (scenario.supervisor if Fact.OFFERED in state.facts else
                   scenario.can if Fact.ANSWERED in state.facts else scenario.next_steps)
         said = retell(book.text(source), scenario.facts, state.heard)  # the caller's own details, once heard
-        next_steps = book.text(scenario.next_steps)
+        offered = Fact.OFFERED in state.facts and scenario.next_steps_offered is not None
+        next_steps = book.text(scenario.next_steps_offered if offered else scenario.next_steps)
         sentence = (_agreed_sentence(said) or _agreed_sentence(next_steps)
                     or sentences(next_steps)[0].rstrip(".!"))
         return f"So, just to confirm, {_flip(sentence)}?"

@@ -63,6 +63,7 @@ def representative_texts(book: ScenarioBook) -> dict[str, str]:
     line = book.line
     ids = [p for p in line.texts if p.startswith(("desk-", "persona-")) and not narrated(book, p)]
     ids += [getattr(s, field) for s in book.scenarios.values() for field in DESK_FIELDS]
+    ids += [s.next_steps_offered for s in book.scenarios.values() if s.next_steps_offered]
     ids += list(line.flow.nodes[book.desks.representative].prompts)
     ids += [p for node in line.flow.nodes.values() if node.kind == "hold" and node.next == book.desks.supervisor
             for p in node.prompts]
