@@ -176,6 +176,69 @@ def test_the_issues_sentences_are_heard_as_meant(moves_ear, said, moves):
     assert moves_ear.recognize(said) == moves
 
 
+# What a caller wants done, in the words of the coach's tips and the tester's: each is heard as an outcome.
+@pytest.mark.parametrize("said", [
+    "i want to be reimbursed",
+    "please investigate this charge",
+    "I'd like it sent by express",
+    "I'd like to know when I'll get a decision",
+    "I'd like to have the charge investigated, and not pay it while it is checked.",
+    "I would like to claim the hotel cost back under the card's trip delay benefit.",
+    "I'd like to give the reference from my first call, and get the replacement sent quickly this time.",
+    "I'd like to find out where my application stands, and when I'll get a decision.",
+    "I'd like to have the name on my account and my card changed, with as little paperwork as possible.",
+    "I'd like to get the duplicate charge refunded, and complain about how the first call was handled.",
+])
+def test_a_stated_outcome_is_heard(moves_ear, said):
+    assert "outcome" in moves_ear.recognize(said)
+
+
+@pytest.mark.parametrize("said", ["when will i get a decision", "when can i expect an answer",
+                                  "when will my new card arrive"])
+def test_asking_when_is_next_steps_not_an_outcome(moves_ear, said):
+    assert moves_ear.recognize(said) == ["ask-next-steps"]
+
+
+# A plain yes agrees; a confirm repeats back what was agreed.
+@pytest.mark.parametrize("said", ["yes that's right", "yes that is right", "yeah correct", "yep that's correct",
+                                  "that's correct thank you", "yes exactly", "uh huh that's it"])
+def test_a_plain_yes_is_not_a_confirm(moves_ear, said):
+    assert moves_ear.recognize(said) == []
+
+
+@pytest.mark.parametrize("said", ["so to confirm, you'll send the card by express",
+                                  "yes that's right, so just to confirm the letter comes within thirty days",
+                                  "that's right, you'll email me the form",
+                                  "okay so you'll send a letter is that right"])
+def test_a_restatement_is_a_confirm(moves_ear, said):
+    assert "confirm" in moves_ear.recognize(said)
+
+
+# Frustration with the situation (the coach's own stayed-polite wording among it) is never hostile.
+@pytest.mark.parametrize("said", [
+    "I'm really frustrated with this situation.",
+    "i'm really frustrated with this situation i'd like the charge removed",
+    "I'm so frustrated with this whole thing",
+    "this situation is really frustrating",
+    "I'm really upset about this situation",
+    "I'm losing my patience with this situation",
+    "honestly I'm fed up with this, not with you",
+    "I understand it's not you, I'm just frustrated with this situation",
+    "this process is useless",
+    "the system is useless",
+    "this policy is stupid",
+    "this whole thing is a joke",
+])
+def test_frustration_with_the_situation_is_not_hostile(moves_ear, said):
+    assert "hostile" not in moves_ear.recognize(said)
+
+
+@pytest.mark.parametrize("said", ["you're useless", "you people are useless", "this is useless and so are you",
+                                  "you have no idea what you're doing"])
+def test_blaming_the_person_is_hostile(moves_ear, said):
+    assert "hostile" in moves_ear.recognize(said)
+
+
 # --- Whole calls by speech, through the webhooks ---
 
 def at(reply) -> str:

@@ -24,6 +24,9 @@ from test_rehearsals import (
     hang_up_in_the_browser,
 )
 
+from ivr.coach.state import DeskState, Fact
+from ivr.coach.tips import fitted_tip
+from ivr.line.practice_line import Segment
 from ivr.voice.desk import scenario_start_url
 
 PERSONAS = ["helpful", "by-the-book", "rushed"]
@@ -557,3 +560,63 @@ def test_a_re_ask_acknowledges_what_the_caller_did_say(caller, book):
     reply = caller.say("i'd like my name changed on my account")  # the outcome, before the details
     assert reply.said[0] == book.text("desk-ack-outcome")
     assert reply.said[1] == re.split(r"(?<=[.!?])\s+", book.words("name-change", "ask_details"))[-1]
+
+
+# --- The coach's own examples are heard as the moves they teach ---
+
+# The rubric item -> the move its tip's example sentence must be heard as (ivr.coach.rubric.BY_FACT and the
+# desk's events; escalated-calmly and held-the-line teach a supervisor request and a reference number too).
+TAUGHT = {"stated-purpose": "purpose", "stated-outcome": "outcome", "asked-name": "ask-name",
+          "asked-reference": "ask-reference", "asked-next-steps": "ask-next-steps", "confirmed": "confirm",
+          "escalated-well": "ask-supervisor", "escalated-calmly": "ask-supervisor", "held-the-line": "ask-reference"}
+# The confirm tip repeats back what the conversation reached: the answer before any pushback, the
+# representative's answer, or the supervisor's offer.
+STAGES = (set(), {Fact.ANSWERED}, {Fact.ANSWERED, Fact.OFFERED})
+
+
+def tip_example(book, state, item_id: str) -> str | None:
+    """The example sentence a tip offers for `item_id` in this call: the words after the tip's last colon
+    ("Say what you want done, like: I'd like to ..."), or None when the tip gives none."""
+    tip = fitted_tip(book, state, item_id)
+    text = tip.text if isinstance(tip, Segment) else book.text(tip)
+    _advice, colon, example = text.rpartition(": ")
+    return example.strip() if colon and example.strip() else None
+
+
+@pytest.mark.parametrize("scenario_id", list(GUIDE_WORDS))
+def test_every_tip_s_example_is_heard_as_the_move_it_teaches(app, book, scenario_id):
+    ear = app.extensions["practice_line"].recognizer
+    unheard, taught = [], set()
+    for persona in PERSONAS:
+        for facts in STAGES:
+            state = DeskState(scenario=scenario_id, persona=persona, facts=set(facts))
+            for item_id, move in TAUGHT.items():
+                example = tip_example(book, state, item_id)
+                if example is None:
+                    continue
+                taught.add(item_id)
+                if move not in ear.recognize(example):
+                    unheard.append((persona, item_id, example, ear.recognize(example)))
+    assert unheard == []
+    # Every item's tips give an example, but escalated-well's, which only advise when to ask.
+    assert taught >= set(TAUGHT) - {"escalated-well"}
+
+
+@pytest.mark.parametrize("scenario_id", list(GUIDE_WORDS))
+def test_the_stayed_polite_tip_s_example_is_never_hostile(app, book, scenario_id):
+    ear = app.extensions["practice_line"].recognizer
+    for persona in PERSONAS:
+        example = tip_example(book, DeskState(scenario=scenario_id, persona=persona), "stayed-polite")
+        assert example == "I'm really frustrated with this situation."
+        assert "hostile" not in ear.recognize(example)
+
+
+def test_a_plain_yes_at_the_end_of_the_call_does_not_earn_confirmed(caller, client):
+    purpose, details, outcome, _confirm = GUIDE_WORDS["missing-points"]
+    caller.start(scenario_start_url("missing-points"))
+    for said in (purpose, details, outcome, SUPERVISOR, NAME, REFERENCE, NEXT_STEPS, YES):
+        caller.say(said)
+    assert caller.say(GOODBYE).hung_up
+    items = {i["id"]: i["met"] for i in hang_up_in_the_browser(client, caller)["report"]["items"]}
+    assert items["confirmed"] is False
+    assert items["asked-next-steps"] is True
