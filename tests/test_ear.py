@@ -127,6 +127,17 @@ def test_each_intent_keeps_its_recall_on_the_held_out_set(ear, intent):
     assert scores[intent].precision >= 0.7
 
 
+def words(text: str) -> str:
+    """A sentence's words, apostrophes dropped ("what's" and "whats" are one sentence)."""
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower().replace("'", "")))
+
+
+@pytest.mark.parametrize("path", MOVES_SETS, ids=["heldout", "fresh"])
+def test_no_moves_training_utterance_is_a_held_out_one(path):
+    trained = {words(text) for p in training.MOVES_TRAINING for text, _ in training.read_moves(p)}
+    assert [text for text, _ in training.read_moves(path) if words(text) in trained] == []
+
+
 @pytest.mark.parametrize("path", MOVES_SETS, ids=["heldout", "fresh"])
 def test_the_representatives_ear_on_each_held_out_set(moves_ear, path):
     rows = training.read_moves(path)
